@@ -1,0 +1,448 @@
+/*
+ * cmd_create.c - `mkimage create`: build a tree from SOURCE arguments and
+ * write the image to a temporary file beside OUTPUT, renamed into place
+ * only when complete (or to stdout with -o -).
+ */
+#include "config.h"
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* One table drives getopt_long and --help. */
+enum {
+    OPT_FS = 1000, OPT_ISO_LEVEL, OPT_UDF_REV, OPT_MAX_BLOCKS, OPT_STRICT,
+    OPT_RESTRICTED, OPT_HIDDEN, OPT_PROGRESS, OPT_QUIET, OPT_HELP
+};
+
+struct opt_doc {
+    struct option opt;
+    int short_name;
+    const char *arg, *help;
+};
+
+static const struct opt_doc options[] = {
+    {{"output", required_argument, NULL, 'o'}, 'o', "OUTPUT", "image file to write ('-' = stdout)"},
+    {{"volume-name", required_argument, NULL, 'V'}, 'V', "NAME", "volume name (at most 32 characters)"},
+    {{"fs", required_argument, NULL, OPT_FS}, 0, "LIST", "file systems: iso9660,joliet,udf (default all)"},
+    {{"iso-level", required_argument, NULL, OPT_ISO_LEVEL}, 0, "1|2|3", "ISO9660 interchange level (default 3)"},
+    {{"udf-revision", required_argument, NULL, OPT_UDF_REV}, 0, "REV", "1.02|1.50|2.00|2.01|2.50|2.60 (default 1.02)"},
+    {{"max-blocks", required_argument, NULL, OPT_MAX_BLOCKS}, 0, "N", "size limit in 2048-byte blocks (0 = none)"},
+    {{"strict", no_argument, NULL, OPT_STRICT}, 0, NULL, "strict file-system compliance"},
+    {{"restricted-charset", no_argument, NULL, OPT_RESTRICTED}, 0, NULL, "allow only ASCII 32-126 in names"},
+    {{"hidden", required_argument, NULL, OPT_HIDDEN}, 0, "IMAGE/PATH", "mark an item hidden (repeatable)"},
+    {{"progress", no_argument, NULL, OPT_PROGRESS}, 0, NULL, "print progress lines"},
+    {{"quiet", no_argument, NULL, OPT_QUIET}, 'q', NULL, "print nothing but errors"},
+    {{"help", no_argument, NULL, OPT_HELP}, 'h', NULL, "show this help"},
+};
+#define NOPTIONS (sizeof options / sizeof options[0])
+
+static void create_usage(FILE *f)
+{
+    fputs("Usage: mkimage create [OPTIONS] -o OUTPUT SOURCE...\n"
+          "Make an image from SOURCEs: a host directory (its contents go to the image\n"
+          "root), a host file (to the root), or IMAGE/PATH=HOST/PATH (graft point).\n\n",
+          f);
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        char left[64];
+        const struct opt_doc *o = &options[i];
+        int n = o->short_name ? snprintf(left, sizeof left, "-%c, --%s", o->short_name, o->opt.name)
+                              : snprintf(left, sizeof left, "    --%s", o->opt.name);
+        if (o->arg)
+            snprintf(left + n, sizeof left - (size_t)n, " %s", o->arg);
+        fprintf(f, "  %-30s %s\n", left, o->help);
+    }
+}
+
+/* ---- temporary output, removed on failure or signal ---- */
+
+static char tmp_path[PATH_MAX];
+static volatile sig_atomic_t have_tmp;
+
+static void on_signal(int sig)
+{
+    if (have_tmp)
+        unlink(tmp_path);            /* async-signal-safe */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void install_signals(void)
+{
+    int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+/* ---- sources ---- */
+
+/* Create every directory of an image path that does not exist yet. */
+static fsi_hresult make_parents(fsi_image *img, const char *path, bool include_last)
+{
+    char *p = strdup(path);
+    if (!p)
+        return FSI_E_OUTOFMEMORY;
+    fsi_hresult hr = FSI_S_OK;
+    size_t len = strlen(p);
+    for (size_t i = 1; i <= len && FSI_SUCCEEDED(hr); i++) {
+        if (p[i] != '/' && p[i] != '\0')
+            continue;
+        if (p[i] == '\0' && !include_last)
+            break;
+        char save = p[i];
+        p[i] = '\0';
+        fsi_item_type t;
+        hr = fsi_exists(img, p, &t);
+        if (FSI_SUCCEEDED(hr) && t == FSI_ITEM_NOT_FOUND)
+            hr = fsi_add_dir(img, p);
+        p[i] = save;
+    }
+    free(p);
+    return hr;
+}
+
+/* Split "IMAGE/PATH=HOST/PATH" at the first '=' not escaped by '\'.
+ * Returns false if there is none (a plain SOURCE). */
+static bool split_graft(const char *arg, char **image, char **host)
+{
+    for (const char *p = arg; *p; p++) {
+        if (*p == '\\' && p[1]) {
+            p++;
+            continue;
+        }
+        if (*p == '=') {
+            size_t n = (size_t)(p - arg);
+            char *img = malloc(n + 2), *o = img;
+            if (!img)
+                return false;
+            if (arg[0] != '/')
+                *o++ = '/';
+            for (const char *q = arg; q < p; q++) {
+                if (*q == '\\' && q + 1 < p)
+                    q++;
+                *o++ = *q;
+            }
+            *o = '\0';
+            *image = img;
+            *host = strdup(p + 1);
+            return *host != NULL;
+        }
+    }
+    return false;
+}
+
+static const char *base_name(const char *path, char *buf, size_t size)
+{
+    size_t len = strlen(path);
+    while (len > 1 && path[len - 1] == '/')
+        len--;
+    size_t start = len;
+    while (start > 0 && path[start - 1] != '/')
+        start--;
+    snprintf(buf, size, "%.*s", (int)(len - start), path + start);
+    return buf;
+}
+
+static fsi_hresult add_source(fsi_image *img, const char *arg)
+{
+    char *image = NULL, *host = NULL;
+    bool graft = split_graft(arg, &image, &host);
+    const char *hp = graft ? host : arg;
+    struct stat st;
+    fsi_hresult hr;
+    if (stat(hp, &st) != 0) {
+        int e = errno;
+        char why[PATH_MAX + 64];
+        struct stat lst;
+        if (lstat(hp, &lst) == 0 && S_ISLNK(lst.st_mode))
+            snprintf(why, sizeof why, "'%s': dangling symbolic link", hp);
+        else
+            snprintf(why, sizeof why, "'%s': %s", hp, strerror(e));
+        free(image);
+        free(host);
+        return cli_report(IMAPI_E_DATA_STREAM_CREATE_FAILURE, why), IMAPI_E_DATA_STREAM_CREATE_FAILURE;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        const char *dst = graft ? image : "/";
+        hr = make_parents(img, dst, true);
+        if (FSI_SUCCEEDED(hr))
+            hr = fsi_add_tree(img, dst, hp, false);
+    } else {
+        char name[PATH_MAX], path[PATH_MAX + 2];
+        if (graft) {
+            snprintf(path, sizeof path, "%s", image);
+            hr = make_parents(img, path, false);
+        } else {
+            snprintf(path, sizeof path, "/%s", base_name(hp, name, sizeof name));
+            hr = FSI_S_OK;
+        }
+        if (FSI_SUCCEEDED(hr))
+            hr = fsi_add_file(img, path, hp);
+    }
+    free(image);
+    free(host);
+    if (FSI_FAILED(hr))
+        cli_report_image(img, hr);
+    return hr;
+}
+
+/* ---- option values ---- */
+
+static int parse_fs(const char *s, unsigned *out)
+{
+    unsigned fs = 0;
+    char *copy = strdup(s), *save = NULL;
+    if (!copy)
+        return -1;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (!strcasecmp(t, "iso9660") || !strcasecmp(t, "iso"))
+            fs |= FSI_FS_ISO9660;
+        else if (!strcasecmp(t, "joliet"))
+            fs |= FSI_FS_JOLIET;
+        else if (!strcasecmp(t, "udf"))
+            fs |= FSI_FS_UDF;
+        else {
+            free(copy);
+            return -1;
+        }
+    }
+    free(copy);
+    *out = fs;
+    return fs ? 0 : -1;
+}
+
+static int parse_udf_rev(const char *s)
+{
+    static const struct { const char *name; int rev; } revs[] = {
+        {"1.02", 0x102}, {"1.50", 0x150}, {"2.00", 0x200},
+        {"2.01", 0x201}, {"2.50", 0x250}, {"2.60", 0x260},
+    };
+    for (size_t i = 0; i < sizeof revs / sizeof revs[0]; i++)
+        if (!strcmp(s, revs[i].name))
+            return revs[i].rev;
+    return -1;
+}
+
+/* ---- the command ---- */
+
+struct create_opts {
+    const char *output;
+    const char *volume;
+    unsigned fs;
+    bool fs_set;
+    int iso_level;
+    int udf_rev;
+    bool strict, restricted, quiet, progress;
+    const char **hidden;
+    size_t nhidden;
+};
+
+static int write_image(fsi_image *img, const struct create_opts *o)
+{
+    fsi_result *res = NULL;
+    fsi_hresult hr = fsi_create_result(img, &res);
+    if (FSI_FAILED(hr))
+        return cli_report_image(img, hr);
+
+    int fd;
+    bool to_stdout = !strcmp(o->output, "-");
+    if (to_stdout) {
+        fd = STDOUT_FILENO;
+    } else {
+        /* Temporary beside the target so rename() is atomic. */
+        const char *slash = strrchr(o->output, '/');
+        size_t dirlen = slash ? (size_t)(slash - o->output + 1) : 0;
+        int n = snprintf(tmp_path, sizeof tmp_path, "%.*s.%s.tmp.XXXXXX", (int)dirlen,
+                         o->output, o->output + dirlen);
+        if (n < 0 || (size_t)n >= sizeof tmp_path) {
+            fsi_result_free(res);
+            return cli_usage_error("output path too long: '%s'", o->output);
+        }
+        install_signals();
+        fd = mkstemp(tmp_path);
+        if (fd < 0) {
+            char msg[PATH_MAX + 128];
+            snprintf(msg, sizeof msg, "cannot create a temporary file beside '%s': %s",
+                     o->output, strerror(errno));
+            fsi_result_free(res);
+            return cli_report(IMAPI_E_INVALID_PARAM, msg);
+        }
+        have_tmp = 1;
+        mode_t um = umask(0);
+        umask(um);
+        fchmod(fd, 0666 & ~um);   /* mkstemp makes 0600; give what open() would */
+    }
+    uint64_t written = 0;
+    hr = fsi_result_write_fd(res, fd, &written);
+    int rc = EXIT_OK;
+    if (FSI_FAILED(hr)) {
+        rc = cli_report_image(img, hr);
+    } else if (!to_stdout) {
+        if (fsync(fd) != 0 || close(fd) != 0) {
+            char msg[PATH_MAX + 128];
+            snprintf(msg, sizeof msg, "writing '%s' failed: %s", tmp_path, strerror(errno));
+            rc = cli_report(IMAPI_E_DATA_STREAM_READ_FAILURE, msg);
+            fd = -1;
+        } else {
+            fd = -1;
+            if (rename(tmp_path, o->output) != 0) {
+                char msg[2 * PATH_MAX + 64];
+                snprintf(msg, sizeof msg, "cannot rename '%s' to '%s': %s", tmp_path, o->output,
+                         strerror(errno));
+                rc = cli_report(IMAPI_E_INVALID_PARAM, msg);
+            } else {
+                have_tmp = 0;
+            }
+        }
+    }
+    if (!to_stdout) {
+        if (fd >= 0)
+            close(fd);
+        if (have_tmp) {
+            unlink(tmp_path);
+            have_tmp = 0;
+        }
+    }
+    if (rc == EXIT_OK && !o->quiet && !to_stdout)
+        fprintf(stderr, "mkimage: wrote '%s': %llu blocks (%llu bytes)\n", o->output,
+                (unsigned long long)fsi_result_total_blocks(res),
+                (unsigned long long)written);
+    fsi_result_free(res);
+    return rc;
+}
+
+int cmd_create(int argc, char **argv)
+{
+    struct create_opts o = {.iso_level = 0, .udf_rev = 0};
+    struct option longopts[NOPTIONS + 1];
+    char shortopts[32] = "+";
+    size_t ns = 1;
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        longopts[i] = options[i].opt;
+        if (options[i].short_name) {
+            shortopts[ns++] = (char)options[i].short_name;
+            if (options[i].opt.has_arg == required_argument)
+                shortopts[ns++] = ':';
+        }
+    }
+    shortopts[ns] = '\0';
+    memset(&longopts[NOPTIONS], 0, sizeof longopts[NOPTIONS]);
+    o.hidden = calloc((size_t)argc + 1, sizeof *o.hidden);
+    if (!o.hidden)
+        return cli_report(FSI_E_OUTOFMEMORY, NULL);
+
+    int c, rc = EXIT_OK;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'o': o.output = optarg; break;
+        case 'V': o.volume = optarg; break;
+        case OPT_FS:
+            if (parse_fs(optarg, &o.fs) != 0) {
+                rc = cli_usage_error("--fs: '%s' is not a list of iso9660, joliet, udf", optarg);
+                goto out;
+            }
+            o.fs_set = true;
+            break;
+        case OPT_ISO_LEVEL:
+            if (strcmp(optarg, "1") && strcmp(optarg, "2") && strcmp(optarg, "3")) {
+                rc = cli_usage_error("--iso-level: '%s' is not 1, 2 or 3", optarg);
+                goto out;
+            }
+            o.iso_level = optarg[0] - '0';
+            break;
+        case OPT_UDF_REV:
+            if ((o.udf_rev = parse_udf_rev(optarg)) < 0) {
+                rc = cli_usage_error("--udf-revision: '%s' is not one of 1.02 1.50 2.00 2.01 2.50 2.60",
+                                     optarg);
+                goto out;
+            }
+            break;
+        case OPT_MAX_BLOCKS:
+            errno = 0;
+            (void)strtoull(optarg, &end, 10);
+            if (errno || *end || !*optarg || optarg[0] == '-') {
+                rc = cli_usage_error("--max-blocks: '%s' is not a block count", optarg);
+                goto out;
+            }
+            break;    /* size limits come with the media-size work */
+        case OPT_STRICT: o.strict = true; break;
+        case OPT_RESTRICTED: o.restricted = true; break;
+        case OPT_HIDDEN: o.hidden[o.nhidden++] = optarg; break;
+        case OPT_PROGRESS: o.progress = true; break;
+        case 'q': case OPT_QUIET: o.quiet = true; break;
+        case 'h': case OPT_HELP: create_usage(stdout); goto out;
+        case ':':
+            rc = cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+            goto out;
+        default:
+            rc = cli_usage_error("unknown option '%s'", argv[optind - 1]);
+            goto out;
+        }
+    }
+    if (!o.output) {
+        rc = cli_usage_error("create: no output given (-o OUTPUT)");
+        goto out;
+    }
+    if (optind >= argc) {
+        rc = cli_usage_error("create: no SOURCE given");
+        goto out;
+    }
+
+    fsi_image *img = NULL;
+    fsi_hresult hr = fsi_image_new(&img);
+    if (FSI_FAILED(hr)) {
+        rc = cli_report(hr, NULL);
+        goto out;
+    }
+    /* Settings first: limits and name rules apply while adding. */
+    if (o.fs_set)
+        hr = fsi_image_set_file_systems(img, o.fs);
+    if (FSI_SUCCEEDED(hr) && o.iso_level)
+        hr = fsi_image_set_iso_level(img, o.iso_level);
+    if (FSI_SUCCEEDED(hr) && o.udf_rev)
+        hr = fsi_image_set_udf_revision(img, o.udf_rev);
+    if (FSI_SUCCEEDED(hr) && o.volume)
+        hr = fsi_image_set_volume_name(img, o.volume);
+    if (FSI_SUCCEEDED(hr) && o.strict)
+        hr = fsi_image_set_strict(img, true);
+    if (FSI_SUCCEEDED(hr) && o.restricted)
+        hr = fsi_image_set_restricted_charset(img, true);
+    if (FSI_FAILED(hr)) {
+        rc = cli_report_image(img, hr);
+        fsi_image_free(img);
+        goto out;
+    }
+    for (int i = optind; i < argc; i++) {
+        if (FSI_FAILED(add_source(img, argv[i]))) {
+            rc = EXIT_FAIL;
+            break;
+        }
+    }
+    for (size_t i = 0; rc == EXIT_OK && i < o.nhidden; i++) {
+        hr = fsi_set_hidden(img, o.hidden[i], true);
+        if (FSI_FAILED(hr))
+            rc = cli_report_image(img, hr);
+    }
+    if (rc == EXIT_OK)
+        rc = write_image(img, &o);
+    fsi_image_free(img);
+out:
+    free(o.hidden);
+    return rc;
+}

@@ -1,0 +1,76 @@
+/* mkimage.c - entry point: dispatch to one subcommand per file. */
+#include "config.h"
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int cli_report(fsi_hresult hr, const char *msg)
+{
+    const char *name = fsi_error_name(hr);
+    char buf[64];
+    if (!name) {
+        snprintf(buf, sizeof buf, "HRESULT");
+        name = buf;
+    }
+    if (!msg || !*msg)
+        msg = fsi_error_message(hr) ? fsi_error_message(hr) : "unknown error";
+    if (FSI_FAILED(hr)) {
+        fprintf(stderr, "mkimage: %s (0x%08X): %s\n", name, (unsigned)(uint32_t)hr, msg);
+        return EXIT_FAIL;
+    }
+    if (hr != FSI_S_OK)
+        fprintf(stderr, "mkimage: warning: %s (0x%08X): %s\n", name, (unsigned)(uint32_t)hr, msg);
+    return EXIT_OK;
+}
+
+int cli_report_image(fsi_image *img, fsi_hresult hr)
+{
+    return cli_report(hr, img ? fsi_image_last_error(img) : NULL);
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("mkimage: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\nTry 'mkimage --help' for more information.\n", stderr);
+    return EXIT_USAGE;
+}
+
+static void usage(FILE *f)
+{
+    fputs("Usage: mkimage COMMAND [OPTIONS] ...\n"
+          "Build ISO9660, Joliet and UDF optical-disc images.\n"
+          "\n"
+          "Commands:\n"
+          "  create [OPTIONS] -o OUTPUT SOURCE...   make an image (also: mkimage -o OUTPUT ...)\n"
+          "  errors [NAME|0xVALUE]                  list the IMAPI codes, or show one\n"
+          "\n"
+          "Run 'mkimage COMMAND --help' for the options of a command.\n"
+          "See mkimage(1) for details.\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage(stderr), EXIT_USAGE;
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))
+        return usage(stdout), EXIT_OK;
+    if (!strcmp(cmd, "--version")) {
+        printf("mkimage (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "errors"))
+        return cmd_errors(argc - 1, argv + 1);
+    if (!strcmp(cmd, "create"))
+        return cmd_create(argc - 1, argv + 1);
+    if (cmd[0] == '-')  /* "mkimage -o OUT ..." is create */
+        return cmd_create(argc, argv);
+    return cli_usage_error("unknown command '%s'", cmd);
+}

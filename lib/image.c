@@ -1,0 +1,242 @@
+/* image.c - the image object: creation, properties, last error. */
+#include "config.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* SOURCE_DATE_EPOCH (reproducible builds): seconds since the epoch. */
+static bool read_epoch(int64_t *ns)
+{
+    const char *s = getenv("SOURCE_DATE_EPOCH");
+    if (!s || !*s)
+        return false;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v < 0 || v > 253402300799LL)   /* up to year 9999 */
+        return false;
+    *ns = (int64_t)v * 1000000000;
+    return true;
+}
+
+FSI_API fsi_hresult fsi_image_new(fsi_image **out)
+{
+    if (!out)
+        return IMAPI_E_INVALID_PARAM;
+    *out = NULL;
+    fsi_image *img = calloc(1, sizeof *img);
+    if (!img)
+        return FSI_E_OUTOFMEMORY;
+    img->fs = FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF;
+    img->iso_level = 3;
+    img->udf_revision = 0x102;
+    struct timespec ts;
+    timespec_get(&ts, TIME_UTC);
+    img->create_time_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    img->have_epoch = read_epoch(&img->epoch_ns);
+    if (FSI_FAILED(tree_init(img))) {
+        tree_free_all(img);
+        free(img);
+        return FSI_E_OUTOFMEMORY;
+    }
+    *out = img;
+    return FSI_S_OK;
+}
+
+FSI_API void fsi_image_free(fsi_image *img)
+{
+    if (!img)
+        return;
+    tree_free_all(img);
+    free(img->volume_name);
+    free(img->last_msg);
+    free(img);
+}
+
+FSI_API fsi_hresult fsi_image_last_code(const fsi_image *img)
+{
+    return img ? img->last_code : IMAPI_E_INVALID_PARAM;
+}
+
+FSI_API const char *fsi_image_last_error(const fsi_image *img)
+{
+    return img && img->last_msg ? img->last_msg : "";
+}
+
+static fsi_hresult check_idle(fsi_image *img)
+{
+    if (img->results > 0)
+        return fsi_fail(img, IMAPI_E_READONLY, 0, NULL, NULL, NULL);
+    return FSI_S_OK;
+}
+
+FSI_API fsi_hresult fsi_image_set_file_systems(fsi_image *img, unsigned fs)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    fsi_hresult hr = check_idle(img);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (fs & ~(unsigned)(FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF))
+        return fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, "fs", NULL,
+                         "only ISO9660 (1), Joliet (2) and UDF (4) can be created");
+    if ((fs & FSI_FS_JOLIET) && !(fs & FSI_FS_ISO9660))
+        return fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, "fs", NULL,
+                         "Joliet needs ISO9660 (its volume sits beside the ISO9660 one)");
+    if ((fs & FSI_FS_ISO9660) && !(img->fs & FSI_FS_ISO9660)) {
+        hr = tree_check_iso_limits(img);
+        if (FSI_FAILED(hr))
+            return hr;
+    }
+    img->fs = fs;
+    return FSI_S_OK;
+}
+
+FSI_API unsigned fsi_image_get_file_systems(const fsi_image *img)
+{
+    return img ? img->fs : 0;
+}
+
+FSI_API fsi_hresult fsi_image_set_iso_level(fsi_image *img, int level)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    fsi_hresult hr = check_idle(img);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (level < 1 || level > 3)
+        return fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, "level", NULL,
+                         "ISO9660 interchange levels are 1, 2 and 3");
+    img->iso_level = level;
+    return FSI_S_OK;
+}
+
+FSI_API int fsi_image_get_iso_level(const fsi_image *img)
+{
+    return img ? img->iso_level : 0;
+}
+
+FSI_API fsi_hresult fsi_image_set_udf_revision(fsi_image *img, int rev)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    fsi_hresult hr = check_idle(img);
+    if (FSI_FAILED(hr))
+        return hr;
+    static const int revs[] = {0x102, 0x150, 0x200, 0x201, 0x250, 0x260};
+    for (size_t i = 0; i < sizeof revs / sizeof revs[0]; i++) {
+        if (revs[i] == rev) {
+            img->udf_revision = rev;
+            return FSI_S_OK;
+        }
+    }
+    return fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, "rev", NULL,
+                     "UDF revisions are 0x102, 0x150, 0x200, 0x201, 0x250 and 0x260");
+}
+
+FSI_API int fsi_image_get_udf_revision(const fsi_image *img)
+{
+    return img ? img->udf_revision : 0;
+}
+
+FSI_API fsi_hresult fsi_image_set_volume_name(fsi_image *img, const char *name)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    fsi_hresult hr = check_idle(img);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (!name || !*name) {
+        free(img->volume_name);
+        img->volume_name = NULL;
+        return FSI_S_OK;
+    }
+    /* Count code points and reject control characters and bad UTF-8. */
+    size_t chars = 0;
+    const unsigned char *s = (const unsigned char *)name;
+    for (size_t i = 0; s[i];) {
+        unsigned c = s[i];
+        size_t k = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+        bool ok = k > 0;
+        for (size_t j = 1; ok && j < k; j++)
+            ok = (s[i + j] & 0xC0) == 0x80;
+        if (!ok || c < 0x20 || c == 0x7F || (c == 0xC2 && s[i + 1] < 0xA0))
+            return fsi_failf(img, IMAPI_E_INVALID_VOLUME_NAME, 0, name, NULL,
+                             "control characters and invalid UTF-8 are not allowed");
+        i += k;
+        chars++;
+    }
+    if (chars > 32)
+        return fsi_failf(img, IMAPI_E_INVALID_VOLUME_NAME, 0, name, NULL,
+                         "%zu characters, at most 32 are allowed", chars);
+    char *copy = strdup(name);
+    if (!copy)
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    free(img->volume_name);
+    img->volume_name = copy;
+    return FSI_S_OK;
+}
+
+FSI_API const char *fsi_image_get_volume_name(const fsi_image *img)
+{
+    return img ? img->volume_name : NULL;
+}
+
+FSI_API fsi_hresult fsi_image_set_strict(fsi_image *img, bool on)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    fsi_hresult hr = check_idle(img);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (on && !img->strict && img->nfiles + img->ndirs > 0)
+        return fsi_fail(img, IMAPI_E_FILE_SYSTEM_NOT_EMPTY, 0, NULL, NULL, NULL);
+    img->strict = on;
+    return FSI_S_OK;
+}
+
+FSI_API bool fsi_image_get_strict(const fsi_image *img)
+{
+    return img && img->strict;
+}
+
+FSI_API fsi_hresult fsi_image_set_restricted_charset(fsi_image *img, bool on)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    fsi_hresult hr = check_idle(img);
+    if (FSI_FAILED(hr))
+        return hr;
+    img->restricted = on;
+    return FSI_S_OK;
+}
+
+FSI_API bool fsi_image_get_restricted_charset(const fsi_image *img)
+{
+    return img && img->restricted;
+}
+
+FSI_API uint64_t fsi_image_file_count(const fsi_image *img)
+{
+    return img ? img->nfiles : 0;
+}
+
+FSI_API uint64_t fsi_image_dir_count(const fsi_image *img)
+{
+    return img ? img->ndirs : 0;
+}
+
+int64_t image_now_ns(const fsi_image *img)
+{
+    return img->have_epoch ? img->epoch_ns : img->create_time_ns;
+}
+
+int64_t item_time_ns(const fsi_image *img, fsi_item item, int which)
+{
+    int64_t t = img->nodes[item].times[which];
+    if (img->have_epoch && t > img->epoch_ns)
+        t = img->epoch_ns;
+    return t;
+}

@@ -1,0 +1,188 @@
+/*
+ * internal.h - structures shared by the library's modules (not installed).
+ *
+ * The tree is an array of compact nodes indexed by fsi_item (uint32_t);
+ * index 0 is unused, 1 is the root.  Names live once in a chunked string
+ * pool; a single open-addressing hash table maps (parent, name) to a node
+ * for duplicate checks and lookups.  Nodes are never moved, so writers can
+ * keep per-node data in parallel arrays indexed by item number.
+ */
+#ifndef FSI_INTERNAL_H
+#define FSI_INTERNAL_H
+
+#include "fsi.h"
+#include <stdarg.h>
+#include <stdio.h>
+
+#define FSI_NAME_MAX_CHARS 255      /* code points in one path component */
+#define FSI_NAME_MAX_BYTES 1020     /* UTF-8 bytes in one component */
+#define FSI_PATH_MAX_BYTES 32767    /* a whole image path */
+#define FSI_ISO_MAX_DEPTH 7         /* path components below the root */
+#define FSI_ISO_MAX_DIRS 65535      /* directories including the root */
+
+enum node_type { NODE_FREE = 0, NODE_DIR = 1, NODE_FILE = 2 };
+
+enum node_flags {
+    NF_HIDDEN = 1,     /* IsHidden */
+    NF_LINKED = 2,     /* reachable from the root */
+};
+
+/* Where a file's bytes come from (see source.c). */
+enum source_kind {
+    SRC_NONE = 0,      /* empty file or directory */
+    SRC_HOST,          /* host path, stored in the source record */
+    SRC_TREE,          /* host path = tree base host dir + path below it */
+    SRC_MEM,           /* copied buffer */
+    SRC_CALLBACK,      /* caller's read function */
+};
+
+struct source {
+    uint8_t kind;
+    union {
+        struct { char *path; } host;                          /* SRC_HOST */
+        struct { void *data; } mem;                           /* SRC_MEM */
+        struct { fsi_read_fn read; void *ctx; void (*free_ctx)(void *); } cb;
+    } u;
+};
+
+/* node.src values with this bit set name a tree base, not a source. */
+#define SRC_TREE_BIT 0x80000000u
+
+/* The host directory an add_tree came from: files below `node` read from
+ * host_dir + their path relative to node. */
+struct tree_base {
+    char *host_dir;
+    fsi_item node;
+};
+
+/* 80 bytes: keep it small, there may be millions. */
+struct node {
+    fsi_item parent;
+    fsi_item first_child;     /* children, newest first */
+    fsi_item next_sibling, prev_sibling;
+    uint32_t src;             /* files: SRC_TREE_BIT|base index, or index in
+                                 img->sources; 0 = no data */
+    uint64_t name_off;        /* offset in the name pool */
+    uint64_t size;            /* file bytes */
+    int64_t times[3];         /* ns since the epoch: creation, access, modification */
+    uint32_t uid, gid;
+    uint32_t nchildren;       /* directories: live children */
+    uint16_t name_len;        /* bytes */
+    uint16_t mode;            /* permission bits */
+    uint8_t type;             /* enum node_type */
+    uint8_t flags;            /* enum node_flags */
+    uint16_t depth;           /* path components below the root (root 0) */
+};
+
+/* Undo journal record (change points, all-or-nothing add_tree). */
+enum undo_op { UNDO_LINK, UNDO_UNLINK, UNDO_TIME, UNDO_HIDDEN };
+struct undo {
+    uint8_t op;
+    uint8_t which;            /* UNDO_TIME: which time */
+    fsi_item item;
+    int64_t old;              /* previous property value */
+    uint64_t seq;             /* change count once this change was made */
+};
+
+struct name_pool {
+    char **chunks;
+    size_t nchunks, cap;
+    size_t used;              /* bytes used in the last chunk */
+};
+
+struct fsi_image {
+    /* tree */
+    struct node *nodes;
+    uint32_t nnodes, cap_nodes;    /* nnodes includes the unused slot 0 */
+    uint32_t free_head;            /* freed node slots (via parent field) */
+    uint32_t *hash;                /* open addressing, 0 = empty */
+    uint32_t hash_cap, hash_used;  /* hash_cap is a power of two */
+    struct name_pool names;
+    struct source *sources;
+    uint32_t nsources, cap_sources, free_source;
+    struct tree_base *bases;
+    uint32_t nbases, cap_bases;
+    uint64_t nfiles, ndirs;        /* live items, root not counted */
+    uint64_t ndeep;                /* live items deeper than ISO9660 allows */
+
+    /* change points */
+    struct undo *journal;
+    size_t njournal, cap_journal;
+    int journaling;                /* >0 while changes must be recorded
+                                      (a change point, or an add_tree) */
+    uint64_t changes;              /* ChangePoint counter */
+    uint64_t journal_from;         /* oldest change point rollback can reach */
+    bool have_point;               /* a change point is outstanding */
+
+    /* properties */
+    unsigned fs;
+    int iso_level;
+    int udf_revision;
+    char *volume_name;
+    bool strict, restricted;
+    int64_t create_time_ns;        /* when the image was created (or SOURCE_DATE_EPOCH) */
+    bool have_epoch;
+    int64_t epoch_ns;              /* SOURCE_DATE_EPOCH */
+
+    /* state */
+    int results;                   /* live results: tree is read-only */
+
+    /* last error */
+    fsi_hresult last_code;
+    char *last_msg;
+};
+
+/* --- error.c / image.c --- */
+
+/* Record a failure on img: formats the code's message with up to three
+ * inserts (NULL ends the list early) and, if err != 0, appends
+ * ": strerror(err)".  Returns hr so callers can `return fsi_fail(...)`. */
+fsi_hresult fsi_fail(fsi_image *img, fsi_hresult hr, int err, const char *i1,
+                     const char *i2, const char *i3);
+/* Like fsi_fail with an extra free-form explanation appended ("; why"). */
+fsi_hresult fsi_failf(fsi_image *img, fsi_hresult hr, int err, const char *i1,
+                      const char *i2, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/* --- names pool (tree.c) --- */
+static inline const char *node_name(const fsi_image *img, const struct node *n)
+{
+    return img->names.chunks[n->name_off >> 32] + (uint32_t)n->name_off;
+}
+
+/* --- tree.c: internal walking helpers for writers --- */
+
+/* Children of dir sorted by byte order of names (malloc'ed array, *count
+ * set); NULL with *count 0 for an empty directory or on ENOMEM (check
+ * errno). */
+fsi_item *tree_sorted_children(const fsi_image *img, fsi_item dir, size_t *count);
+
+/* Time to record for the image itself (creation), ns since the epoch:
+ * SOURCE_DATE_EPOCH if set, else the time the result was created. */
+int64_t image_now_ns(const fsi_image *img);
+
+/* Item time clamped to SOURCE_DATE_EPOCH when that is set. */
+int64_t item_time_ns(const fsi_image *img, fsi_item item, int which);
+
+/* --- tree.c: used by image.c and source.c --- */
+fsi_hresult tree_init(fsi_image *img);
+void tree_free_all(fsi_image *img);
+/* Check the ISO9660 limits of the live tree: FSI_S_OK or the failing code
+ * (recorded on img). */
+fsi_hresult tree_check_iso_limits(fsi_image *img);
+
+/* --- source.c --- */
+/* Host path of a file's data (malloc'ed), or NULL if it is not a host
+ * file (memory, callback) or on ENOMEM. */
+char *source_host_path(const fsi_image *img, fsi_item item);
+/* Release the source of a file item (called when it is freed for good). */
+void source_release(fsi_image *img, fsi_item item);
+/* Read up to len bytes of a file's data at off into buf.  For host files
+ * *fd caches an open descriptor (start with -1; close it when done).
+ * Returns bytes read, 0 at end, -1 with errno on failure. */
+int64_t source_read(const fsi_image *img, fsi_item item, int *fd, uint64_t off,
+                    void *buf, size_t len);
+/* Add a source record; returns its index (> 0) or 0 on ENOMEM. */
+uint32_t source_add(fsi_image *img, const struct source *src);
+
+#endif

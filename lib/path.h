@@ -1,0 +1,30 @@
+/* path.h - parsing and checking image paths and names. */
+#ifndef FSI_PATH_H
+#define FSI_PATH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One component of a split path (points into the caller's string). */
+struct path_comp {
+    const char *s;
+    size_t len;
+};
+
+/* Check one name: non-empty, not "." or "..", no '/', valid UTF-8 (no
+ * surrogates or overlongs), no control characters (C0, DEL, C1), at most
+ * FSI_NAME_MAX_CHARS code points and FSI_NAME_MAX_BYTES bytes.  Returns
+ * true if valid. */
+bool path_name_valid(const char *s, size_t len);
+
+/* True if every character is in 32..126 (UseRestrictedCharacterSet). */
+bool path_name_restricted_ok(const char *s, size_t len);
+
+/* Split `path` ('/' separated, leading and trailing '/' allowed, no empty
+ * components inside, e.g. "a//b" is invalid) into components.  *out is a
+ * malloc'ed array (NULL for the root) of *n components.  Returns 0, -1 for
+ * an invalid path (bad name or too long), -2 on ENOMEM. */
+int path_split(const char *path, struct path_comp **out, size_t *n);
+
+#endif

@@ -1,0 +1,120 @@
+/* source.c - where a file's bytes come from: host files, memory, callbacks. */
+#include "config.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+uint32_t source_add(fsi_image *img, const struct source *src)
+{
+    if (img->nsources == 0)
+        img->nsources = 1;            /* index 0 means "no source" */
+    if (img->nsources >= img->cap_sources) {
+        uint32_t cap = img->cap_sources ? img->cap_sources * 2 : 64;
+        if (cap >= SRC_TREE_BIT)
+            return 0;
+        struct source *s = realloc(img->sources, cap * sizeof *s);
+        if (!s)
+            return 0;
+        img->sources = s;
+        img->cap_sources = cap;
+    }
+    img->sources[img->nsources] = *src;
+    return img->nsources++;
+}
+
+void source_release(fsi_image *img, fsi_item item)
+{
+    struct node *n = &img->nodes[item];
+    uint32_t s = n->src;
+    n->src = 0;
+    if (s == 0 || (s & SRC_TREE_BIT) || s >= img->nsources)
+        return;
+    struct source *src = &img->sources[s];
+    switch (src->kind) {
+    case SRC_HOST:
+        free(src->u.host.path);
+        break;
+    case SRC_MEM:
+        free(src->u.mem.data);
+        break;
+    case SRC_CALLBACK:
+        if (src->u.cb.free_ctx)
+            src->u.cb.free_ctx(src->u.cb.ctx);
+        break;
+    }
+    src->kind = SRC_NONE;
+}
+
+char *source_host_path(const fsi_image *img, fsi_item item)
+{
+    const struct node *n = &img->nodes[item];
+    if (n->src & SRC_TREE_BIT) {
+        const struct tree_base *b = &img->bases[n->src & ~SRC_TREE_BIT];
+        size_t len = strlen(b->host_dir);
+        size_t need = len;
+        for (fsi_item a = item; a != b->node; a = img->nodes[a].parent)
+            need += 1 + img->nodes[a].name_len;
+        char *p = malloc(need + 1);
+        if (!p)
+            return NULL;
+        memcpy(p, b->host_dir, len);
+        p[need] = '\0';
+        size_t pos = need;
+        for (fsi_item a = item; a != b->node; a = img->nodes[a].parent) {
+            const struct node *x = &img->nodes[a];
+            pos -= x->name_len;
+            memcpy(p + pos, node_name(img, x), x->name_len);
+            p[--pos] = '/';
+        }
+        return p;
+    }
+    if (n->src && img->sources[n->src].kind == SRC_HOST)
+        return strdup(img->sources[n->src].u.host.path);
+    return NULL;
+}
+
+int64_t source_read(const fsi_image *img, fsi_item item, int *fd, uint64_t off, void *buf,
+                    size_t len)
+{
+    const struct node *n = &img->nodes[item];
+    if (off >= n->size || len == 0)
+        return 0;
+    if (len > n->size - off)
+        len = (size_t)(n->size - off);
+    if (n->src == 0) {
+        errno = EIO;                  /* a non-empty file always has a source */
+        return -1;
+    }
+    const struct source *src = (n->src & SRC_TREE_BIT) ? NULL : &img->sources[n->src];
+    if (!src || src->kind == SRC_HOST) {
+        if (*fd < 0) {
+            char *path = source_host_path(img, item);
+            if (!path)
+                return -1;
+            *fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+            int e = errno;
+            free(path);
+            if (*fd < 0) {
+                errno = e;
+                return -1;
+            }
+        }
+        ssize_t r;
+        do
+            r = pread(*fd, buf, len, (off_t)off);
+        while (r < 0 && errno == EINTR);
+        return r;
+    }
+    if (src->kind == SRC_MEM) {
+        memcpy(buf, (const char *)src->u.mem.data + off, len);
+        return (int64_t)len;
+    }
+    if (src->kind == SRC_CALLBACK)
+        return src->u.cb.read(src->u.cb.ctx, off, buf, len);
+    errno = EIO;
+    return -1;
+}

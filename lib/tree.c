@@ -1,0 +1,1332 @@
+/*
+ * tree.c - the in-memory tree: nodes, the name pool, the child hash, the
+ * undo journal behind change points, and the public tree operations.
+ */
+#include "config.h"
+#include "internal.h"
+#include "path.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define POOL_CHUNK (1u << 20)   /* name pool chunk: names never straddle */
+
+/* ---------------------------------------------------------------- */
+/* Name pool                                                         */
+/* ---------------------------------------------------------------- */
+
+static int pool_add(struct name_pool *p, const char *s, size_t len, uint64_t *off)
+{
+    if (p->nchunks == 0 || p->used + len + 1 > POOL_CHUNK) {
+        if (p->nchunks == p->cap) {
+            size_t cap = p->cap ? p->cap * 2 : 16;
+            char **c = realloc(p->chunks, cap * sizeof *c);
+            if (!c)
+                return -1;
+            p->chunks = c;
+            p->cap = cap;
+        }
+        char *chunk = malloc(POOL_CHUNK);
+        if (!chunk)
+            return -1;
+        p->chunks[p->nchunks++] = chunk;
+        p->used = 0;
+    }
+    char *dst = p->chunks[p->nchunks - 1] + p->used;
+    memcpy(dst, s, len);
+    dst[len] = '\0';
+    *off = ((uint64_t)(p->nchunks - 1) << 32) | p->used;
+    p->used += len + 1;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Child hash: (parent, name) -> node, linear probing, no tombstones */
+/* ---------------------------------------------------------------- */
+
+static uint64_t key_hash(fsi_item parent, const char *s, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ull ^ ((uint64_t)parent * 0x9E3779B97F4A7C15ull);
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ull;
+    }
+    return h ^ (h >> 29);
+}
+
+static uint64_t node_hash(const fsi_image *img, fsi_item id)
+{
+    const struct node *n = &img->nodes[id];
+    return key_hash(n->parent, node_name(img, n), n->name_len);
+}
+
+static fsi_item hash_find(const fsi_image *img, fsi_item parent, const char *s, size_t len)
+{
+    if (!img->hash_cap)
+        return 0;
+    uint32_t mask = img->hash_cap - 1;
+    for (uint32_t i = (uint32_t)key_hash(parent, s, len) & mask;; i = (i + 1) & mask) {
+        fsi_item id = img->hash[i];
+        if (!id)
+            return 0;
+        const struct node *n = &img->nodes[id];
+        if (n->parent == parent && n->name_len == len && !memcmp(node_name(img, n), s, len))
+            return id;
+    }
+}
+
+static void hash_put(fsi_image *img, fsi_item id)
+{
+    uint32_t mask = img->hash_cap - 1;
+    uint32_t i = (uint32_t)node_hash(img, id) & mask;
+    while (img->hash[i])
+        i = (i + 1) & mask;
+    img->hash[i] = id;
+    img->hash_used++;
+}
+
+static int hash_reserve(fsi_image *img)
+{
+    if ((uint64_t)(img->hash_used + 1) * 2 <= img->hash_cap)
+        return 0;
+    uint32_t cap = img->hash_cap ? img->hash_cap * 2 : 1024;
+    if (cap < img->hash_cap)
+        return -1;
+    uint32_t *old = img->hash, oldcap = img->hash_cap;
+    img->hash = calloc(cap, sizeof *img->hash);
+    if (!img->hash) {
+        img->hash = old;
+        return -1;
+    }
+    img->hash_cap = cap;
+    img->hash_used = 0;
+    for (uint32_t i = 0; i < oldcap; i++)
+        if (old[i])
+            hash_put(img, old[i]);
+    free(old);
+    return 0;
+}
+
+/* Backward-shift deletion keeps probe chains intact without tombstones. */
+static void hash_del(fsi_image *img, fsi_item id)
+{
+    uint32_t mask = img->hash_cap - 1;
+    uint32_t i = (uint32_t)node_hash(img, id) & mask;
+    while (img->hash[i] != id) {
+        if (!img->hash[i])
+            return;
+        i = (i + 1) & mask;
+    }
+    uint32_t j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        fsi_item k = img->hash[j];
+        if (!k)
+            break;
+        uint32_t home = (uint32_t)node_hash(img, k) & mask;
+        /* k may move to the hole at i if its home is not in (i, j]. */
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            img->hash[i] = k;
+            i = j;
+        }
+    }
+    img->hash[i] = 0;
+    img->hash_used--;
+}
+
+/* ---------------------------------------------------------------- */
+/* Nodes                                                             */
+/* ---------------------------------------------------------------- */
+
+static fsi_item node_alloc(fsi_image *img)
+{
+    fsi_item id;
+    if (img->free_head) {
+        id = img->free_head;
+        img->free_head = img->nodes[id].parent;
+    } else {
+        if (img->nnodes >= img->cap_nodes) {
+            uint32_t cap = img->cap_nodes ? img->cap_nodes * 2 : 1024;
+            if (cap <= img->cap_nodes || cap > 0x7FFFFFFFu)
+                return 0;
+            struct node *n = realloc(img->nodes, (size_t)cap * sizeof *n);
+            if (!n)
+                return 0;
+            img->nodes = n;
+            img->cap_nodes = cap;
+        }
+        id = img->nnodes++;
+    }
+    memset(&img->nodes[id], 0, sizeof img->nodes[id]);
+    return id;
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    timespec_get(&ts, TIME_UTC);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+fsi_hresult tree_init(fsi_image *img)
+{
+    img->nnodes = 1;                   /* slot 0 unused: 0 means "none" */
+    fsi_item root = node_alloc(img);
+    uint64_t off;
+    if (root != FSI_ROOT || pool_add(&img->names, "", 0, &off))
+        return FSI_E_OUTOFMEMORY;
+    struct node *r = &img->nodes[root];
+    r->type = NODE_DIR;
+    r->flags = NF_LINKED;
+    r->name_off = off;
+    r->mode = 0755;
+    int64_t t = now_ns();
+    r->times[0] = r->times[1] = r->times[2] = t;
+    return FSI_S_OK;
+}
+
+/* Counts of a subtree (as currently linked below its root). */
+struct counts {
+    uint64_t files, dirs, deep;
+};
+
+static void subtree_counts(const fsi_image *img, fsi_item id, struct counts *c)
+{
+    /* Iterative pre-order walk over first_child/next_sibling. */
+    fsi_item top = id, cur = id;
+    for (;;) {
+        const struct node *n = &img->nodes[cur];
+        if (n->type == NODE_DIR)
+            c->dirs++;
+        else
+            c->files++;
+        if (n->depth > FSI_ISO_MAX_DEPTH)
+            c->deep++;
+        if (n->first_child) {
+            cur = n->first_child;
+            continue;
+        }
+        while (cur != top && !img->nodes[cur].next_sibling)
+            cur = img->nodes[cur].parent;
+        if (cur == top)
+            return;
+        cur = img->nodes[cur].next_sibling;
+    }
+}
+
+/* Attach a node (and the subtree below it) to its parent. */
+static void node_link(fsi_image *img, fsi_item id)
+{
+    struct node *n = &img->nodes[id];
+    struct node *p = &img->nodes[n->parent];
+    n->prev_sibling = 0;
+    n->next_sibling = p->first_child;
+    if (p->first_child)
+        img->nodes[p->first_child].prev_sibling = id;
+    p->first_child = id;
+    p->nchildren++;
+    n->flags |= NF_LINKED;
+    hash_put(img, id);
+    struct counts c = {0, 0, 0};
+    subtree_counts(img, id, &c);
+    img->nfiles += c.files;
+    img->ndirs += c.dirs;
+    img->ndeep += c.deep;
+}
+
+static void node_unlink(fsi_image *img, fsi_item id)
+{
+    struct node *n = &img->nodes[id];
+    struct node *p = &img->nodes[n->parent];
+    struct counts c = {0, 0, 0};
+    subtree_counts(img, id, &c);
+    img->nfiles -= c.files;
+    img->ndirs -= c.dirs;
+    img->ndeep -= c.deep;
+    hash_del(img, id);
+    if (n->prev_sibling)
+        img->nodes[n->prev_sibling].next_sibling = n->next_sibling;
+    else
+        p->first_child = n->next_sibling;
+    if (n->next_sibling)
+        img->nodes[n->next_sibling].prev_sibling = n->prev_sibling;
+    n->next_sibling = n->prev_sibling = 0;
+    p->nchildren--;
+    n->flags &= (uint8_t)~NF_LINKED;
+}
+
+/* Free a detached subtree for good: its slots, hash entries, sources. */
+static void subtree_free(fsi_image *img, fsi_item id)
+{
+    fsi_item cur = id;
+    for (;;) {
+        struct node *n = &img->nodes[cur];
+        if (n->first_child) {
+            cur = n->first_child;
+            continue;
+        }
+        /* n is a leaf: detach it from its parent and free it. */
+        fsi_item parent = n->parent, next = n->next_sibling;
+        if (cur != id) {
+            hash_del(img, cur);
+            img->nodes[parent].first_child = next;
+            if (next)
+                img->nodes[next].prev_sibling = 0;
+        }
+        if (n->type == NODE_FILE)
+            source_release(img, cur);
+        n->type = NODE_FREE;
+        n->parent = img->free_head;
+        img->free_head = cur;
+        if (cur == id)
+            return;
+        cur = next ? next : parent;
+    }
+}
+
+/* ---------------------------------------------------------------- */
+/* Journal                                                           */
+/* ---------------------------------------------------------------- */
+
+static int journal_reserve(fsi_image *img)
+{
+    if (img->njournal < img->cap_journal)
+        return 0;
+    size_t cap = img->cap_journal ? img->cap_journal * 2 : 256;
+    struct undo *j = realloc(img->journal, cap * sizeof *j);
+    if (!j)
+        return -1;
+    img->journal = j;
+    img->cap_journal = cap;
+    return 0;
+}
+
+/* Record a change (call journal_reserve first) and count it. */
+static void journal_note(fsi_image *img, uint8_t op, fsi_item item, uint8_t which, int64_t old)
+{
+    img->changes++;
+    if (!img->journaling)
+        return;
+    struct undo *u = &img->journal[img->njournal++];
+    u->op = op;
+    u->which = which;
+    u->item = item;
+    u->old = old;
+    u->seq = img->changes;
+}
+
+/* Apply the reverse of journal entry u; returns the entry that undoes
+ * that (for redo). */
+static struct undo undo_apply(fsi_image *img, const struct undo *u)
+{
+    struct undo r = *u;
+    struct node *n = &img->nodes[u->item];
+    switch (u->op) {
+    case UNDO_LINK:                   /* the item was added: take it out */
+        node_unlink(img, u->item);
+        r.op = UNDO_UNLINK;
+        break;
+    case UNDO_UNLINK:                 /* the item was removed: put it back */
+        node_link(img, u->item);
+        r.op = UNDO_LINK;
+        break;
+    case UNDO_TIME:
+        r.old = n->times[u->which];
+        n->times[u->which] = u->old;
+        break;
+    case UNDO_HIDDEN:
+        r.old = (n->flags & NF_HIDDEN) != 0;
+        if (u->old)
+            n->flags |= NF_HIDDEN;
+        else
+            n->flags &= (uint8_t)~NF_HIDDEN;
+        break;
+    }
+    return r;
+}
+
+/* Forget journal entries from index `from` on whose changes stay undone
+ * (after a rollback) or stay done (lock-in): free what is gone for good. */
+static void journal_drop(fsi_image *img, size_t from, bool undone)
+{
+    for (size_t i = from; i < img->njournal; i++) {
+        const struct undo *u = &img->journal[i];
+        /* An added item that was rolled back, or a removed item that is
+         * locked in as removed, will never come back. */
+        if ((undone && u->op == UNDO_LINK) || (!undone && u->op == UNDO_UNLINK)) {
+            struct node *n = &img->nodes[u->item];
+            if (n->type != NODE_FREE && !(n->flags & NF_LINKED))
+                subtree_free(img, u->item);
+        }
+    }
+    img->njournal = from;
+}
+
+/* ---------------------------------------------------------------- */
+/* Checks shared by the operations                                   */
+/* ---------------------------------------------------------------- */
+
+static bool iso_on(const fsi_image *img)
+{
+    return (img->fs & FSI_FS_ISO9660) != 0;
+}
+
+static fsi_hresult check_writable(fsi_image *img)
+{
+    if (img->results > 0)
+        return fsi_fail(img, IMAPI_E_READONLY, 0, NULL, NULL, NULL);
+    return FSI_S_OK;
+}
+
+fsi_hresult tree_check_iso_limits(fsi_image *img)
+{
+    if (img->ndeep > 0) {
+        /* Name one offending item so the user knows where to look. */
+        char path[512] = "";
+        for (fsi_item i = 2; i < img->nnodes; i++) {
+            const struct node *n = &img->nodes[i];
+            if (n->type == NODE_FREE || n->depth <= FSI_ISO_MAX_DEPTH)
+                continue;
+            fsi_item a = i;
+            bool live = true;
+            while (a != FSI_ROOT && live) {
+                live = (img->nodes[a].flags & NF_LINKED) != 0;
+                a = img->nodes[a].parent;
+            }
+            if (live) {
+                fsi_item_path(img, i, path, sizeof path);
+                break;
+            }
+        }
+        return fsi_fail(img, IMAPI_E_ISO9660_LEVELS, 0, path, NULL, NULL);
+    }
+    if (img->ndirs + 1 > FSI_ISO_MAX_DIRS)
+        return fsi_fail(img, IMAPI_E_TOO_MANY_DIRS, 0, "ISO9660", NULL, NULL);
+    return FSI_S_OK;
+}
+
+/* Resolve all components of a path; *out the item or 0.  On failure the
+ * right code is recorded: a missing intermediate directory is
+ * IMAPI_E_DIR_NOT_FOUND, a file in the middle IMAPI_E_NOT_DIR; a missing
+ * last component is reported with `missing` (0: not an error). */
+static fsi_hresult resolve(fsi_image *img, const char *path, bool want_parent,
+                           fsi_item *out, const char **last, size_t *last_len,
+                           fsi_hresult missing)
+{
+    *out = 0;
+    if (!path)
+        return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "path", NULL, NULL);
+    struct path_comp *c;
+    size_t n;
+    int r = path_split(path, &c, &n);
+    if (r == -2)
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    if (r < 0)
+        return fsi_fail(img, IMAPI_E_INVALID_PATH, 0, path, NULL, NULL);
+    if (want_parent && n == 0) {
+        free(c);
+        return fsi_failf(img, IMAPI_E_INVALID_PATH, 0, path, NULL, "the root has no name");
+    }
+    fsi_item cur = FSI_ROOT;
+    size_t stop = want_parent ? n - 1 : n;
+    fsi_hresult hr = FSI_S_OK;
+    for (size_t i = 0; i < stop; i++) {
+        if (img->nodes[cur].type != NODE_DIR) {
+            hr = fsi_failf(img, IMAPI_E_NOT_DIR, 0, path, NULL, "'%.*s' is a file",
+                           (int)c[i - 1].len, c[i - 1].s);
+            break;
+        }
+        fsi_item next = hash_find(img, cur, c[i].s, c[i].len);
+        if (!next) {
+            if (i + 1 < n) {
+                /* Name the first directory that is missing. */
+                int upto = (int)(c[i].s + c[i].len - c[0].s);
+                char *dir = malloc((size_t)upto + 2);
+                if (dir)
+                    snprintf(dir, (size_t)upto + 2, "/%.*s", upto, c[0].s);
+                hr = fsi_fail(img, IMAPI_E_DIR_NOT_FOUND, 0, dir ? dir : path, NULL, NULL);
+                free(dir);
+            }
+            else if (missing)
+                hr = fsi_fail(img, missing, 0, path, NULL, NULL);
+            cur = 0;
+            break;
+        }
+        cur = next;
+    }
+    if (hr == FSI_S_OK && cur && want_parent && img->nodes[cur].type != NODE_DIR)
+        hr = fsi_fail(img, IMAPI_E_NOT_DIR, 0, path, NULL, NULL);
+    if (want_parent && n > 0) {
+        *last = c[n - 1].s;
+        *last_len = c[n - 1].len;
+    }
+    free(c);
+    *out = hr == FSI_S_OK ? cur : 0;
+    return hr;
+}
+
+/* ---------------------------------------------------------------- */
+/* Adding                                                            */
+/* ---------------------------------------------------------------- */
+
+/* What a new node gets besides its name. */
+struct new_item {
+    uint8_t type;
+    uint64_t size;
+    int64_t times[3];
+    uint32_t mode, uid, gid;
+    uint32_t src;
+};
+
+/* Record hr for the would-be item `name` in dir: the message names its
+ * image path (control bytes escaped) and, for add_tree, the host path. */
+static fsi_hresult fail_child(fsi_image *img, fsi_hresult hr, fsi_item dir, const char *name,
+                              size_t len, const char *host, const char *i2)
+{
+    size_t plen = fsi_item_path(img, dir, NULL, 0);
+    char *buf = malloc(plen + 1 + len * 4 + 1);
+    if (!buf)
+        return fsi_fail(img, hr, 0, "?", i2, NULL);
+    fsi_item_path(img, dir, buf, plen + 1);
+    size_t o = dir == FSI_ROOT ? 0 : plen;
+    buf[o++] = '/';
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c < 0x20 || c == 0x7F)
+            o += (size_t)sprintf(buf + o, "\\x%02X", c);
+        else
+            buf[o++] = (char)c;
+    }
+    buf[o] = '\0';
+    if (host)
+        fsi_failf(img, hr, 0, buf, i2, "host path '%s'", host);
+    else
+        fsi_fail(img, hr, 0, buf, i2, NULL);
+    free(buf);
+    return hr;
+}
+
+/* Add one named child to dir.  `host` (may be NULL) is the host path it
+ * comes from, for messages. */
+static fsi_hresult add_child(fsi_image *img, fsi_item dir, const char *name, size_t len,
+                             const struct new_item *it, const char *host,
+                             fsi_item *out)
+{
+    if (!path_name_valid(name, len))
+        return fail_child(img, IMAPI_E_INVALID_PATH, dir, name, len, host, NULL);
+    if (img->restricted && !path_name_restricted_ok(name, len))
+        return fail_child(img, IMAPI_E_RESTRICTED_NAME_VIOLATION, dir, name, len, host, NULL);
+    if (hash_find(img, dir, name, len))
+        return fail_child(img, IMAPI_E_DUP_NAME, dir, name, len, host, NULL);
+    uint32_t depth = img->nodes[dir].depth + 1u;
+    if (depth > 0xFFFF)
+        return fail_child(img, IMAPI_E_INVALID_PATH, dir, name, len, host, NULL);
+    if (iso_on(img)) {
+        if (depth > FSI_ISO_MAX_DEPTH)
+            return fail_child(img, IMAPI_E_ISO9660_LEVELS, dir, name, len, host, NULL);
+        if (it->type == NODE_DIR && img->ndirs + 2 > FSI_ISO_MAX_DIRS)
+            return fsi_fail(img, IMAPI_E_TOO_MANY_DIRS, 0, "ISO9660", NULL, NULL);
+    }
+    if (hash_reserve(img) || journal_reserve(img))
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    uint64_t off;
+    if (pool_add(&img->names, name, len, &off))
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    fsi_item id = node_alloc(img);
+    if (!id)
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    struct node *n = &img->nodes[id];
+    n->parent = dir;
+    n->name_off = off;
+    n->name_len = (uint16_t)len;
+    n->type = it->type;
+    n->size = it->size;
+    memcpy(n->times, it->times, sizeof n->times);
+    n->mode = (uint16_t)(it->mode & 07777);
+    n->uid = it->uid;
+    n->gid = it->gid;
+    n->src = it->src;
+    n->depth = (uint16_t)depth;
+    node_link(img, id);
+    journal_note(img, UNDO_LINK, id, 0, 0);
+    if (out)
+        *out = id;
+    return FSI_S_OK;
+}
+
+static void new_item_defaults(struct new_item *it, uint8_t type)
+{
+    memset(it, 0, sizeof *it);
+    it->type = type;
+    int64_t t = now_ns();
+    it->times[0] = it->times[1] = it->times[2] = t;
+    it->mode = type == NODE_DIR ? 0755 : 0644;
+}
+
+/* Common front of the add_* calls: writable, parent resolved. */
+static fsi_hresult add_prepare(fsi_image *img, const char *path, fsi_item *parent,
+                               const char **name, size_t *len)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    fsi_hresult hr = check_writable(img);
+    if (FSI_FAILED(hr))
+        return hr;
+    return resolve(img, path, true, parent, name, len, IMAPI_E_DIR_NOT_FOUND);
+}
+
+FSI_API fsi_hresult fsi_add_dir(fsi_image *img, const char *path)
+{
+    fsi_item parent;
+    const char *name;
+    size_t len;
+    fsi_hresult hr = add_prepare(img, path, &parent, &name, &len);
+    if (FSI_FAILED(hr))
+        return hr;
+    struct new_item it;
+    new_item_defaults(&it, NODE_DIR);
+    return add_child(img, parent, name, len, &it, NULL, NULL);
+}
+
+/* Add a file node whose source record is src (consumed on failure). */
+static fsi_hresult add_file_src(fsi_image *img, fsi_item parent, const char *name, size_t len,
+                                struct new_item *it, struct source *src)
+{
+    if (src) {
+        it->src = source_add(img, src);
+        if (!it->src)
+            return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    }
+    fsi_item id = 0;
+    fsi_hresult hr = add_child(img, parent, name, len, it, NULL, &id);
+    if (FSI_FAILED(hr) && it->src) {
+        /* Release the record through a throwaway node view. */
+        struct node tmp = {0};
+        tmp.type = NODE_FILE;
+        tmp.src = it->src;
+        fsi_item slot = node_alloc(img);
+        if (slot) {
+            img->nodes[slot] = tmp;
+            source_release(img, slot);
+            img->nodes[slot].type = NODE_FREE;
+            img->nodes[slot].parent = img->free_head;
+            img->free_head = slot;
+        }
+    }
+    return hr;
+}
+
+static void times_from_stat(int64_t times[3], const struct stat *st)
+{
+    times[1] = (int64_t)st->st_atim.tv_sec * 1000000000 + st->st_atim.tv_nsec;
+    times[2] = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    /* Linux stat has no birth time; the modification time is the closest
+     * stable stand-in for CreationTime. */
+    times[0] = times[2];
+}
+
+FSI_API fsi_hresult fsi_add_file(fsi_image *img, const char *path, const char *host_path)
+{
+    fsi_item parent;
+    const char *name;
+    size_t len;
+    fsi_hresult hr = add_prepare(img, path, &parent, &name, &len);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (!host_path || !*host_path)
+        return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "host_path", NULL, NULL);
+    struct stat st;
+    if (stat(host_path, &st) != 0)
+        return fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, errno, host_path, NULL, NULL);
+    if (S_ISDIR(st.st_mode))
+        return fsi_failf(img, IMAPI_E_NOT_FILE, 0, host_path, NULL,
+                         "a host directory cannot be a file's data (use fsi_add_tree)");
+    if (!S_ISREG(st.st_mode))
+        return fsi_failf(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, 0, host_path, NULL,
+                         "not a regular file");
+    int fd = open(host_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, errno, host_path, NULL, NULL);
+    close(fd);
+    struct new_item it;
+    new_item_defaults(&it, NODE_FILE);
+    it.size = (uint64_t)st.st_size;
+    times_from_stat(it.times, &st);
+    it.mode = st.st_mode & 07777;
+    it.uid = st.st_uid;
+    it.gid = st.st_gid;
+    struct source src = {.kind = SRC_HOST};
+    src.u.host.path = strdup(host_path);
+    if (!src.u.host.path)
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    return add_file_src(img, parent, name, len, &it, &src);
+}
+
+FSI_API fsi_hresult fsi_add_file_mem(fsi_image *img, const char *path, const void *data,
+                                     size_t size)
+{
+    if (img && !data && size > 0)
+        return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "data", NULL, NULL);
+    fsi_item parent;
+    const char *name;
+    size_t len;
+    fsi_hresult hr = add_prepare(img, path, &parent, &name, &len);
+    if (FSI_FAILED(hr))
+        return hr;
+    struct new_item it;
+    new_item_defaults(&it, NODE_FILE);
+    it.size = size;
+    if (size == 0)
+        return add_file_src(img, parent, name, len, &it, NULL);
+    struct source src = {.kind = SRC_MEM};
+    src.u.mem.data = malloc(size);
+    if (!src.u.mem.data)
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    memcpy(src.u.mem.data, data, size);
+    return add_file_src(img, parent, name, len, &it, &src);
+}
+
+FSI_API fsi_hresult fsi_add_file_cb(fsi_image *img, const char *path, uint64_t size,
+                                    fsi_read_fn read, void *ctx, void (*free_ctx)(void *))
+{
+    if (img && !read)
+        return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "read", NULL, NULL);
+    fsi_item parent;
+    const char *name;
+    size_t len;
+    fsi_hresult hr = add_prepare(img, path, &parent, &name, &len);
+    if (FSI_FAILED(hr))
+        return hr;
+    struct new_item it;
+    new_item_defaults(&it, NODE_FILE);
+    it.size = size;
+    struct source src = {.kind = SRC_CALLBACK};
+    src.u.cb.read = read;
+    src.u.cb.ctx = ctx;
+    src.u.cb.free_ctx = free_ctx;
+    return add_file_src(img, parent, name, len, &it, &src);
+}
+
+/* ---------------------------------------------------------------- */
+/* add_tree                                                          */
+/* ---------------------------------------------------------------- */
+
+struct walk {
+    fsi_image *img;
+    uint32_t base;            /* index in img->bases */
+    char *host;               /* current host path (grows/shrinks) */
+    size_t host_len, host_cap;
+    struct dev_ino { dev_t dev; ino_t ino; } *stack;   /* loop detection */
+    size_t depth, stack_cap;
+};
+
+static int walk_push_name(struct walk *w, const char *name, size_t len, size_t *saved)
+{
+    *saved = w->host_len;
+    size_t need = w->host_len + 1 + len + 1;
+    if (need > w->host_cap) {
+        size_t cap = need * 2;
+        char *h = realloc(w->host, cap);
+        if (!h)
+            return -1;
+        w->host = h;
+        w->host_cap = cap;
+    }
+    w->host[w->host_len++] = '/';
+    memcpy(w->host + w->host_len, name, len);
+    w->host_len += len;
+    w->host[w->host_len] = '\0';
+    return 0;
+}
+
+static void walk_pop(struct walk *w, size_t saved)
+{
+    w->host_len = saved;
+    w->host[saved] = '\0';
+}
+
+/* Add the contents of the open host directory dfd (at w->host) to dir. */
+static fsi_hresult walk_dir(struct walk *w, int dfd, fsi_item dir, const struct stat *dst)
+{
+    fsi_image *img = w->img;
+    if (w->depth == w->stack_cap) {
+        size_t cap = w->stack_cap ? w->stack_cap * 2 : 32;
+        struct dev_ino *s = realloc(w->stack, cap * sizeof *s);
+        if (!s) {
+            close(dfd);
+            return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+        }
+        w->stack = s;
+        w->stack_cap = cap;
+    }
+    for (size_t i = 0; i < w->depth; i++) {
+        if (w->stack[i].dev == dst->st_dev && w->stack[i].ino == dst->st_ino) {
+            close(dfd);
+            return fsi_failf(img, IMAPI_E_DIRECTORY_READ_FAILURE, 0, w->host, NULL,
+                             "a symbolic link loops back to a directory above it");
+        }
+    }
+    w->stack[w->depth].dev = dst->st_dev;
+    w->stack[w->depth].ino = dst->st_ino;
+    w->depth++;
+
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        int e = errno;
+        close(dfd);
+        w->depth--;
+        return fsi_fail(img, IMAPI_E_DIRECTORY_READ_FAILURE, e, w->host, NULL, NULL);
+    }
+    fsi_hresult hr = FSI_S_OK;
+    for (;;) {
+        errno = 0;
+        struct dirent *de = readdir(d);
+        if (!de) {
+            if (errno)
+                hr = fsi_fail(img, IMAPI_E_DIRECTORY_READ_FAILURE, errno, w->host, NULL, NULL);
+            break;
+        }
+        const char *nm = de->d_name;
+        if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0')))
+            continue;
+        size_t len = strlen(nm), saved;
+        if (walk_push_name(w, nm, len, &saved)) {
+            hr = fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+            break;
+        }
+        struct stat st;
+        if (fstatat(dirfd(d), nm, &st, 0) != 0) {
+            /* ENOENT here is a dangling symbolic link. */
+            hr = fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, errno, w->host, NULL, NULL);
+            break;
+        }
+        struct new_item it;
+        if (S_ISDIR(st.st_mode)) {
+            new_item_defaults(&it, NODE_DIR);
+        } else if (S_ISREG(st.st_mode)) {
+            new_item_defaults(&it, NODE_FILE);
+            it.size = (uint64_t)st.st_size;
+            it.src = SRC_TREE_BIT | w->base;
+            /* Open now so unreadable files fail at add time, as IMAPI does. */
+            int fd = openat(dirfd(d), nm, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+            if (fd < 0) {
+                hr = fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, errno, w->host, NULL, NULL);
+                break;
+            }
+            close(fd);
+        } else {
+            walk_pop(w, saved);   /* sockets, FIFOs, devices: no data to take */
+            continue;
+        }
+        times_from_stat(it.times, &st);
+        it.mode = st.st_mode & 07777;
+        it.uid = st.st_uid;
+        it.gid = st.st_gid;
+        fsi_item child;
+        hr = add_child(img, dir, nm, len, &it, w->host, &child);
+        if (FSI_FAILED(hr))
+            break;
+        if (S_ISDIR(st.st_mode)) {
+            int cfd = openat(dirfd(d), nm, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (cfd < 0) {
+                hr = fsi_fail(img, IMAPI_E_DIRECTORY_READ_FAILURE, errno, w->host, NULL, NULL);
+                break;
+            }
+            hr = walk_dir(w, cfd, child, &st);
+            if (FSI_FAILED(hr))
+                break;
+        }
+        walk_pop(w, saved);
+    }
+    closedir(d);
+    w->depth--;
+    return hr;
+}
+
+FSI_API fsi_hresult fsi_add_tree(fsi_image *img, const char *path, const char *host_dir,
+                                 bool include_base)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    fsi_hresult hr = check_writable(img);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (!host_dir || !*host_dir)
+        return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "host_dir", NULL, NULL);
+    fsi_item dir;
+    hr = resolve(img, path, false, &dir, NULL, NULL, IMAPI_E_DIR_NOT_FOUND);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (img->nodes[dir].type != NODE_DIR)
+        return fsi_fail(img, IMAPI_E_NOT_DIR, 0, path, NULL, NULL);
+
+    int dfd = open(host_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return fsi_fail(img, IMAPI_E_DIRECTORY_READ_FAILURE, errno, host_dir, NULL, NULL);
+    struct stat st;
+    if (fstat(dfd, &st) != 0) {
+        int e = errno;
+        close(dfd);
+        return fsi_fail(img, IMAPI_E_DIRECTORY_READ_FAILURE, e, host_dir, NULL, NULL);
+    }
+
+    /* Host path without trailing slashes; the base name for include_base. */
+    size_t hl = strlen(host_dir);
+    while (hl > 1 && host_dir[hl - 1] == '/')
+        hl--;
+    struct walk w = {.img = img};
+    w.host_cap = hl + 256;
+    w.host = malloc(w.host_cap);
+    if (!w.host) {
+        close(dfd);
+        free(w.host);
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    }
+    memcpy(w.host, host_dir, hl);
+    w.host[hl] = '\0';
+    w.host_len = hl;
+    if (img->nbases == img->cap_bases) {
+        uint32_t cap = img->cap_bases ? img->cap_bases * 2 : 8;
+        struct tree_base *b = realloc(img->bases, cap * sizeof *b);
+        if (!b) {
+            close(dfd);
+            free(w.host);
+            return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+        }
+        img->bases = b;
+        img->cap_bases = cap;
+    }
+
+    /* All or nothing: journal what we add and undo it on failure. */
+    size_t mark = img->njournal;
+    uint64_t changes_before = img->changes;
+    img->journaling++;
+
+    fsi_item top = dir;
+    bool based = false;
+    if (include_base) {
+        const char *b = w.host + hl;
+        while (b > w.host && b[-1] != '/')
+            b--;
+        size_t blen = (size_t)(w.host + hl - b);
+        if (blen == 0 || (blen == 1 && b[0] == '.') || (blen == 2 && b[0] == '.' && b[1] == '.')) {
+            hr = fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, "host_dir", NULL,
+                           "'%s' has no base name to add", host_dir);
+        } else {
+            struct new_item it;
+            new_item_defaults(&it, NODE_DIR);
+            times_from_stat(it.times, &st);
+            it.mode = st.st_mode & 07777;
+            it.uid = st.st_uid;
+            it.gid = st.st_gid;
+            hr = add_child(img, dir, b, blen, &it, w.host, &top);
+        }
+    }
+    if (FSI_SUCCEEDED(hr)) {
+        img->bases[img->nbases].node = top;
+        img->bases[img->nbases].host_dir = strdup(w.host);
+        if (!img->bases[img->nbases].host_dir)
+            hr = fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+        else
+            w.base = img->nbases++, based = true;
+    } else {
+        close(dfd);
+        dfd = -1;
+    }
+    if (FSI_SUCCEEDED(hr))
+        hr = walk_dir(&w, dfd, top, &st);
+    else if (dfd >= 0)
+        close(dfd);
+
+    img->journaling--;
+    if (FSI_FAILED(hr)) {
+        for (size_t i = img->njournal; i > mark; i--)
+            undo_apply(img, &img->journal[i - 1]);
+        journal_drop(img, mark, true);
+        img->changes = changes_before;
+        if (based)
+            free(img->bases[--img->nbases].host_dir);   /* nothing uses it now */
+    } else if (!img->journaling) {
+        img->njournal = mark;         /* nobody can roll back: forget */
+    }
+    free(w.host);
+    free(w.stack);
+    return hr;
+}
+
+/* ---------------------------------------------------------------- */
+/* Removing                                                          */
+/* ---------------------------------------------------------------- */
+
+static fsi_hresult remove_common(fsi_image *img, const char *path, bool tree)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    fsi_hresult hr = check_writable(img);
+    if (FSI_FAILED(hr))
+        return hr;
+    fsi_item id;
+    hr = resolve(img, path, false, &id, NULL, NULL,
+                 tree ? IMAPI_E_DIR_NOT_FOUND : IMAPI_E_FILE_NOT_FOUND);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (id == FSI_ROOT)
+        return fsi_failf(img, IMAPI_E_INVALID_PATH, 0, path, NULL, "the root cannot be removed");
+    const struct node *n = &img->nodes[id];
+    if (tree && n->type != NODE_DIR)
+        return fsi_fail(img, IMAPI_E_NOT_DIR, 0, path, NULL, NULL);
+    if (!tree && n->type == NODE_DIR && n->nchildren > 0)
+        return fsi_fail(img, IMAPI_E_DIR_NOT_EMPTY, 0, path, NULL, NULL);
+    if (journal_reserve(img))
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    node_unlink(img, id);
+    journal_note(img, UNDO_UNLINK, id, 0, 0);
+    if (!img->journaling)
+        subtree_free(img, id);        /* nothing can bring it back */
+    return FSI_S_OK;
+}
+
+FSI_API fsi_hresult fsi_remove(fsi_image *img, const char *path)
+{
+    return remove_common(img, path, false);
+}
+
+FSI_API fsi_hresult fsi_remove_tree(fsi_image *img, const char *path)
+{
+    return remove_common(img, path, true);
+}
+
+/* ---------------------------------------------------------------- */
+/* Looking up and enumerating                                        */
+/* ---------------------------------------------------------------- */
+
+FSI_API fsi_hresult fsi_exists(fsi_image *img, const char *path, fsi_item_type *type)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    if (!type)
+        return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "type", NULL, NULL);
+    *type = FSI_ITEM_NOT_FOUND;
+    fsi_item id;
+    fsi_hresult hr = resolve(img, path, false, &id, NULL, NULL, 0);
+    if (hr == IMAPI_E_DIR_NOT_FOUND || hr == IMAPI_E_NOT_DIR)
+        return FSI_S_OK;              /* a missing parent: simply absent */
+    if (FSI_FAILED(hr))
+        return hr;
+    if (id)
+        *type = img->nodes[id].type == NODE_DIR ? FSI_ITEM_DIRECTORY : FSI_ITEM_FILE;
+    return FSI_S_OK;
+}
+
+FSI_API fsi_hresult fsi_lookup(fsi_image *img, const char *path, fsi_item *out)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    if (!out)
+        return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "out", NULL, NULL);
+    fsi_hresult hr = resolve(img, path, false, out, NULL, NULL, IMAPI_E_ITEM_NOT_FOUND);
+    if (hr == IMAPI_E_DIR_NOT_FOUND || hr == IMAPI_E_NOT_DIR)
+        hr = fsi_fail(img, IMAPI_E_ITEM_NOT_FOUND, 0, path, NULL, NULL);
+    return hr;
+}
+
+static bool item_live(const fsi_image *img, fsi_item item)
+{
+    if (item == 0 || item >= img->nnodes || img->nodes[item].type == NODE_FREE)
+        return false;
+    for (fsi_item a = item; a != FSI_ROOT; a = img->nodes[a].parent)
+        if (!(img->nodes[a].flags & NF_LINKED))
+            return false;
+    return true;
+}
+
+static void fill_info(const fsi_image *img, fsi_item item, fsi_item_info *o)
+{
+    const struct node *n = &img->nodes[item];
+    memset(o, 0, sizeof *o);
+    o->type = n->type == NODE_DIR ? FSI_ITEM_DIRECTORY : FSI_ITEM_FILE;
+    o->name = node_name(img, n);
+    o->name_len = n->name_len;
+    o->size = n->type == NODE_FILE ? n->size : 0;
+    struct timespec *t[3] = {&o->ctime, &o->atime, &o->mtime};
+    for (int i = 0; i < 3; i++) {
+        int64_t v = n->times[i];
+        int64_t s = v / 1000000000, ns = v % 1000000000;
+        if (ns < 0) {
+            ns += 1000000000;
+            s--;
+        }
+        t[i]->tv_sec = (time_t)s;
+        t[i]->tv_nsec = (long)ns;
+    }
+    o->hidden = (n->flags & NF_HIDDEN) != 0;
+    o->mode = n->mode;
+    o->uid = n->uid;
+    o->gid = n->gid;
+    o->parent = item == FSI_ROOT ? 0 : n->parent;
+    o->child_count = n->type == NODE_DIR ? n->nchildren : 0;
+}
+
+FSI_API fsi_hresult fsi_item_get_info(fsi_image *img, fsi_item item, fsi_item_info *out)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    if (!out)
+        return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "out", NULL, NULL);
+    if (!item_live(img, item))
+        return fsi_failf(img, IMAPI_E_ITEM_NOT_FOUND, 0, "?", NULL, "item %u is not in the tree",
+                         (unsigned)item);
+    fill_info(img, item, out);
+    return FSI_S_OK;
+}
+
+FSI_API size_t fsi_item_path(fsi_image *img, fsi_item item, char *buf, size_t size)
+{
+    if (!img || !item_live(img, item))
+        return 0;
+    if (item == FSI_ROOT) {
+        if (size > 1) {
+            buf[0] = '/';
+            buf[1] = '\0';
+        } else if (size) {
+            buf[0] = '\0';
+        }
+        return 1;
+    }
+    size_t need = 0;
+    for (fsi_item a = item; a != FSI_ROOT; a = img->nodes[a].parent)
+        need += 1 + img->nodes[a].name_len;
+    if (size) {
+        size_t end = need < size - 1 ? need : size - 1;
+        buf[end] = '\0';
+        size_t pos = need;
+        for (fsi_item a = item; a != FSI_ROOT; a = img->nodes[a].parent) {
+            const struct node *n = &img->nodes[a];
+            pos -= n->name_len;
+            const char *nm = node_name(img, n);
+            for (size_t i = 0; i < n->name_len; i++)
+                if (pos + i < end)
+                    buf[pos + i] = nm[i];
+            pos--;
+            if (pos < end)
+                buf[pos] = '/';
+        }
+    }
+    return need;
+}
+
+struct sort_ent {
+    const char *name;
+    uint16_t len;
+    fsi_item id;
+};
+
+static int sort_ent_cmp(const void *a, const void *b)
+{
+    const struct sort_ent *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->name, y->name, n);
+    if (c)
+        return c;
+    return (x->len > y->len) - (x->len < y->len);
+}
+
+fsi_item *tree_sorted_children(const fsi_image *img, fsi_item dir, size_t *count)
+{
+    const struct node *d = &img->nodes[dir];
+    *count = 0;
+    errno = 0;
+    if (d->type != NODE_DIR || d->nchildren == 0)
+        return NULL;
+    size_t n = d->nchildren;
+    struct sort_ent *e = malloc(n * sizeof *e);
+    fsi_item *out = malloc(n * sizeof *out);
+    if (!e || !out) {
+        free(e);
+        free(out);
+        errno = ENOMEM;
+        return NULL;
+    }
+    size_t i = 0;
+    for (fsi_item c = d->first_child; c && i < n; c = img->nodes[c].next_sibling, i++) {
+        e[i].name = node_name(img, &img->nodes[c]);
+        e[i].len = img->nodes[c].name_len;
+        e[i].id = c;
+    }
+    qsort(e, i, sizeof *e, sort_ent_cmp);
+    for (size_t k = 0; k < i; k++)
+        out[k] = e[k].id;
+    free(e);
+    *count = i;
+    return out;
+}
+
+FSI_API fsi_hresult fsi_enum_children(fsi_image *img, const char *path, fsi_enum_fn fn, void *ctx)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    if (!fn)
+        return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "fn", NULL, NULL);
+    fsi_item dir;
+    fsi_hresult hr = resolve(img, path, false, &dir, NULL, NULL, IMAPI_E_DIR_NOT_FOUND);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (img->nodes[dir].type != NODE_DIR)
+        return fsi_fail(img, IMAPI_E_NOT_DIR, 0, path, NULL, NULL);
+    size_t n;
+    fsi_item *kids = tree_sorted_children(img, dir, &n);
+    if (!kids && errno == ENOMEM)
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    int r = 0;
+    for (size_t i = 0; i < n && !r; i++) {
+        fsi_item_info info;
+        fill_info(img, kids[i], &info);
+        r = fn(ctx, kids[i], &info);
+    }
+    free(kids);
+    return r ? (fsi_hresult)r : FSI_S_OK;
+}
+
+/* ---------------------------------------------------------------- */
+/* Properties                                                        */
+/* ---------------------------------------------------------------- */
+
+FSI_API fsi_hresult fsi_set_time(fsi_image *img, const char *path, int which, struct timespec t)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    if (which < 0 || which > 2)
+        return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "which", NULL, NULL);
+    if (t.tv_nsec < 0 || t.tv_nsec >= 1000000000 || t.tv_sec > INT64_MAX / 1000000000 - 1 ||
+        t.tv_sec < INT64_MIN / 1000000000 + 1)
+        return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "t", NULL, NULL);
+    fsi_hresult hr = check_writable(img);
+    if (FSI_FAILED(hr))
+        return hr;
+    fsi_item id;
+    hr = resolve(img, path, false, &id, NULL, NULL, IMAPI_E_ITEM_NOT_FOUND);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (journal_reserve(img))
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    struct node *n = &img->nodes[id];
+    journal_note(img, UNDO_TIME, id, (uint8_t)which, n->times[which]);
+    n->times[which] = (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+    return FSI_S_OK;
+}
+
+FSI_API fsi_hresult fsi_set_hidden(fsi_image *img, const char *path, bool hidden)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    fsi_hresult hr = check_writable(img);
+    if (FSI_FAILED(hr))
+        return hr;
+    fsi_item id;
+    hr = resolve(img, path, false, &id, NULL, NULL, IMAPI_E_ITEM_NOT_FOUND);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (journal_reserve(img))
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    struct node *n = &img->nodes[id];
+    journal_note(img, UNDO_HIDDEN, id, 0, (n->flags & NF_HIDDEN) != 0);
+    if (hidden)
+        n->flags |= NF_HIDDEN;
+    else
+        n->flags &= (uint8_t)~NF_HIDDEN;
+    return FSI_S_OK;
+}
+
+/* ---------------------------------------------------------------- */
+/* Change points                                                     */
+/* ---------------------------------------------------------------- */
+
+FSI_API fsi_hresult fsi_change_point(fsi_image *img, uint64_t *point)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    if (!point)
+        return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "point", NULL, NULL);
+    if (!img->have_point) {
+        img->have_point = true;
+        img->journaling++;
+        img->journal_from = img->changes;
+    }
+    *point = img->changes;
+    return FSI_S_OK;
+}
+
+FSI_API fsi_hresult fsi_rollback(fsi_image *img, uint64_t point)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    fsi_hresult hr = check_writable(img);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (!img->have_point || point < img->journal_from || point > img->changes)
+        return fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, "point", NULL,
+                         "no change point %llu to roll back to", (unsigned long long)point);
+    size_t from = img->njournal;
+    while (from > 0 && img->journal[from - 1].seq > point)
+        from--;
+    size_t nundo = img->njournal - from;
+    struct undo *redo = nundo ? malloc(nundo * sizeof *redo) : NULL;
+    if (nundo && !redo)
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    for (size_t i = 0; i < nundo; i++)
+        redo[i] = undo_apply(img, &img->journal[img->njournal - 1 - i]);
+    if (iso_on(img)) {
+        hr = tree_check_iso_limits(img);
+        if (FSI_FAILED(hr)) {
+            /* The old tree does not fit the file systems now selected:
+             * redo everything so nothing changes. */
+            for (size_t i = nundo; i > 0; i--)
+                undo_apply(img, &redo[i - 1]);
+            free(redo);
+            return hr;
+        }
+    }
+    free(redo);
+    journal_drop(img, from, true);
+    img->changes = point;
+    return FSI_S_OK;
+}
+
+FSI_API fsi_hresult fsi_lock_in(fsi_image *img)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    if (img->have_point) {
+        img->have_point = false;
+        img->journaling--;
+        journal_drop(img, 0, false);
+    }
+    img->journal_from = img->changes;
+    return FSI_S_OK;
+}
+
+/* ---------------------------------------------------------------- */
+/* Teardown                                                          */
+/* ---------------------------------------------------------------- */
+
+void tree_free_all(fsi_image *img)
+{
+    for (fsi_item i = 1; i < img->nnodes; i++)
+        if (img->nodes[i].type == NODE_FILE)
+            source_release(img, i);
+    free(img->nodes);
+    free(img->hash);
+    for (size_t i = 0; i < img->names.nchunks; i++)
+        free(img->names.chunks[i]);
+    free(img->names.chunks);
+    for (uint32_t i = 0; i < img->nbases; i++)
+        free(img->bases[i].host_dir);
+    free(img->bases);
+    free(img->sources);
+    free(img->journal);
+}
