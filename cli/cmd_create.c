@@ -165,12 +165,16 @@ static fsi_hresult add_source(fsi_image *img, const char *arg)
     fsi_hresult hr;
     if (stat(hp, &st) != 0) {
         int e = errno;
-        char why[PATH_MAX + 64];
+        char why[PATH_MAX + 256];
+        const char *ins[1] = {hp};
+        size_t n = fsi_error_format(IMAPI_E_DATA_STREAM_CREATE_FAILURE, why, sizeof why, ins, 1);
         struct stat lst;
-        if (lstat(hp, &lst) == 0 && S_ISLNK(lst.st_mode))
-            snprintf(why, sizeof why, "'%s': dangling symbolic link", hp);
-        else
-            snprintf(why, sizeof why, "'%s': %s", hp, strerror(e));
+        if (n > 0 && n < sizeof why && why[n - 1] == '.')
+            n--;                      /* the reason follows the sentence */
+        if (n < sizeof why)
+            snprintf(why + n, sizeof why - n, ": %s",
+                     lstat(hp, &lst) == 0 && S_ISLNK(lst.st_mode) ? "dangling symbolic link"
+                                                                   : strerror(e));
         free(image);
         free(host);
         return cli_report(IMAPI_E_DATA_STREAM_CREATE_FAILURE, why), IMAPI_E_DATA_STREAM_CREATE_FAILURE;

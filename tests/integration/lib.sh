@@ -1,0 +1,72 @@
+# lib.sh - small TAP helpers for the shell integration tests.
+#
+# Source it from a test (. "$(dirname "$0")/lib.sh"), then:
+#   tap_plan N             print the plan "1..N"
+#   tap_ok DESC            record a passing test
+#   tap_fail DESC [TEXT]   record a failing test; TEXT (may span lines) is
+#                          printed as "# " diagnostics
+#   tap_check DESC CMD...  run CMD (output captured); ok if it exits 0,
+#                          otherwise fail and show its exit status and output
+#   tap_skip DESC REASON   record a skipped test
+#   tap_done               exit 1 if any test failed or the count differs
+#                          from the plan, else 0
+# POSIX sh only.  Uses the variables TAP_N, TAP_FAILED and TAP_PLANNED.
+
+TAP_N=0
+TAP_FAILED=0
+TAP_PLANNED=
+
+tap_plan() {
+    TAP_PLANNED=$1
+    echo "1..$1"
+}
+
+# Print each line of $1 as a TAP diagnostic.
+tap_diag() {
+    printf '%s\n' "$1" | sed 's/^/# /'
+}
+
+tap_ok() {
+    TAP_N=$((TAP_N + 1))
+    echo "ok $TAP_N - $1"
+}
+
+tap_fail() {
+    TAP_N=$((TAP_N + 1))
+    TAP_FAILED=$((TAP_FAILED + 1))
+    echo "not ok $TAP_N - $1"
+    if [ $# -ge 2 ] && [ -n "$2" ]; then
+        tap_diag "$2"
+    fi
+}
+
+tap_skip() {
+    TAP_N=$((TAP_N + 1))
+    echo "ok $TAP_N - $1 # SKIP ${2:-}"
+}
+
+tap_check() {
+    _tap_desc=$1
+    shift
+    _tap_out=$("$@" 2>&1)
+    _tap_rc=$?
+    if [ "$_tap_rc" -eq 0 ]; then
+        tap_ok "$_tap_desc"
+    else
+        tap_fail "$_tap_desc" "command: $*
+exit status: $_tap_rc
+$_tap_out"
+    fi
+}
+
+tap_done() {
+    if [ -n "$TAP_PLANNED" ] && [ "$TAP_N" -ne "$TAP_PLANNED" ]; then
+        tap_diag "planned $TAP_PLANNED tests but ran $TAP_N"
+        exit 1
+    fi
+    if [ "$TAP_FAILED" -ne 0 ]; then
+        tap_diag "$TAP_FAILED of $TAP_N tests failed"
+        exit 1
+    fi
+    exit 0
+}
