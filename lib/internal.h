@@ -55,7 +55,8 @@ struct tree_base {
     fsi_item node;
 };
 
-/* 80 bytes: keep it small, there may be millions. */
+/* 80 bytes: keep it small, there may be millions (with the hash slot
+ * and the name, ~120 bytes an item). */
 struct node {
     fsi_item parent;
     fsi_item first_child;     /* children, newest first */
@@ -95,7 +96,7 @@ struct fsi_image {
     struct node *nodes;
     uint32_t nnodes, cap_nodes;    /* nnodes includes the unused slot 0 */
     uint32_t free_head;            /* freed node slots (via parent field) */
-    uint32_t *hash;                /* open addressing, 0 = empty */
+    uint64_t *hash;                /* open addressing: tag<<32 | node, 0 = empty */
     uint32_t hash_cap, hash_used;  /* hash_cap is a power of two */
     struct name_pool names;
     struct source *sources;

@@ -65,29 +65,46 @@ static uint64_t node_hash(const fsi_image *img, fsi_item id)
     return key_hash(n->parent, node_name(img, n), n->name_len);
 }
 
+/* A slot holds the node and the low 32 bits of its hash: probes compare
+ * the tag before touching the node, and resizing never rehashes names. */
+static inline uint64_t slot_make(fsi_item id, uint32_t tag)
+{
+    return ((uint64_t)tag << 32) | id;
+}
+#define SLOT_ID(v) ((fsi_item)(v))
+#define SLOT_TAG(v) ((uint32_t)((v) >> 32))
+
 static fsi_item hash_find(const fsi_image *img, fsi_item parent, const char *s, size_t len)
 {
     if (!img->hash_cap)
         return 0;
     uint32_t mask = img->hash_cap - 1;
-    for (uint32_t i = (uint32_t)key_hash(parent, s, len) & mask;; i = (i + 1) & mask) {
-        fsi_item id = img->hash[i];
-        if (!id)
+    uint32_t tag = (uint32_t)key_hash(parent, s, len);
+    for (uint32_t i = tag & mask;; i = (i + 1) & mask) {
+        uint64_t v = img->hash[i];
+        if (!v)
             return 0;
-        const struct node *n = &img->nodes[id];
+        if (SLOT_TAG(v) != tag)
+            continue;
+        const struct node *n = &img->nodes[SLOT_ID(v)];
         if (n->parent == parent && n->name_len == len && !memcmp(node_name(img, n), s, len))
-            return id;
+            return SLOT_ID(v);
     }
+}
+
+static void hash_put_slot(fsi_image *img, uint64_t v)
+{
+    uint32_t mask = img->hash_cap - 1;
+    uint32_t i = SLOT_TAG(v) & mask;
+    while (img->hash[i])
+        i = (i + 1) & mask;
+    img->hash[i] = v;
+    img->hash_used++;
 }
 
 static void hash_put(fsi_image *img, fsi_item id)
 {
-    uint32_t mask = img->hash_cap - 1;
-    uint32_t i = (uint32_t)node_hash(img, id) & mask;
-    while (img->hash[i])
-        i = (i + 1) & mask;
-    img->hash[i] = id;
-    img->hash_used++;
+    hash_put_slot(img, slot_make(id, (uint32_t)node_hash(img, id)));
 }
 
 static int hash_reserve(fsi_image *img)
@@ -97,7 +114,8 @@ static int hash_reserve(fsi_image *img)
     uint32_t cap = img->hash_cap ? img->hash_cap * 2 : 1024;
     if (cap < img->hash_cap)
         return -1;
-    uint32_t *old = img->hash, oldcap = img->hash_cap;
+    uint64_t *old = img->hash;
+    uint32_t oldcap = img->hash_cap;
     img->hash = calloc(cap, sizeof *img->hash);
     if (!img->hash) {
         img->hash = old;
@@ -107,7 +125,7 @@ static int hash_reserve(fsi_image *img)
     img->hash_used = 0;
     for (uint32_t i = 0; i < oldcap; i++)
         if (old[i])
-            hash_put(img, old[i]);
+            hash_put_slot(img, old[i]);
     free(old);
     return 0;
 }
@@ -117,7 +135,7 @@ static void hash_del(fsi_image *img, fsi_item id)
 {
     uint32_t mask = img->hash_cap - 1;
     uint32_t i = (uint32_t)node_hash(img, id) & mask;
-    while (img->hash[i] != id) {
+    while (SLOT_ID(img->hash[i]) != id) {
         if (!img->hash[i])
             return;
         i = (i + 1) & mask;
@@ -125,10 +143,10 @@ static void hash_del(fsi_image *img, fsi_item id)
     uint32_t j = i;
     for (;;) {
         j = (j + 1) & mask;
-        fsi_item k = img->hash[j];
+        uint64_t k = img->hash[j];
         if (!k)
             break;
-        uint32_t home = (uint32_t)node_hash(img, k) & mask;
+        uint32_t home = SLOT_TAG(k) & mask;
         /* k may move to the hole at i if its home is not in (i, j]. */
         if (((j - home) & mask) >= ((j - i) & mask)) {
             img->hash[i] = k;
@@ -818,13 +836,13 @@ static fsi_hresult walk_dir(struct walk *w, int dfd, fsi_item dir, const struct 
             new_item_defaults(&it, NODE_FILE);
             it.size = (uint64_t)st.st_size;
             it.src = SRC_TREE_BIT | w->base;
-            /* Open now so unreadable files fail at add time, as IMAPI does. */
-            int fd = openat(dirfd(d), nm, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-            if (fd < 0) {
+            /* Unreadable files fail at add time, as IMAPI's do.  Bits that
+             * let everyone read settle it without a syscall (ACLs never
+             * narrow the "other" class); else ask the kernel. */
+            if (!(st.st_mode & S_IROTH) && faccessat(dirfd(d), nm, R_OK, AT_EACCESS) != 0) {
                 hr = fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, errno, w->host, NULL, NULL);
                 break;
             }
-            close(fd);
         } else {
             walk_pop(w, saved);   /* sockets, FIFOs, devices: no data to take */
             continue;
