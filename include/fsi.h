@@ -345,9 +345,10 @@ FSI_API fsi_hresult fsi_add_file(fsi_image *img, const char *path, const char *h
 FSI_API fsi_hresult fsi_add_file_mem(fsi_image *img, const char *path,
                                      const void *data, size_t len);
 
-/** AddFile from a read callback with a declared size.  `ctx` belongs to
- *  the caller until the item is gone: `free_ctx` (may be NULL) is called
- *  once when the item is removed for good or the image is freed. */
+/** AddFile from a read callback with a declared size.  Once the call
+ *  succeeds, `free_ctx` (may be NULL) is called with ctx exactly once, when
+ *  the item is removed for good or the image is freed; if the call fails,
+ *  ctx stays the caller's and free_ctx is never called. */
 FSI_API fsi_hresult fsi_add_file_cb(fsi_image *img, const char *path, uint64_t size,
                                     fsi_read_fn read, void *ctx,
                                     void (*free_ctx)(void *ctx));
@@ -450,6 +451,38 @@ FSI_API void fsi_result_free(fsi_result *res);
 /** Block size (2048) and total blocks of the image. */
 FSI_API uint32_t fsi_result_block_size(const fsi_result *res);
 FSI_API uint64_t fsi_result_total_blocks(const fsi_result *res);
+
+/** Write the whole image (total blocks x 2048 bytes) to `fd`, from its
+ *  current position; `fd` stays open and is not synced.  File data goes
+ *  by copy_file_range to a regular file and by splice to a pipe where the
+ *  kernel allows it (else, or for small files, through a large buffer);
+ *  structures are generated as they are written, never all at once.
+ *  `written` (may be NULL) gets the bytes written, also on failure.
+ *  Failures: IMAPI_E_DATA_STREAM_READ_FAILURE (a source cannot be read),
+ *  IMAPI_E_DATA_STREAM_INCONSISTENCY (a source file shrank), E_FAIL with
+ *  the system error when writing to fd fails. */
+FSI_API fsi_hresult fsi_result_write_fd(fsi_result *res, int fd, uint64_t *written);
+
+/** ImageStream: copy up to `len` bytes of the image at byte `offset` into
+ *  buf; `got` gets the bytes copied (less than len only at the end of the
+ *  image, 0 at or past it).  Any offset and length, in any order. */
+FSI_API fsi_hresult fsi_result_read(fsi_result *res, uint64_t offset, void *buf, size_t len,
+                                    size_t *got);
+
+/** How fsi_result_write_fd moves file data.  All give identical bytes; a
+ *  method the kernel refuses for a descriptor (EXDEV, EINVAL, ENOSYS,
+ *  EOPNOTSUPP) falls back to read/write. */
+typedef enum {
+    FSI_COPY_AUTO = 0,        /* copy_file_range to files, splice to pipes,
+                                 read/write for small files and the rest */
+    FSI_COPY_READ_WRITE = 1,  /* read into a buffer, write it out */
+    FSI_COPY_RANGE = 2,       /* copy_file_range for every host file */
+    FSI_COPY_SPLICE = 3       /* splice for every host file (pipes only) */
+} fsi_copy_method;
+
+/** Choose the copy method (default FSI_COPY_AUTO); IMAPI_E_INVALID_PARAM
+ *  for an unknown value. */
+FSI_API fsi_hresult fsi_result_set_copy_method(fsi_result *res, fsi_copy_method method);
 
 /** Write the whole image to fd (a regular file, a pipe or any other
  *  descriptor), from its current position.  *written (may be NULL) gets

@@ -617,24 +617,27 @@ static fsi_hresult add_file_src(fsi_image *img, fsi_item parent, const char *nam
 {
     if (src) {
         it->src = source_add(img, src);
-        if (!it->src)
+        if (!it->src) {
+            if (src->kind == SRC_HOST)
+                free(src->u.host.path);
+            else if (src->kind == SRC_MEM)
+                free(src->u.mem.data);
             return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+        }
     }
     fsi_item id = 0;
     fsi_hresult hr = add_child(img, parent, name, len, it, NULL, &id);
     if (FSI_FAILED(hr) && it->src) {
-        /* Release the record through a throwaway node view. */
-        struct node tmp = {0};
-        tmp.type = NODE_FILE;
-        tmp.src = it->src;
-        fsi_item slot = node_alloc(img);
-        if (slot) {
-            img->nodes[slot] = tmp;
-            source_release(img, slot);
-            img->nodes[slot].type = NODE_FREE;
-            img->nodes[slot].parent = img->free_head;
-            img->free_head = slot;
-        }
+        /* The item never existed: free our copies, but a callback's ctx
+         * stays the caller's (free_ctx is only for items that existed). */
+        struct source *s = &img->sources[it->src];
+        if (s->kind == SRC_HOST)
+            free(s->u.host.path);
+        else if (s->kind == SRC_MEM)
+            free(s->u.mem.data);
+        s->kind = SRC_NONE;
+        if (it->src == img->nsources - 1)
+            img->nsources--;
     }
     return hr;
 }
