@@ -826,7 +826,7 @@ static fsi_hresult walk_dir(struct walk *w, int dfd, fsi_item dir, const struct 
             struct stat lst;
             if (e == ENOENT && fstatat(dirfd(d), nm, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
                 S_ISLNK(lst.st_mode))
-                hr = fsi_failf(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, 0, w->host, NULL,
+                hr = fsi_failf(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, e, w->host, NULL,
                                "it is a dangling symbolic link");
             else
                 hr = fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, e, w->host, NULL, NULL);
