@@ -1,0 +1,118 @@
+/*
+ * names.h - what the per-file-system name translators share (not installed).
+ *
+ * A file system that cannot hold a tree name as it is gets a translation
+ * (names_iso.c, names_joliet.c): characters mapped, the name cut to the
+ * file system's lengths, then made unique among its siblings.  This header
+ * has the input record, a UTF-8 decoder, and the uniquifier both use
+ * (names.c).
+ *
+ * All of it is pure: no I/O, no global state, the same output for the same
+ * set of input names whatever their order.
+ */
+#ifndef FSI_NAMES_H
+#define FSI_NAMES_H
+
+#include "fsi.h"
+
+/* One child of a directory: its tree name (UTF-8, not NUL-terminated,
+ * `len` bytes) and whether it is a directory. */
+struct name_in {
+    const char *name;
+    size_t len;
+    bool is_dir;
+};
+
+/* Decode the code point at s[*pos] and move *pos past it.  The tree only
+ * holds valid UTF-8; anything else (a stray byte, an overlong or truncated
+ * sequence, a surrogate) gives U+FFFD and moves on by one byte, so the
+ * decoder never reads past s + len and never loops. */
+static inline uint32_t utf8_next(const char *s, size_t len, size_t *pos)
+{
+    const unsigned char *p = (const unsigned char *)s + *pos;
+    size_t left = len - *pos;
+    uint32_t c = p[0], min;
+    size_t n, i;
+
+    if (c < 0x80) {
+        *pos += 1;
+        return c;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2; c &= 0x1F; min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3; c &= 0x0F; min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4; c &= 0x07; min = 0x10000;
+    } else {
+        *pos += 1;
+        return 0xFFFD;
+    }
+    if (left < n) {
+        *pos += 1;
+        return 0xFFFD;
+    }
+    for (i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80) {
+            *pos += 1;
+            return 0xFFFD;
+        }
+        c = (c << 6) | (p[i] & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
+        *pos += 1;
+        return 0xFFFD;
+    }
+    *pos += n;
+    return c;
+}
+
+/* ---- the uniquifier (names.c) ---------------------------------------
+ *
+ * The translators hand over each child's translated name as 16-bit units
+ * (d-characters for ISO9660, UCS-2 for Joliet) split into a name part
+ * ("base") and an extension, with the limits that hold for it.  Two names
+ * clash when their visible forms are equal: base, then "." and the
+ * extension if there is one, with trailing dots dropped (readers drop
+ * ";1" and a trailing "." when they show a name, so a file "A.;1" and a
+ * directory "A" would look alike).
+ *
+ * The children are taken in byte order of their tree names.  First every
+ * name that is the first of its visible form keeps it; then each later
+ * one gets `mark` and a decimal number N (1, 2, ...) in place of the end
+ * of its base, "BASE" -> "BA_1", so the limits still hold; N grows until
+ * the form is free.  The base keeps at least one of its own units; when
+ * that is impossible the extension is shortened (not below ext_min); when
+ * that is impossible too the result is IMAPI_E_NO_UNIQUE_NAME.  A counter
+ * per (kept base, extension, digits) continues where the last name of the
+ * same shape stopped, so n clashing names cost O(n), not O(n^2). */
+
+#define NAMES_MAX_UNITS 255         /* longest base or extension handled */
+
+struct name_parts {
+    uint32_t off;        /* units in the pool: base_len of base, then ext */
+    uint8_t base_len;
+    uint8_t ext_len;     /* 0: no extension */
+    uint8_t base_max;    /* the longest the base may be */
+    uint8_t total_max;   /* the longest base + extension may be; 0: no limit */
+    uint8_t ext_min;     /* the extension may be shortened down to this */
+};
+
+struct name_pool {
+    uint16_t *u;
+    size_t len, cap;
+};
+
+/* Append n units to the pool; returns their offset, or (size_t)-1 when
+ * out of memory. */
+size_t name_pool_add(struct name_pool *pool, const uint16_t *units, size_t n);
+
+/* Make the n names parts[0..n) unique as described above.  Changed names
+ * are appended to the pool and parts[i] is updated to point at them.
+ * Returns FSI_S_OK; IMAPI_E_NO_UNIQUE_NAME with *fail set to the index of
+ * the child that could not be given a name; FSI_E_OUTOFMEMORY. */
+fsi_hresult names_make_unique(const struct name_in *in, size_t n,
+                              struct name_parts *parts, struct name_pool *pool,
+                              uint16_t mark, size_t *fail);
+
+#endif
