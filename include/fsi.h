@@ -484,15 +484,6 @@ typedef enum {
  *  for an unknown value. */
 FSI_API fsi_hresult fsi_result_set_copy_method(fsi_result *res, fsi_copy_method method);
 
-/** Write the whole image to fd (a regular file, a pipe or any other
- *  descriptor), from its current position.  *written (may be NULL) gets
- *  the bytes written, also on failure. */
-FSI_API fsi_hresult fsi_result_write_fd(fsi_result *res, int fd, uint64_t *written);
-
-/** Read `len` bytes of the image at `offset` (IMAPI's ImageStream);
- *  *got is less than len only at the end of the image. */
-FSI_API fsi_hresult fsi_result_read(fsi_result *res, uint64_t offset, void *buf, size_t len,
-                                    size_t *got);
 
 #ifdef __cplusplus
 }

@@ -85,7 +85,7 @@ struct undo {
     uint64_t seq;             /* change count once this change was made */
 };
 
-struct name_pool {
+struct tree_name_pool {
     char **chunks;
     size_t nchunks, cap;
     size_t used;              /* bytes used in the last chunk */
@@ -98,7 +98,7 @@ struct fsi_image {
     uint32_t free_head;            /* freed node slots (via parent field) */
     uint64_t *hash;                /* open addressing: tag<<32 | node, 0 = empty */
     uint32_t hash_cap, hash_used;  /* hash_cap is a power of two */
-    struct name_pool names;
+    struct tree_name_pool names;
     struct source *sources;
     uint32_t nsources, cap_sources, free_source;
     struct tree_base *bases;

@@ -1,12 +1,21 @@
-/* result.c - placeholder until the image writer lands: a result only
- * locks the tree. */
+/*
+ * result.c - the result image (IFileSystemImageResult): lays the tree out
+ * once, then writes it to a descriptor or reads any byte range of it
+ * (ImageStream).  While a result exists the tree is read-only.
+ */
 #include "config.h"
 #include "internal.h"
+#include "layout.h"
+#include "output.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 struct fsi_result {
     fsi_image *img;
+    struct layout *lay;
+    int copy_method;
+    struct src_cur cur;         /* source kept open between reads */
 };
 
 FSI_API fsi_hresult fsi_create_result(fsi_image *img, fsi_result **out)
@@ -15,12 +24,24 @@ FSI_API fsi_hresult fsi_create_result(fsi_image *img, fsi_result **out)
         return IMAPI_E_INVALID_PARAM;
     if (!out)
         return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "out", NULL, NULL);
+    *out = NULL;
     if (!(img->fs & (FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF)))
         return fsi_fail(img, IMAPI_E_NO_OUTPUT, 0, NULL, NULL, NULL);
+    if (img->fs & FSI_FS_ISO9660) {
+        fsi_hresult hr = tree_check_iso_limits(img);
+        if (FSI_FAILED(hr))
+            return hr;
+    }
     fsi_result *r = calloc(1, sizeof *r);
     if (!r)
-        return fsi_fail(img, FSI_E_OUTOFMEMORY, 12, NULL, NULL, NULL);
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    fsi_hresult hr = layout_build(img, &r->lay);
+    if (FSI_FAILED(hr)) {
+        free(r);
+        return hr;
+    }
     r->img = img;
+    src_cur_init(&r->cur);
     img->results++;
     *out = r;
     return FSI_S_OK;
@@ -30,6 +51,8 @@ FSI_API void fsi_result_free(fsi_result *res)
 {
     if (!res)
         return;
+    src_cur_close(&res->cur);
+    layout_free(res->lay);
     res->img->results--;
     free(res);
 }
@@ -37,28 +60,55 @@ FSI_API void fsi_result_free(fsi_result *res)
 FSI_API uint32_t fsi_result_block_size(const fsi_result *res)
 {
     (void)res;
-    return 2048;
+    return FSI_BLOCK;
 }
 
 FSI_API uint64_t fsi_result_total_blocks(const fsi_result *res)
 {
-    (void)res;
-    return 0;
+    return res ? res->lay->total_blocks : 0;
+}
+
+FSI_API fsi_hresult fsi_result_set_copy_method(fsi_result *res, fsi_copy_method method)
+{
+    if (!res)
+        return IMAPI_E_INVALID_PARAM;
+    if ((int)method < FSI_COPY_AUTO || method > FSI_COPY_SPLICE)
+        return fsi_fail(res->img, IMAPI_E_INVALID_PARAM, 0, "method", NULL, NULL);
+    res->copy_method = method;
+    return FSI_S_OK;
 }
 
 FSI_API fsi_hresult fsi_result_write_fd(fsi_result *res, int fd, uint64_t *written)
 {
-    (void)fd;
-    if (written)
-        *written = 0;
-    return fsi_failf(res->img, IMAPI_E_FSI_INTERNAL_ERROR, 0, "no image writer yet", NULL, " ");
+    uint64_t dummy;
+    if (!written)
+        written = &dummy;
+    *written = 0;
+    if (!res)
+        return IMAPI_E_INVALID_PARAM;
+    if (fd < 0)
+        return fsi_fail(res->img, IMAPI_E_INVALID_PARAM, 0, "fd", NULL, NULL);
+    return output_write_fd(res->lay, fd, res->copy_method, written);
 }
 
 FSI_API fsi_hresult fsi_result_read(fsi_result *res, uint64_t offset, void *buf, size_t len,
                                     size_t *got)
 {
-    (void)offset, (void)buf, (void)len;
-    if (got)
-        *got = 0;
-    return fsi_failf(res->img, IMAPI_E_FSI_INTERNAL_ERROR, 0, "no image writer yet", NULL, " ");
+    size_t dummy;
+    if (!got)
+        got = &dummy;
+    *got = 0;
+    if (!res)
+        return IMAPI_E_INVALID_PARAM;
+    if (!buf && len)
+        return fsi_fail(res->img, IMAPI_E_INVALID_PARAM, 0, "buf", NULL, NULL);
+    uint64_t total = res->lay->total_blocks * FSI_BLOCK;
+    if (offset >= total || len == 0)
+        return FSI_S_OK;
+    if (len > total - offset)
+        len = (size_t)(total - offset);
+    fsi_hresult hr = output_read(res->lay, &res->cur, offset, buf, len);
+    if (FSI_SUCCEEDED(hr))
+        *got = len;
+    return hr;
 }

@@ -20,7 +20,7 @@
 /* Name pool                                                         */
 /* ---------------------------------------------------------------- */
 
-static int pool_add(struct name_pool *p, const char *s, size_t len, uint64_t *off)
+static int pool_add(struct tree_name_pool *p, const char *s, size_t len, uint64_t *off)
 {
     if (p->nchunks == 0 || p->used + len + 1 > POOL_CHUNK) {
         if (p->nchunks == p->cap) {

@@ -1,0 +1,398 @@
+/*
+ * output.c - streams a laid-out image to a descriptor, or reads any byte
+ * range of it.
+ *
+ * Writing walks the image once, segment by segment.  Generated blocks,
+ * zeros and small files gather in one large buffer, written with few
+ * syscalls; a large host file goes straight from its descriptor to the
+ * output with copy_file_range (regular file) or splice (pipe), so its
+ * bytes never enter user space.  When the kernel refuses either for this
+ * pair of descriptors the rest goes through the buffer.
+ */
+#include "config.h"
+#include "output.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define OUT_BUF (4u << 20)           /* bytes gathered per write() */
+#define ZC_MIN (256u << 10)          /* AUTO: smaller files go through the buffer */
+#define SPLICE_CHUNK (1u << 30)
+
+void src_cur_close(struct src_cur *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    c->item = 0;
+}
+
+static void src_cur_set(struct src_cur *c, fsi_item item)
+{
+    if (c->item != item) {
+        src_cur_close(c);
+        c->item = item;
+    }
+}
+
+/* Record a source failure on the image, naming the item. */
+static fsi_hresult src_fail(struct layout *lay, fsi_item item, int err, uint64_t found)
+{
+    char *path = layout_item_path(lay, item);
+    const char *p = path ? path : "?";
+    fsi_hresult hr;
+    if (err)
+        hr = fsi_fail(lay->img, IMAPI_E_DATA_STREAM_READ_FAILURE, err, p, NULL, NULL);
+    else {
+        char exp[32], got[32];
+        snprintf(exp, sizeof exp, "%llu", (unsigned long long)lay->img->nodes[item].size);
+        snprintf(got, sizeof got, "%llu", (unsigned long long)found);
+        hr = fsi_fail(lay->img, IMAPI_E_DATA_STREAM_INCONSISTENCY, 0, p, exp, got);
+    }
+    free(path);
+    return hr;
+}
+
+/* Read exactly len bytes of a file's data at off (within its size). */
+static fsi_hresult read_file(struct layout *lay, struct src_cur *cur, fsi_item item,
+                             uint64_t off, uint8_t *buf, size_t len)
+{
+    src_cur_set(cur, item);
+    while (len > 0) {
+        errno = 0;
+        int64_t r = source_read(lay->img, item, &cur->fd, off, buf, len);
+        if (r < 0)
+            return src_fail(lay, item, errno ? errno : EIO, 0);
+        if (r == 0)
+            return src_fail(lay, item, 0, off);   /* the file shrank */
+        off += (uint64_t)r;
+        buf += r;
+        len -= (size_t)r;
+    }
+    return FSI_S_OK;
+}
+
+/* Whether a file's data comes from a host file (so its fd can be used). */
+static bool is_host(const fsi_image *img, fsi_item item)
+{
+    uint32_t src = img->nodes[item].src;
+    return (src & SRC_TREE_BIT) || (src && img->sources[src].kind == SRC_HOST);
+}
+
+/* Fill `n` whole blocks of one segment, from image block `block`. */
+static fsi_hresult fill_blocks(struct layout *lay, struct src_cur *cur, const struct segment *seg,
+                               uint64_t block, uint8_t *buf, uint32_t n)
+{
+    switch (seg->kind) {
+    case SEG_ZERO:
+        memset(buf, 0, (size_t)n * FSI_BLOCK);
+        return FSI_S_OK;
+    case SEG_GEN:
+        return layout_produce(lay, seg, block, buf, n);
+    case SEG_FILE: {
+        uint64_t size = lay->img->nodes[seg->item].size;
+        uint64_t off = (block - seg->start) * FSI_BLOCK;
+        size_t len = (size_t)n * FSI_BLOCK, data = 0;
+        if (off < size)
+            data = size - off < len ? (size_t)(size - off) : len;
+        memset(buf + data, 0, len - data);
+        return data ? read_file(lay, cur, seg->item, off, buf, data) : FSI_S_OK;
+    }
+    }
+    return FSI_S_OK;
+}
+
+/* ---------------------------------------------------------------- */
+/* Random access                                                     */
+/* ---------------------------------------------------------------- */
+
+fsi_hresult output_read(struct layout *lay, struct src_cur *cur, uint64_t off, uint8_t *buf,
+                        size_t len)
+{
+    uint8_t tmp[FSI_BLOCK];
+    struct segment seg;
+    while (len > 0) {
+        uint64_t block = off / FSI_BLOCK;
+        size_t in = (size_t)(off % FSI_BLOCK);
+        layout_segment_at(lay, block, &seg);
+        fsi_hresult hr;
+        if (seg.kind == SEG_FILE && seg.item) {
+            /* File bytes straight into buf, zeros past the end. */
+            uint64_t size = lay->img->nodes[seg.item].size;
+            uint64_t foff = off - seg.start * FSI_BLOCK;
+            uint64_t seg_left = (seg.start + seg.nblocks) * FSI_BLOCK - off;
+            size_t k = seg_left < len ? (size_t)seg_left : len;
+            size_t data = foff < size ? (size - foff < k ? (size_t)(size - foff) : k) : 0;
+            if (data && FSI_FAILED(hr = read_file(lay, cur, seg.item, foff, buf, data)))
+                return hr;
+            memset(buf + data, 0, k - data);
+            buf += k, off += k, len -= k;
+        } else if (in == 0 && len >= FSI_BLOCK) {
+            /* Whole blocks of this segment directly into buf. */
+            uint64_t left = seg.start + seg.nblocks - block;
+            uint64_t want = len / FSI_BLOCK;
+            uint32_t n = (uint32_t)(want < left ? (want < 65536 ? want : 65536) : left);
+            if (FSI_FAILED(hr = fill_blocks(lay, cur, &seg, block, buf, n)))
+                return hr;
+            size_t k = (size_t)n * FSI_BLOCK;
+            buf += k, off += k, len -= k;
+        } else {
+            /* A partial block through tmp. */
+            if (FSI_FAILED(hr = fill_blocks(lay, cur, &seg, block, tmp, 1)))
+                return hr;
+            size_t k = FSI_BLOCK - in < len ? FSI_BLOCK - in : len;
+            memcpy(buf, tmp + in, k);
+            buf += k, off += k, len -= k;
+        }
+    }
+    return FSI_S_OK;
+}
+
+/* ---------------------------------------------------------------- */
+/* Streaming to a descriptor                                         */
+/* ---------------------------------------------------------------- */
+
+struct wr {
+    struct layout *lay;
+    int fd;
+    int method;
+    bool can_range, can_splice;  /* still worth trying for this fd */
+    bool sparse;                 /* regular file written past its end:
+                                    holes of sources may stay holes */
+    bool extend;                 /* a hole was skipped: fix the size */
+    uint8_t *buf;
+    size_t used;
+    uint64_t written;
+    struct src_cur cur;
+};
+
+static fsi_hresult write_fail(struct wr *w, int err)
+{
+    return fsi_failf(w->lay->img, FSI_E_FAIL, err, NULL, NULL,
+                     "writing the image failed after %llu bytes",
+                     (unsigned long long)w->written);
+}
+
+static fsi_hresult flush(struct wr *w)
+{
+    size_t done = 0;
+    while (done < w->used) {
+        ssize_t r = write(w->fd, w->buf + done, w->used - done);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return write_fail(w, r < 0 ? errno : EIO);
+        done += (size_t)r;
+        w->written += (uint64_t)r;
+    }
+    w->used = 0;
+    return FSI_S_OK;
+}
+
+/* Room for at least one block in the buffer; returns blocks free. */
+static fsi_hresult room(struct wr *w, uint32_t *blocks)
+{
+    if (OUT_BUF - w->used < FSI_BLOCK) {
+        fsi_hresult hr = flush(w);
+        if (FSI_FAILED(hr))
+            return hr;
+    }
+    *blocks = (uint32_t)((OUT_BUF - w->used) / FSI_BLOCK);
+    return FSI_S_OK;
+}
+
+static bool zc_refused(int err)
+{
+    return err == EXDEV || err == EINVAL || err == ENOSYS || err == EOPNOTSUPP ||
+           err == EBADF || err == ESPIPE;
+}
+
+/* Where the next data of the source starts at or after off (size if
+ * none), and where that data ends; a source that cannot tell is all data. */
+static void next_data(int fd, uint64_t off, uint64_t size, uint64_t *data, uint64_t *end)
+{
+    off_t d = lseek(fd, (off_t)off, SEEK_DATA);
+    if (d < 0) {
+        *data = errno == ENXIO ? size : off;
+        *end = size;
+        return;
+    }
+    *data = (uint64_t)d < size ? (uint64_t)d : size;
+    off_t h = lseek(fd, d, SEEK_HOLE);
+    *end = h < 0 || (uint64_t)h > size ? size : (uint64_t)h;
+}
+
+/* Move [*off, size) of the open source straight to the output.  Stops
+ * early (leaving *off where it got) when the kernel refuses.  Holes of a
+ * sparse source stay holes in a fresh output file. */
+static fsi_hresult zero_copy(struct wr *w, fsi_item item, uint64_t *off, uint64_t size)
+{
+    bool range = w->method == FSI_COPY_RANGE || (w->method == FSI_COPY_AUTO && w->can_range);
+    uint64_t data_end = 0;       /* the source is data up to here */
+    struct stat st;
+    if (fstat(w->cur.fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size < size)
+        return src_fail(w->lay, item, 0, (uint64_t)st.st_size);
+    while (*off < size) {
+        if (range && w->sparse && *off >= data_end) {
+            uint64_t data;
+            next_data(w->cur.fd, *off, size, &data, &data_end);
+            if (data > *off) {
+                if (lseek(w->fd, (off_t)(data - *off), SEEK_CUR) < 0)
+                    return write_fail(w, errno);
+                w->written += data - *off;
+                w->extend = true;
+                *off = data;
+                continue;
+            }
+        }
+        loff_t in = (loff_t)*off;
+        uint64_t want = (range && w->sparse && data_end > *off ? data_end : size) - *off;
+        ssize_t r;
+        if (range)
+            r = copy_file_range(w->cur.fd, &in, w->fd, NULL, (size_t)want, 0);
+        else
+            r = splice(w->cur.fd, &in, w->fd, NULL,
+                       (size_t)(want < SPLICE_CHUNK ? want : SPLICE_CHUNK), SPLICE_F_MORE);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && zc_refused(errno)) {
+            if (range)
+                w->can_range = false;
+            else
+                w->can_splice = false;
+            return FSI_S_OK;
+        }
+        if (r < 0)
+            return write_fail(w, errno);
+        if (r == 0) {
+            /* End of the source before its size: it shrank, unless the
+             * kernel just declines (some file systems report 0). */
+            if (fstat(w->cur.fd, &st) == 0 && (uint64_t)st.st_size > *off) {
+                if (range)
+                    w->can_range = false;
+                else
+                    w->can_splice = false;
+                return FSI_S_OK;
+            }
+            return src_fail(w->lay, item, 0, *off);
+        }
+        *off += (uint64_t)r;
+        w->written += (uint64_t)r;
+    }
+    return FSI_S_OK;
+}
+
+static bool want_zero_copy(const struct wr *w, fsi_item item, uint64_t size)
+{
+    switch (w->method) {
+    case FSI_COPY_RANGE:
+        return w->can_range && is_host(w->lay->img, item);
+    case FSI_COPY_SPLICE:
+        return w->can_splice && is_host(w->lay->img, item);
+    case FSI_COPY_AUTO:
+        return (w->can_range || w->can_splice) && size >= ZC_MIN &&
+               is_host(w->lay->img, item);
+    default:
+        return false;
+    }
+}
+
+static fsi_hresult write_file(struct wr *w, const struct segment *seg)
+{
+    fsi_item item = seg->item;
+    uint64_t size = w->lay->img->nodes[item].size, off = 0;
+    fsi_hresult hr;
+    if (want_zero_copy(w, item, size)) {
+        src_cur_set(&w->cur, item);
+        if (w->cur.fd < 0) {
+            char *path = source_host_path(w->lay->img, item);
+            if (!path)
+                return src_fail(w->lay, item, errno ? errno : ENOMEM, 0);
+            w->cur.fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+            int e = errno;
+            free(path);
+            if (w->cur.fd < 0)
+                return src_fail(w->lay, item, e, 0);
+        }
+        if (FSI_FAILED(hr = flush(w)) || FSI_FAILED(hr = zero_copy(w, item, &off, size)))
+            return hr;
+    }
+    /* The rest through the buffer, then the zero tail of the last block. */
+    uint64_t end = seg->nblocks * FSI_BLOCK;
+    while (off < end) {
+        if (w->used == OUT_BUF && FSI_FAILED(hr = flush(w)))
+            return hr;
+        size_t k = OUT_BUF - w->used;
+        if (k > end - off)
+            k = (size_t)(end - off);
+        size_t data = off < size ? (size - off < k ? (size_t)(size - off) : k) : 0;
+        if (data && FSI_FAILED(hr = read_file(w->lay, &w->cur, item, off, w->buf + w->used, data)))
+            return hr;
+        memset(w->buf + w->used + data, 0, k - data);
+        w->used += k;
+        off += k;
+    }
+    src_cur_close(&w->cur);
+    return FSI_S_OK;
+}
+
+fsi_hresult output_write_fd(struct layout *lay, int fd, int method, uint64_t *written)
+{
+    struct wr w = { .lay = lay, .fd = fd, .method = method };
+    struct stat st;
+    fsi_hresult hr = FSI_S_OK;
+    *written = 0;
+    if (fstat(fd, &st) < 0)
+        return fsi_failf(lay->img, FSI_E_INVALIDARG, errno, NULL, NULL,
+                         "the output descriptor %d is not open", fd);
+    /* Appending writes ignore the file offset: no zero-copy, no holes. */
+    int fl = fcntl(fd, F_GETFL);
+    bool append = fl >= 0 && (fl & O_APPEND);
+    w.can_range = S_ISREG(st.st_mode) && !append;
+    w.can_splice = S_ISFIFO(st.st_mode);
+    if (w.can_splice)
+        fcntl(fd, F_SETPIPE_SZ, 1 << 20);   /* fewer, larger splices; best effort */
+    off_t start = S_ISREG(st.st_mode) ? lseek(fd, 0, SEEK_CUR) : -1;
+    w.sparse = !append && start >= 0 && start >= st.st_size;
+    src_cur_init(&w.cur);
+    w.buf = malloc(OUT_BUF);
+    if (!w.buf)
+        return fsi_fail(lay->img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+
+    struct segment seg;
+    for (uint64_t b = 0; b < lay->total_blocks && FSI_SUCCEEDED(hr);) {
+        layout_segment_at(lay, b, &seg);
+        uint64_t end = seg.start + seg.nblocks;
+        if (seg.kind == SEG_FILE) {
+            hr = write_file(&w, &seg);
+            b = end;
+            continue;
+        }
+        while (b < end && FSI_SUCCEEDED(hr)) {
+            uint32_t n;
+            if (FSI_FAILED(hr = room(&w, &n)))
+                break;
+            if (n > end - b)
+                n = (uint32_t)(end - b);
+            hr = fill_blocks(lay, &w.cur, &seg, b, w.buf + w.used, n);
+            w.used += (size_t)n * FSI_BLOCK;
+            b += n;
+        }
+    }
+    if (FSI_SUCCEEDED(hr))
+        hr = flush(&w);
+    if (FSI_SUCCEEDED(hr) && w.extend) {
+        /* The image ended in a skipped hole: give the file its size. */
+        off_t end = lseek(fd, 0, SEEK_CUR);
+        if (end < 0 || fstat(fd, &st) < 0 || (st.st_size < end && ftruncate(fd, end) < 0))
+            hr = write_fail(&w, errno);
+    }
+    src_cur_close(&w.cur);
+    free(w.buf);
+    *written = w.written;
+    return hr;
+}
