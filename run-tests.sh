@@ -21,7 +21,7 @@
 # (The El Torito work will add: qemu-system-x86 ovmf gnu-efi dosfstools mtools)
 TEST_PKGS="xorriso genisoimage libcdio-utils libiso9660-dev libudf-dev \
 libcdio-dev libudfread-dev udftools 7zip p7zip-full libarchive-tools \
-python3-pycdlib valgrind"
+python3-pycdlib valgrind procps bsdutils"
 
 set -u
 FSI_PROG=run-tests.sh

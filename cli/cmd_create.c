@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include "cli.h"
+#include "progress.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -65,10 +66,17 @@ static void create_usage(FILE *f)
 /* ---- temporary output, removed on failure or signal ---- */
 
 static char tmp_path[PATH_MAX];
-static volatile sig_atomic_t have_tmp;
+static volatile sig_atomic_t have_tmp, writing;
 
+/* While the image is written, a signal asks the progress callback to
+ * cancel (the write then fails and the temporary is removed normally).
+ * Before that there is nothing to clean but a temporary, if any. */
 static void on_signal(int sig)
 {
+    if (writing) {
+        progress_cancel = 1;
+        return;
+    }
     if (have_tmp)
         unlink(tmp_path);            /* async-signal-safe */
     signal(sig, SIG_DFL);
@@ -77,7 +85,7 @@ static void on_signal(int sig)
 
 static void install_signals(void)
 {
-    int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    int sigs[] = {SIGINT, SIGTERM, SIGHUP};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
@@ -85,6 +93,8 @@ static void install_signals(void)
         sigemptyset(&sa.sa_mask);
         sigaction(sigs[i], &sa, NULL);
     }
+    /* A closed reader of -o - is a write error (EPIPE), not a kill. */
+    signal(SIGPIPE, SIG_IGN);
 }
 
 /* ---- sources ---- */
@@ -275,7 +285,6 @@ static int write_image(fsi_image *img, const struct create_opts *o)
             fsi_result_free(res);
             return cli_usage_error("output path too long: '%s'", o->output);
         }
-        install_signals();
         fd = mkstemp(tmp_path);
         if (fd < 0) {
             char msg[PATH_MAX + 128];
@@ -289,8 +298,14 @@ static int write_image(fsi_image *img, const struct create_opts *o)
         umask(um);
         fchmod(fd, 0666 & ~um);   /* mkstemp makes 0600; give what open() would */
     }
+    struct progress prog;
+    progress_start(&prog, o->quiet ? PROGRESS_NONE : o->progress ? PROGRESS_LINES : PROGRESS_AUTO);
+    fsi_result_set_progress(res, progress_update, &prog);
     uint64_t written = 0;
+    writing = 1;
     hr = fsi_result_write_fd(res, fd, &written);
+    writing = 0;
+    progress_end(&prog);
     int rc = EXIT_OK;
     if (FSI_FAILED(hr)) {
         rc = cli_report_image(img, hr);
@@ -408,6 +423,7 @@ int cmd_create(int argc, char **argv)
         goto out;
     }
 
+    install_signals();
     fsi_image *img = NULL;
     fsi_hresult hr = fsi_image_new(&img);
     if (FSI_FAILED(hr)) {

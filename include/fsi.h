@@ -484,6 +484,18 @@ typedef enum {
  *  for an unknown value. */
 FSI_API fsi_hresult fsi_result_set_copy_method(fsi_result *res, fsi_copy_method method);
 
+/** Progress of fsi_result_write_fd (IMAPI's Update event): called when
+ *  each file's data starts (current_file = its image path), about every
+ *  MiB, and once at the end (current_file NULL).  `current_file` is valid
+ *  only during the call.  Return 0 to go on; anything else cancels the
+ *  write, which then fails with E_IMAPI_REQUEST_CANCELLED (the caller
+ *  removes what was written; mkimage does). */
+typedef int (*fsi_progress_fn)(void *ctx, const char *current_file,
+                               uint64_t copied_blocks, uint64_t total_blocks);
+
+/** Set (or with fn NULL, clear) the progress callback of a result. */
+FSI_API fsi_hresult fsi_result_set_progress(fsi_result *res, fsi_progress_fn fn, void *ctx);
+
 
 #ifdef __cplusplus
 }

@@ -183,6 +183,10 @@ void source_release(fsi_image *img, fsi_item item);
  * Returns bytes read, 0 at end, -1 with errno on failure. */
 int64_t source_read(const fsi_image *img, fsi_item item, int *fd, uint64_t off,
                     void *buf, size_t len);
+/* Read what a source returns at or past its declared size (callbacks
+ * only; 0 for others): > 0 means the source is longer than declared. */
+int64_t source_read_past(const fsi_image *img, fsi_item item, uint64_t off, void *buf,
+                         size_t len, int *fd);
 /* Add a source record; returns its index (> 0) or 0 on ENOMEM. */
 uint32_t source_add(fsi_image *img, const struct source *src);
 

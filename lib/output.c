@@ -22,6 +22,8 @@
 #define OUT_BUF (4u << 20)           /* bytes gathered per write() */
 #define ZC_MIN (256u << 10)          /* AUTO: smaller files go through the buffer */
 #define SPLICE_CHUNK (1u << 30)
+#define ZC_PROGRESS_CHUNK (16u << 20)    /* zero-copy step when reporting progress */
+#define PROGRESS_STEP (1u << 20)         /* buffered reads between progress reports */
 
 void src_cur_close(struct src_cur *c)
 {
@@ -57,11 +59,41 @@ static fsi_hresult src_fail(struct layout *lay, fsi_item item, int err, uint64_t
     return hr;
 }
 
+/* Make sure a host file's descriptor is open in cur: a source that can no
+ * longer be opened is IMAPI_E_DATA_STREAM_CREATE_FAILURE. */
+static fsi_hresult open_host(struct layout *lay, struct src_cur *cur, fsi_item item)
+{
+    src_cur_set(cur, item);
+    if (cur->fd >= 0)
+        return FSI_S_OK;
+    char *path = source_host_path(lay->img, item);
+    if (!path)
+        return fsi_fail(lay->img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    cur->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int e = errno;
+    fsi_hresult hr = FSI_S_OK;
+    if (cur->fd < 0) {
+        char *ip = layout_item_path(lay, item);
+        hr = fsi_failf(lay->img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, e, ip ? ip : "?", NULL,
+                       "host file '%s'", path);
+        free(ip);
+    }
+    free(path);
+    return hr;
+}
+
+static bool is_host(const fsi_image *img, fsi_item item);
+
 /* Read exactly len bytes of a file's data at off (within its size). */
 static fsi_hresult read_file(struct layout *lay, struct src_cur *cur, fsi_item item,
                              uint64_t off, uint8_t *buf, size_t len)
 {
     src_cur_set(cur, item);
+    if (is_host(lay->img, item)) {
+        fsi_hresult hr = open_host(lay, cur, item);
+        if (FSI_FAILED(hr))
+            return hr;
+    }
     while (len > 0) {
         errno = 0;
         int64_t r = source_read(lay->img, item, &cur->fd, off, buf, len);
@@ -69,6 +101,8 @@ static fsi_hresult read_file(struct layout *lay, struct src_cur *cur, fsi_item i
             return src_fail(lay, item, errno ? errno : EIO, 0);
         if (r == 0)
             return src_fail(lay, item, 0, off);   /* the file shrank */
+        if ((uint64_t)r > len)                     /* a callback gave too much */
+            return src_fail(lay, item, 0, off + (uint64_t)r);
         off += (uint64_t)r;
         buf += r;
         len -= (size_t)r;
@@ -168,7 +202,30 @@ struct wr {
     size_t used;
     uint64_t written;
     struct src_cur cur;
+    const struct out_progress *prog;  /* may be NULL */
+    uint64_t prog_next;               /* report when written passes this */
 };
+
+/* Tell the caller how far we got: at each file's start (force), about
+ * every MiB, and at the end.  A non-zero answer cancels the write. */
+static fsi_hresult progress(struct wr *w, fsi_item item, bool force)
+{
+    if (!w->prog || !w->prog->fn)
+        return FSI_S_OK;
+    uint64_t done = w->written + w->used;
+    if (!force && (done < w->prog_next || done >= w->lay->total_blocks * FSI_BLOCK))
+        return FSI_S_OK;              /* the end is reported once, by the caller */
+    w->prog_next = done + (1u << 20);
+    char *path = item ? layout_item_path(w->lay, item) : NULL;
+    int r = w->prog->fn(w->prog->ctx, path, done / FSI_BLOCK, w->lay->total_blocks);
+    free(path);
+    if (r)
+        return fsi_failf(w->lay->img, E_IMAPI_REQUEST_CANCELLED, 0, NULL, NULL,
+                         "stopped by the progress callback after %llu of %llu blocks",
+                         (unsigned long long)(done / FSI_BLOCK),
+                         (unsigned long long)w->lay->total_blocks);
+    return FSI_S_OK;
+}
 
 static fsi_hresult write_fail(struct wr *w, int err)
 {
@@ -182,15 +239,21 @@ static fsi_hresult flush(struct wr *w)
     size_t done = 0;
     while (done < w->used) {
         ssize_t r = write(w->fd, w->buf + done, w->used - done);
-        if (r < 0 && errno == EINTR)
+        if (r < 0 && errno == EINTR) {
+            /* A signal (Ctrl-C) broke a blocked write: let the caller
+             * cancel before we block again. */
+            fsi_hresult hr = progress(w, w->cur.item, true);
+            if (FSI_FAILED(hr))
+                return hr;
             continue;
+        }
         if (r <= 0)
             return write_fail(w, r < 0 ? errno : EIO);
         done += (size_t)r;
         w->written += (uint64_t)r;
     }
     w->used = 0;
-    return FSI_S_OK;
+    return progress(w, w->cur.item, false);
 }
 
 /* Room for at least one block in the buffer; returns blocks free. */
@@ -251,14 +314,20 @@ static fsi_hresult zero_copy(struct wr *w, fsi_item item, uint64_t *off, uint64_
         }
         loff_t in = (loff_t)*off;
         uint64_t want = (range && w->sparse && data_end > *off ? data_end : size) - *off;
+        if (w->prog && want > ZC_PROGRESS_CHUNK)
+            want = ZC_PROGRESS_CHUNK;      /* room to report and to cancel */
         ssize_t r;
         if (range)
             r = copy_file_range(w->cur.fd, &in, w->fd, NULL, (size_t)want, 0);
         else
             r = splice(w->cur.fd, &in, w->fd, NULL,
                        (size_t)(want < SPLICE_CHUNK ? want : SPLICE_CHUNK), SPLICE_F_MORE);
-        if (r < 0 && errno == EINTR)
+        if (r < 0 && errno == EINTR) {
+            fsi_hresult hr = progress(w, item, true);
+            if (FSI_FAILED(hr))
+                return hr;
             continue;
+        }
         if (r < 0 && zc_refused(errno)) {
             if (range)
                 w->can_range = false;
@@ -282,7 +351,39 @@ static fsi_hresult zero_copy(struct wr *w, fsi_item item, uint64_t *off, uint64_
         }
         *off += (uint64_t)r;
         w->written += (uint64_t)r;
+        fsi_hresult hr = progress(w, item, false);
+        if (FSI_FAILED(hr))
+            return hr;
     }
+    return FSI_S_OK;
+}
+
+/* A source must still hold exactly the bytes it had when it was added:
+ * a host file is checked by its size now, a callback by asking for one
+ * byte past the end once everything else has been read (see below). */
+static fsi_hresult check_size(struct wr *w, fsi_item item, uint64_t size)
+{
+    if (!is_host(w->lay->img, item) || size == 0)
+        return FSI_S_OK;
+    fsi_hresult hr = open_host(w->lay, &w->cur, item);
+    if (FSI_FAILED(hr))
+        return hr;
+    struct stat st;
+    if (fstat(w->cur.fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size != size)
+        return src_fail(w->lay, item, 0, (uint64_t)st.st_size);
+    return FSI_S_OK;
+}
+
+/* After all `size` bytes: a source that still has more is inconsistent. */
+static fsi_hresult check_no_more(struct wr *w, fsi_item item, uint64_t size)
+{
+    if (is_host(w->lay->img, item) || size == 0)
+        return FSI_S_OK;
+    uint8_t extra[512];
+    int fd = -1;
+    int64_t r = source_read_past(w->lay->img, item, size, extra, sizeof extra, &fd);
+    if (r > 0)
+        return src_fail(w->lay, item, 0, size + (uint64_t)r);
     return FSI_S_OK;
 }
 
@@ -305,19 +406,12 @@ static fsi_hresult write_file(struct wr *w, const struct segment *seg)
 {
     fsi_item item = seg->item;
     uint64_t size = w->lay->img->nodes[item].size, off = 0;
-    fsi_hresult hr;
+    fsi_hresult hr = progress(w, item, true);
+    if (FSI_FAILED(hr) || FSI_FAILED(hr = check_size(w, item, size)))
+        return hr;
     if (want_zero_copy(w, item, size)) {
-        src_cur_set(&w->cur, item);
-        if (w->cur.fd < 0) {
-            char *path = source_host_path(w->lay->img, item);
-            if (!path)
-                return src_fail(w->lay, item, errno ? errno : ENOMEM, 0);
-            w->cur.fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-            int e = errno;
-            free(path);
-            if (w->cur.fd < 0)
-                return src_fail(w->lay, item, e, 0);
-        }
+        if (FSI_FAILED(hr = open_host(w->lay, &w->cur, item)))
+            return hr;
         if (FSI_FAILED(hr = flush(w)) || FSI_FAILED(hr = zero_copy(w, item, &off, size)))
             return hr;
     }
@@ -327,6 +421,8 @@ static fsi_hresult write_file(struct wr *w, const struct segment *seg)
         if (w->used == OUT_BUF && FSI_FAILED(hr = flush(w)))
             return hr;
         size_t k = OUT_BUF - w->used;
+        if (k > PROGRESS_STEP)
+            k = PROGRESS_STEP;            /* read in steps we can report */
         if (k > end - off)
             k = (size_t)(end - off);
         size_t data = off < size ? (size - off < k ? (size_t)(size - off) : k) : 0;
@@ -335,14 +431,18 @@ static fsi_hresult write_file(struct wr *w, const struct segment *seg)
         memset(w->buf + w->used + data, 0, k - data);
         w->used += k;
         off += k;
+        if (FSI_FAILED(hr = progress(w, item, false)))
+            return hr;
     }
+    hr = check_no_more(w, item, size);
     src_cur_close(&w->cur);
-    return FSI_S_OK;
+    return hr;
 }
 
-fsi_hresult output_write_fd(struct layout *lay, int fd, int method, uint64_t *written)
+fsi_hresult output_write_fd(struct layout *lay, int fd, int method,
+                            const struct out_progress *prog, uint64_t *written)
 {
-    struct wr w = { .lay = lay, .fd = fd, .method = method };
+    struct wr w = { .lay = lay, .fd = fd, .method = method, .prog = prog };
     struct stat st;
     fsi_hresult hr = FSI_S_OK;
     *written = 0;
@@ -381,10 +481,14 @@ fsi_hresult output_write_fd(struct layout *lay, int fd, int method, uint64_t *wr
             hr = fill_blocks(lay, &w.cur, &seg, b, w.buf + w.used, n);
             w.used += (size_t)n * FSI_BLOCK;
             b += n;
+            if (FSI_SUCCEEDED(hr))
+                hr = progress(&w, 0, false);
         }
     }
     if (FSI_SUCCEEDED(hr))
         hr = flush(&w);
+    if (FSI_SUCCEEDED(hr))
+        hr = progress(&w, 0, true);
     if (FSI_SUCCEEDED(hr) && w.extend) {
         /* The image ended in a skipped hole: give the file its size. */
         off_t end = lseek(fd, 0, SEEK_CUR);

@@ -22,9 +22,17 @@ static inline void src_cur_init(struct src_cur *c)
 }
 void src_cur_close(struct src_cur *c);
 
+/* The caller's progress callback (fsi_result_set_progress). */
+struct out_progress {
+    fsi_progress_fn fn;
+    void *ctx;
+};
+
 /* Write the whole image to fd from its current position.  method is an
- * fsi_copy_method.  *written counts the bytes written, also on failure. */
-fsi_hresult output_write_fd(struct layout *lay, int fd, int method, uint64_t *written);
+ * fsi_copy_method; prog may be NULL.  *written counts the bytes written,
+ * also on failure. */
+fsi_hresult output_write_fd(struct layout *lay, int fd, int method,
+                            const struct out_progress *prog, uint64_t *written);
 
 /* Copy len bytes of the image at byte offset off into buf (off + len must
  * lie within the image). */

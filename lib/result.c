@@ -16,6 +16,7 @@ struct fsi_result {
     struct layout *lay;
     int copy_method;
     struct src_cur cur;         /* source kept open between reads */
+    struct out_progress prog;
 };
 
 FSI_API fsi_hresult fsi_create_result(fsi_image *img, fsi_result **out)
@@ -88,7 +89,7 @@ FSI_API fsi_hresult fsi_result_write_fd(fsi_result *res, int fd, uint64_t *writt
         return IMAPI_E_INVALID_PARAM;
     if (fd < 0)
         return fsi_fail(res->img, IMAPI_E_INVALID_PARAM, 0, "fd", NULL, NULL);
-    return output_write_fd(res->lay, fd, res->copy_method, written);
+    return output_write_fd(res->lay, fd, res->copy_method, &res->prog, written);
 }
 
 FSI_API fsi_hresult fsi_result_read(fsi_result *res, uint64_t offset, void *buf, size_t len,
@@ -111,4 +112,13 @@ FSI_API fsi_hresult fsi_result_read(fsi_result *res, uint64_t offset, void *buf,
     if (FSI_SUCCEEDED(hr))
         *got = len;
     return hr;
+}
+
+FSI_API fsi_hresult fsi_result_set_progress(fsi_result *res, fsi_progress_fn fn, void *ctx)
+{
+    if (!res)
+        return IMAPI_E_INVALID_PARAM;
+    res->prog.fn = fn;
+    res->prog.ctx = ctx;
+    return FSI_S_OK;
 }

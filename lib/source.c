@@ -118,3 +118,14 @@ int64_t source_read(const fsi_image *img, fsi_item item, int *fd, uint64_t off, 
     errno = EIO;
     return -1;
 }
+
+int64_t source_read_past(const fsi_image *img, fsi_item item, uint64_t off, void *buf,
+                         size_t len, int *fd)
+{
+    (void)fd;
+    const struct node *n = &img->nodes[item];
+    if (!n->src || (n->src & SRC_TREE_BIT) || img->sources[n->src].kind != SRC_CALLBACK)
+        return 0;
+    const struct source *src = &img->sources[n->src];
+    return src->u.cb.read(src->u.cb.ctx, off, buf, len);
+}

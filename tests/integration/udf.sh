@@ -1085,6 +1085,9 @@ printf 'b\n' >"$attr/f755"; chmod 755 "$attr/f755"
 printf 'c\n' >"$attr/f640"; chmod 640 "$attr/f640"
 printf 'd\n' >"$attr/d755/f4755"; chmod 4755 "$attr/d755/f4755"
 chmod 700 "$attr/d700"
+# other owners where we may set them (root); else all are ours
+chown 1234:5678 "$attr/f640" 2>/dev/null
+chown 4321:8765 "$attr/d755" 2>/dev/null
 touch -d '2001-02-03 04:05:06.789012345' "$attr/f600"
 touch -d '1999-12-31 23:59:59' "$attr/d755/f4755"
 "$PY" "$tmp/udfcheck.py" tree-attrs "$attr" >"$tmp/attr.lst"
