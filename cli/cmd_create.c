@@ -20,7 +20,7 @@
 
 /* One table drives getopt_long and --help. */
 enum {
-    OPT_FS = 1000, OPT_ISO_LEVEL, OPT_UDF_REV, OPT_MAX_BLOCKS, OPT_STRICT,
+    OPT_FS = 1000, OPT_ISO_LEVEL, OPT_UDF_REV, OPT_MAX_BLOCKS, OPT_MEDIA, OPT_STRICT,
     OPT_RESTRICTED, OPT_HIDDEN, OPT_PROGRESS, OPT_QUIET, OPT_HELP
 };
 
@@ -36,6 +36,7 @@ static const struct opt_doc options[] = {
     {{"fs", required_argument, NULL, OPT_FS}, 0, "LIST", "file systems: iso9660,joliet,udf (default all)"},
     {{"iso-level", required_argument, NULL, OPT_ISO_LEVEL}, 0, "1|2|3", "ISO9660 interchange level (default 3)"},
     {{"udf-revision", required_argument, NULL, OPT_UDF_REV}, 0, "REV", "1.02|1.50|2.00|2.01|2.50|2.60 (default 1.02)"},
+    {{"media", required_argument, NULL, OPT_MEDIA}, 0, "KIND", "cd|dvd|dvd-dl|bd|bd-dl|bd-xl: size limit and file systems"},
     {{"max-blocks", required_argument, NULL, OPT_MAX_BLOCKS}, 0, "N", "size limit in 2048-byte blocks (0 = none)"},
     {{"strict", no_argument, NULL, OPT_STRICT}, 0, NULL, "strict file-system compliance"},
     {{"restricted-charset", no_argument, NULL, OPT_RESTRICTED}, 0, NULL, "allow only ASCII 32-126 in names"},
@@ -259,6 +260,9 @@ struct create_opts {
     bool fs_set;
     int iso_level;
     int udf_rev;
+    int media;                  /* fsi_media, -1 if none */
+    uint64_t max_blocks;
+    bool max_set;
     bool strict, restricted, quiet, progress;
     const char **hidden;
     size_t nhidden;
@@ -345,7 +349,7 @@ static int write_image(fsi_image *img, const struct create_opts *o)
 
 int cmd_create(int argc, char **argv)
 {
-    struct create_opts o = {.iso_level = 0, .udf_rev = 0};
+    struct create_opts o = {.iso_level = 0, .udf_rev = 0, .media = -1};
     struct option longopts[NOPTIONS + 1];
     char shortopts[32] = "+";
     size_t ns = 1;
@@ -394,12 +398,20 @@ int cmd_create(int argc, char **argv)
             break;
         case OPT_MAX_BLOCKS:
             errno = 0;
-            (void)strtoull(optarg, &end, 10);
+            o.max_blocks = strtoull(optarg, &end, 10);
             if (errno || *end || !*optarg || optarg[0] == '-') {
                 rc = cli_usage_error("--max-blocks: '%s' is not a block count", optarg);
                 goto out;
             }
-            break;    /* size limits come with the media-size work */
+            o.max_set = true;
+            break;
+        case OPT_MEDIA:
+            if ((o.media = fsi_media_from_name(optarg)) < 0) {
+                rc = cli_usage_error("--media: '%s' is not one of cd dvd dvd-dl bd bd-dl bd-xl",
+                                     optarg);
+                goto out;
+            }
+            break;
         case OPT_STRICT: o.strict = true; break;
         case OPT_RESTRICTED: o.restricted = true; break;
         case OPT_HIDDEN: o.hidden[o.nhidden++] = optarg; break;
@@ -430,8 +442,11 @@ int cmd_create(int argc, char **argv)
         rc = cli_report(hr, NULL);
         goto out;
     }
-    /* Settings first: limits and name rules apply while adding. */
-    if (o.fs_set)
+    /* Settings first: limits and name rules apply while adding.  A media
+     * preset goes first so explicit options override it. */
+    if (o.media >= 0)
+        hr = fsi_image_choose_defaults_for_media(img, (fsi_media)o.media);
+    if (FSI_SUCCEEDED(hr) && o.fs_set)
         hr = fsi_image_set_file_systems(img, o.fs);
     if (FSI_SUCCEEDED(hr) && o.iso_level)
         hr = fsi_image_set_iso_level(img, o.iso_level);
@@ -439,6 +454,8 @@ int cmd_create(int argc, char **argv)
         hr = fsi_image_set_udf_revision(img, o.udf_rev);
     if (FSI_SUCCEEDED(hr) && o.volume)
         hr = fsi_image_set_volume_name(img, o.volume);
+    if (FSI_SUCCEEDED(hr) && o.max_set)
+        hr = fsi_image_set_max_blocks(img, o.max_blocks);
     if (FSI_SUCCEEDED(hr) && o.strict)
         hr = fsi_image_set_strict(img, true);
     if (FSI_SUCCEEDED(hr) && o.restricted)

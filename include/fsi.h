@@ -318,6 +318,39 @@ FSI_API bool fsi_image_get_strict(const fsi_image *img);
 FSI_API fsi_hresult fsi_image_set_restricted_charset(fsi_image *img, bool on);
 FSI_API bool fsi_image_get_restricted_charset(const fsi_image *img);
 
+/** FreeMediaBlocks: the most 2048-byte blocks the image may use, 0 (the
+ *  default) for no limit.  A limit below the current size fails with
+ *  IMAPI_E_IMAGE_TOO_BIG; while a limit is set, an add that would pass it
+ *  fails with IMAPI_E_IMAGE_SIZE_LIMIT naming the item and leaves the tree
+ *  as it was. */
+FSI_API fsi_hresult fsi_image_set_max_blocks(fsi_image *img, uint64_t blocks);
+FSI_API uint64_t fsi_image_get_max_blocks(const fsi_image *img);
+
+/** UsedBlocks: the exact size the image would have now, in 2048-byte
+ *  blocks (what fsi_result_total_blocks would say). */
+FSI_API fsi_hresult fsi_image_used_blocks(fsi_image *img, uint64_t *blocks);
+
+/** Media kinds for ChooseImageDefaultsForMediaType.  The first four are
+ *  IMAPI_MEDIA_PHYSICAL_TYPE values (CD-R, DVD+R, DVD+R DL, BD-R); every
+ *  other IMAPI CD/DVD/BD value is accepted too and maps to its kind. */
+typedef enum {
+    FSI_MEDIA_CD = 2,            /* 359,846 blocks; ISO9660+Joliet */
+    FSI_MEDIA_DVD = 6,           /* 2,295,104; ISO9660+Joliet+UDF 1.02 */
+    FSI_MEDIA_DVD_DL = 8,        /* 4,171,712; ISO9660+Joliet+UDF 1.02 */
+    FSI_MEDIA_BD = 18,           /* 12,219,392; ISO9660+Joliet+UDF 2.50 */
+    FSI_MEDIA_BD_DL = 0x10012,   /* 24,438,784; as BD */
+    FSI_MEDIA_BD_XL = 0x20012    /* 48,878,592 (100 GB); as BD */
+} fsi_media;
+
+/** ChooseImageDefaultsForMediaType: set the size limit, the file systems
+ *  and the UDF revision that suit a kind of disc (table above).  Fails
+ *  with IMAPI_E_IMAGE_TOO_BIG if the tree is already too big for it, and
+ *  IMAPI_E_INVALID_PARAM for an unknown kind; on failure nothing changes. */
+FSI_API fsi_hresult fsi_image_choose_defaults_for_media(fsi_image *img, fsi_media media);
+
+/** The fsi_media of "cd", "dvd", "dvd-dl", "bd", "bd-dl", "bd-xl", or -1. */
+FSI_API int fsi_media_from_name(const char *name);
+
 /** FileCount and DirectoryCount (the root is not counted). */
 FSI_API uint64_t fsi_image_file_count(const fsi_image *img);
 FSI_API uint64_t fsi_image_dir_count(const fsi_image *img);

@@ -91,6 +91,7 @@ FSI_API fsi_hresult fsi_image_set_file_systems(fsi_image *img, unsigned fs)
             return hr;
     }
     img->fs = fs;
+    limits_invalidate(img);
     return FSI_S_OK;
 }
 
@@ -110,6 +111,7 @@ FSI_API fsi_hresult fsi_image_set_iso_level(fsi_image *img, int level)
         return fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, "level", NULL,
                          "ISO9660 interchange levels are 1, 2 and 3");
     img->iso_level = level;
+    limits_invalidate(img);
     return FSI_S_OK;
 }
 
@@ -129,6 +131,7 @@ FSI_API fsi_hresult fsi_image_set_udf_revision(fsi_image *img, int rev)
     for (size_t i = 0; i < sizeof revs / sizeof revs[0]; i++) {
         if (revs[i] == rev) {
             img->udf_revision = rev;
+            limits_invalidate(img);
             return FSI_S_OK;
         }
     }

@@ -125,6 +125,12 @@ struct fsi_image {
     bool have_epoch;
     int64_t epoch_ns;              /* SOURCE_DATE_EPOCH */
 
+    /* size limit (limits.c) */
+    uint64_t max_blocks;           /* FreeMediaBlocks, 0 = none */
+    uint64_t est_base;             /* exact size at the last layout */
+    uint64_t est_slack;            /* upper bound of what was added since */
+    bool est_valid;                /* est_base describes a recent tree */
+
     /* state */
     int results;                   /* live results: tree is read-only */
 
@@ -189,5 +195,11 @@ int64_t source_read_past(const fsi_image *img, fsi_item item, uint64_t off, void
                          size_t len, int *fd);
 /* Add a source record; returns its index (> 0) or 0 on ENOMEM. */
 uint32_t source_add(fsi_image *img, const struct source *src);
+
+/* --- limits.c --- */
+uint64_t limits_item_bound(const fsi_image *img, fsi_item item);
+fsi_hresult limits_exact(fsi_image *img, uint64_t *blocks);
+void limits_invalidate(fsi_image *img);
+fsi_hresult limits_after_add(fsi_image *img, uint64_t bound, const char *what);
 
 #endif

@@ -586,6 +586,25 @@ static void new_item_defaults(struct new_item *it, uint8_t type)
     it->mode = type == NODE_DIR ? 0755 : 0644;
 }
 
+/* Check the size limit after adding the single item id; on failure take
+ * the item back (its source record stays for the caller to clean up). */
+static fsi_hresult limit_single(fsi_image *img, fsi_item id, const char *path)
+{
+    fsi_hresult hr = limits_after_add(img, limits_item_bound(img, id), path);
+    if (FSI_FAILED(hr)) {
+        node_unlink(img, id);
+        if (img->journaling && img->njournal && img->journal[img->njournal - 1].item == id)
+            img->njournal--;
+        img->changes--;
+        struct node *n = &img->nodes[id];
+        n->src = 0;                   /* the caller frees the source */
+        n->type = NODE_FREE;
+        n->parent = img->free_head;
+        img->free_head = id;
+    }
+    return hr;
+}
+
 /* Common front of the add_* calls: writable, parent resolved. */
 static fsi_hresult add_prepare(fsi_image *img, const char *path, fsi_item *parent,
                                const char **name, size_t *len)
@@ -608,12 +627,14 @@ FSI_API fsi_hresult fsi_add_dir(fsi_image *img, const char *path)
         return hr;
     struct new_item it;
     new_item_defaults(&it, NODE_DIR);
-    return add_child(img, parent, name, len, &it, NULL, NULL);
+    fsi_item id;
+    hr = add_child(img, parent, name, len, &it, NULL, &id);
+    return FSI_SUCCEEDED(hr) ? limit_single(img, id, path) : hr;
 }
 
 /* Add a file node whose source record is src (consumed on failure). */
 static fsi_hresult add_file_src(fsi_image *img, fsi_item parent, const char *name, size_t len,
-                                struct new_item *it, struct source *src)
+                                struct new_item *it, struct source *src, const char *path)
 {
     if (src) {
         it->src = source_add(img, src);
@@ -627,6 +648,8 @@ static fsi_hresult add_file_src(fsi_image *img, fsi_item parent, const char *nam
     }
     fsi_item id = 0;
     fsi_hresult hr = add_child(img, parent, name, len, it, NULL, &id);
+    if (FSI_SUCCEEDED(hr))
+        hr = limit_single(img, id, path);
     if (FSI_FAILED(hr) && it->src) {
         /* The item never existed: free our copies, but a callback's ctx
          * stays the caller's (free_ctx is only for items that existed). */
@@ -685,7 +708,7 @@ FSI_API fsi_hresult fsi_add_file(fsi_image *img, const char *path, const char *h
     src.u.host.path = strdup(host_path);
     if (!src.u.host.path)
         return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
-    return add_file_src(img, parent, name, len, &it, &src);
+    return add_file_src(img, parent, name, len, &it, &src, path);
 }
 
 FSI_API fsi_hresult fsi_add_file_mem(fsi_image *img, const char *path, const void *data,
@@ -703,13 +726,13 @@ FSI_API fsi_hresult fsi_add_file_mem(fsi_image *img, const char *path, const voi
     new_item_defaults(&it, NODE_FILE);
     it.size = size;
     if (size == 0)
-        return add_file_src(img, parent, name, len, &it, NULL);
+        return add_file_src(img, parent, name, len, &it, NULL, path);
     struct source src = {.kind = SRC_MEM};
     src.u.mem.data = malloc(size);
     if (!src.u.mem.data)
         return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
     memcpy(src.u.mem.data, data, size);
-    return add_file_src(img, parent, name, len, &it, &src);
+    return add_file_src(img, parent, name, len, &it, &src, path);
 }
 
 FSI_API fsi_hresult fsi_add_file_cb(fsi_image *img, const char *path, uint64_t size,
@@ -730,7 +753,7 @@ FSI_API fsi_hresult fsi_add_file_cb(fsi_image *img, const char *path, uint64_t s
     src.u.cb.read = read;
     src.u.cb.ctx = ctx;
     src.u.cb.free_ctx = free_ctx;
-    return add_file_src(img, parent, name, len, &it, &src);
+    return add_file_src(img, parent, name, len, &it, &src, path);
 }
 
 /* ---------------------------------------------------------------- */
@@ -969,6 +992,12 @@ FSI_API fsi_hresult fsi_add_tree(fsi_image *img, const char *path, const char *h
         hr = walk_dir(&w, dfd, top, &st);
     else if (dfd >= 0)
         close(dfd);
+    if (FSI_SUCCEEDED(hr)) {
+        uint64_t bound = 0;
+        for (size_t i = mark; i < img->njournal; i++)
+            bound += limits_item_bound(img, img->journal[i].item);
+        hr = limits_after_add(img, bound, include_base ? w.host : host_dir);
+    }
 
     img->journaling--;
     if (FSI_FAILED(hr)) {
@@ -1013,6 +1042,7 @@ static fsi_hresult remove_common(fsi_image *img, const char *path, bool tree)
         return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
     node_unlink(img, id);
     journal_note(img, UNDO_UNLINK, id, 0, 0);
+    limits_invalidate(img);
     if (!img->journaling)
         subtree_free(img, id);        /* nothing can bring it back */
     return FSI_S_OK;
@@ -1321,6 +1351,7 @@ FSI_API fsi_hresult fsi_rollback(fsi_image *img, uint64_t point)
     free(redo);
     journal_drop(img, from, true);
     img->changes = point;
+    limits_invalidate(img);
     return FSI_S_OK;
 }
 

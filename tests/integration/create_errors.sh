@@ -50,7 +50,7 @@ echo deep >"$tmp/deep/1/2/3/4/5/6/7/f"
 mkdir -p "$tmp/dangling"
 ln -s "$tmp/nowhere" "$tmp/dangling/link"
 
-tap_plan 15
+tap_plan 18
 
 expect "no output option is a usage error" 2 - create "$src"
 expect "no source is a usage error" 2 - create -o "$tmp/out/x.iso"
@@ -74,6 +74,13 @@ expect "--hidden of a missing item: IMAPI_E_ITEM_NOT_FOUND" 1 IMAPI_E_ITEM_NOT_F
 expect "--restricted-charset with a non-ASCII name: IMAPI_E_RESTRICTED_NAME_VIOLATION" 1 \
     IMAPI_E_RESTRICTED_NAME_VIOLATION create --restricted-charset -o "$tmp/out/x.iso" \
     "/caf$(printf '\303\251').txt=$src/a/x.txt"
+
+truncate -s 800M "$tmp/sparse800.bin"
+expect "an 800 MB file with --media cd: IMAPI_E_IMAGE_SIZE_LIMIT" 1 IMAPI_E_IMAGE_SIZE_LIMIT \
+    create --media cd -o "$tmp/out/x.iso" "$tmp/sparse800.bin"
+expect "--max-blocks below the empty image: IMAPI_E_IMAGE_TOO_BIG" 1 IMAPI_E_IMAGE_TOO_BIG \
+    create --max-blocks 10 -o "$tmp/out/x.iso" "$src"
+expect "--media floppy is a usage error" 2 - create --media floppy -o "$tmp/out/x.iso" "$src"
 
 # A failing run must not touch an existing output file.
 echo precious >"$tmp/keep.iso"
