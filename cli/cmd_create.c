@@ -20,7 +20,8 @@
 
 /* One table drives getopt_long and --help. */
 enum {
-    OPT_FS = 1000, OPT_ISO_LEVEL, OPT_UDF_REV, OPT_MAX_BLOCKS, OPT_MEDIA, OPT_STRICT,
+    OPT_FS = 1000, OPT_ISO_LEVEL, OPT_UDF_REV, OPT_MAX_BLOCKS, OPT_MEDIA, OPT_STAGE,
+    OPT_WORK_DIR, OPT_STRICT,
     OPT_RESTRICTED, OPT_HIDDEN, OPT_PROGRESS, OPT_QUIET, OPT_HELP
 };
 
@@ -38,6 +39,8 @@ static const struct opt_doc options[] = {
     {{"udf-revision", required_argument, NULL, OPT_UDF_REV}, 0, "REV", "1.02|1.50|2.00|2.01|2.50|2.60 (default 1.02)"},
     {{"media", required_argument, NULL, OPT_MEDIA}, 0, "KIND", "cd|dvd|dvd-dl|bd|bd-dl|bd-xl: size limit and file systems"},
     {{"max-blocks", required_argument, NULL, OPT_MAX_BLOCKS}, 0, "N", "size limit in 2048-byte blocks (0 = none)"},
+    {{"stage", no_argument, NULL, OPT_STAGE}, 0, NULL, "copy file data into a stash file as it is added"},
+    {{"work-dir", required_argument, NULL, OPT_WORK_DIR}, 0, "DIR", "where the stash file goes (default $TMPDIR or /tmp)"},
     {{"strict", no_argument, NULL, OPT_STRICT}, 0, NULL, "strict file-system compliance"},
     {{"restricted-charset", no_argument, NULL, OPT_RESTRICTED}, 0, NULL, "allow only ASCII 32-126 in names"},
     {{"hidden", required_argument, NULL, OPT_HIDDEN}, 0, "IMAGE/PATH", "mark an item hidden (repeatable)"},
@@ -263,7 +266,8 @@ struct create_opts {
     int media;                  /* fsi_media, -1 if none */
     uint64_t max_blocks;
     bool max_set;
-    bool strict, restricted, quiet, progress;
+    bool strict, restricted, quiet, progress, stage;
+    const char *work_dir;
     const char **hidden;
     size_t nhidden;
 };
@@ -412,6 +416,8 @@ int cmd_create(int argc, char **argv)
                 goto out;
             }
             break;
+        case OPT_STAGE: o.stage = true; break;
+        case OPT_WORK_DIR: o.work_dir = optarg; break;
         case OPT_STRICT: o.strict = true; break;
         case OPT_RESTRICTED: o.restricted = true; break;
         case OPT_HIDDEN: o.hidden[o.nhidden++] = optarg; break;
@@ -454,6 +460,10 @@ int cmd_create(int argc, char **argv)
         hr = fsi_image_set_udf_revision(img, o.udf_rev);
     if (FSI_SUCCEEDED(hr) && o.volume)
         hr = fsi_image_set_volume_name(img, o.volume);
+    if (FSI_SUCCEEDED(hr) && o.work_dir)
+        hr = fsi_image_set_working_dir(img, o.work_dir);
+    if (FSI_SUCCEEDED(hr) && o.stage)
+        hr = fsi_image_set_stage_files(img, true);
     if (FSI_SUCCEEDED(hr) && o.max_set)
         hr = fsi_image_set_max_blocks(img, o.max_blocks);
     if (FSI_SUCCEEDED(hr) && o.strict)

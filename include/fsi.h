@@ -351,6 +351,29 @@ FSI_API fsi_hresult fsi_image_choose_defaults_for_media(fsi_image *img, fsi_medi
 /** The fsi_media of "cd", "dvd", "dvd-dl", "bd", "bd-dl", "bd-xl", or -1. */
 FSI_API int fsi_media_from_name(const char *name);
 
+/** StageFiles: while on, the data of files added (host files, add_tree,
+ *  callbacks; memory buffers are copied anyway) is copied at once into a
+ *  stash file in the working directory, so later changes or removal of
+ *  the source do not affect the image.  With staging a callback is read
+ *  completely during fsi_add_file_cb and its free_ctx is called before
+ *  that returns.  Off by default; turning it on does not stage files
+ *  already added.  Failures: IMAPI_E_STASHFILE_OPEN_FAILURE (cannot create
+ *  the stash), IMAPI_E_STASHFILE_WRITE_FAILURE (e.g. disk full), with the
+ *  tree and the stash left as they were before that add. */
+FSI_API fsi_hresult fsi_image_set_stage_files(fsi_image *img, bool on);
+FSI_API bool fsi_image_get_stage_files(const fsi_image *img);
+
+/** WorkingDirectory: where the stash file lives (default $TMPDIR, else
+ *  /tmp).  It must exist, be a directory and be writable
+ *  (IMAPI_E_INVALID_WORKING_DIRECTORY) and have room for what is staged
+ *  (IMAPI_E_WORKING_DIRECTORY_SPACE, with both byte counts); what is
+ *  staged moves there (IMAPI_E_STASHFILE_MOVE if that fails; the old
+ *  stash stays in use).  Not while a result exists (IMAPI_E_READONLY).
+ *  The stash is created unlinked: nothing is left behind, even after a
+ *  crash. */
+FSI_API fsi_hresult fsi_image_set_working_dir(fsi_image *img, const char *dir);
+FSI_API const char *fsi_image_get_working_dir(const fsi_image *img);
+
 /** FileCount and DirectoryCount (the root is not counted). */
 FSI_API uint64_t fsi_image_file_count(const fsi_image *img);
 FSI_API uint64_t fsi_image_dir_count(const fsi_image *img);
@@ -467,6 +490,162 @@ FSI_API fsi_hresult fsi_rollback(fsi_image *img, uint64_t point);
 
 /** LockInChangePoint: forget the undo record; no rollback before now. */
 FSI_API fsi_hresult fsi_lock_in(fsi_image *img);
+
+/* ------------------------------------------------------------------ */
+/* Boot options (IBootOptions) and El Torito boot entries              */
+/* ------------------------------------------------------------------ */
+
+/** PlatformId: the system a boot entry is for (El Torito platform ID). */
+typedef enum {
+    FSI_PLATFORM_X86 = 0,          /* PlatformX86: PC BIOS */
+    FSI_PLATFORM_POWERPC = 1,      /* PlatformPowerPC */
+    FSI_PLATFORM_MAC = 2,          /* PlatformMac */
+    FSI_PLATFORM_EFI = 0xEF        /* PlatformEFI: UEFI */
+} fsi_platform;
+
+/** EmulationType: what the firmware makes of the boot image. */
+typedef enum {
+    FSI_EMULATION_NONE = 0,        /* loaded as is (sector count below) */
+    FSI_EMULATION_FLOPPY_12 = 1,   /* 1.2 MB floppy: exactly 1228800 bytes */
+    FSI_EMULATION_FLOPPY_144 = 2,  /* 1.44 MB floppy: exactly 1474560 bytes */
+    FSI_EMULATION_FLOPPY_288 = 3,  /* 2.88 MB floppy: exactly 2949120 bytes */
+    FSI_EMULATION_HARD_DISK = 4    /* a disk image: an MBR (55 AA) with
+                                      exactly one partition */
+} fsi_emulation;
+
+/** IMAPI2FS_BOOT_ENTRY_COUNT_MAX: boot entries an image can have. */
+#define FSI_BOOT_ENTRY_COUNT_MAX 32
+/** Bytes of the manufacturer/ID string (the ID field of the catalog's
+ *  validation entry). */
+#define FSI_BOOT_ID_MAX 24
+
+/** Boot options of one El Torito boot entry (IBootOptions).
+ *
+ *  Ownership: a boot object is reference counted.  fsi_boot_new gives the
+ *  caller one reference and fsi_boot_free drops it; an image that holds the
+ *  object in its boot entries holds another one (it uses the object itself,
+ *  not a copy, like IMAPI's BootImageOptionsArray), so the caller may free
+ *  its reference right after fsi_image_add_boot.  While a result built from
+ *  an image that uses the object exists, the object is read-only: its
+ *  setters fail with IMAPI_E_READONLY.  A boot object belongs to the
+ *  thread of the images that use it (the count is not atomic). */
+typedef struct fsi_boot fsi_boot;
+
+/** New boot options: platform x86, no emulation, load segment 0 (the BIOS
+ *  default 0x07C0), automatic sector count, no ID, no boot info table, no
+ *  boot image. */
+FSI_API fsi_hresult fsi_boot_new(fsi_boot **out);
+/** Drop the caller's reference (NULL is allowed). */
+FSI_API void fsi_boot_free(fsi_boot *boot);
+
+/** Code and message of the last failure of a boot setter ("" if none);
+ *  valid until the next failing call on the object. */
+FSI_API const char *fsi_boot_last_error(const fsi_boot *boot);
+
+/** AssignBootImage.  Each replaces the boot image the object had.  When
+ *  the size is known here (host file, memory, callback) and is exactly a
+ *  1.2, 1.44 or 2.88 MB floppy, the emulation becomes that floppy type (as
+ *  IMAPI does); set the emulation afterwards to override it.
+ *  - _file: a host file, opened now to check it (a readable regular file
+ *    that is not empty, else IMAPI_E_BOOT_IMAGE_DATA); its size is taken
+ *    now, its bytes are read when a result is created (checks, boot info
+ *    table checksum) and when the image is written.  It is stored as
+ *    hidden data, not as a file of the tree.
+ *  - _mem: `len` bytes copied now (len 0: IMAPI_E_BOOT_IMAGE_DATA).
+ *  - _cb: a read callback with the declared size (0: IMAPI_E_BOOT_IMAGE_DATA),
+ *    called when a result is created and when the image is written
+ *    (fsi_read_fn).  Once the call succeeds, free_ctx (may be NULL) is
+ *    called with ctx exactly once, when the image is replaced or the object
+ *    is freed; if it fails, ctx stays the caller's.
+ *  - _path: the file at `image_path` in the tree of the image the object is
+ *    added to, looked up when a result is created (a missing, empty or
+ *    non-file item is then IMAPI_E_BOOT_IMAGE_DATA).  The file's data is
+ *    stored once and shared by the boot entry and every file system. */
+FSI_API fsi_hresult fsi_boot_set_image_file(fsi_boot *boot, const char *host_path);
+FSI_API fsi_hresult fsi_boot_set_image_mem(fsi_boot *boot, const void *data, size_t len);
+FSI_API fsi_hresult fsi_boot_set_image_cb(fsi_boot *boot, uint64_t size, fsi_read_fn read,
+                                          void *ctx, void (*free_ctx)(void *ctx));
+FSI_API fsi_hresult fsi_boot_set_image_path(fsi_boot *boot, const char *image_path);
+
+/** ImageSize: bytes of the boot image; 0 if there is none or it is a file
+ *  of the tree (whose size is known only when a result is created). */
+FSI_API uint64_t fsi_boot_get_image_size(const fsi_boot *boot);
+/** The image path given to fsi_boot_set_image_path, else NULL. */
+FSI_API const char *fsi_boot_get_image_path(const fsi_boot *boot);
+
+/** PlatformId: one of fsi_platform (else IMAPI_E_INVALID_PARAM). */
+FSI_API fsi_hresult fsi_boot_set_platform(fsi_boot *boot, fsi_platform platform);
+FSI_API fsi_platform fsi_boot_get_platform(const fsi_boot *boot);
+
+/** Emulation: one of fsi_emulation (else IMAPI_E_INVALID_PARAM).  A floppy
+ *  type whose size differs from the boot image's known size is
+ *  IMAPI_E_BOOT_EMULATION_IMAGE_SIZE_MISMATCH; the rest (files of the tree,
+ *  the MBR of a hard-disk image) is checked when a result is created. */
+FSI_API fsi_hresult fsi_boot_set_emulation(fsi_boot *boot, fsi_emulation emulation);
+FSI_API fsi_emulation fsi_boot_get_emulation(const fsi_boot *boot);
+
+/** Load segment of a no-emulation image (0: the BIOS default, 0x07C0). */
+FSI_API fsi_hresult fsi_boot_set_load_segment(fsi_boot *boot, uint16_t segment);
+FSI_API uint16_t fsi_boot_get_load_segment(const fsi_boot *boot);
+
+/** Sector count: virtual 512-byte sectors the firmware loads.  0 (the
+ *  default) is automatic: 4 (2048 bytes, as mkisofs does) for a
+ *  no-emulation entry of any platform but EFI; for EFI the image size in
+ *  512-byte sectors, at most 65535; 1 for an emulated floppy or disk. */
+FSI_API fsi_hresult fsi_boot_set_sector_count(fsi_boot *boot, uint16_t sectors);
+FSI_API uint16_t fsi_boot_get_sector_count(const fsi_boot *boot);
+
+/** Manufacturer: the ID string of the entry, at most FSI_BOOT_ID_MAX (24)
+ *  bytes of printable ASCII (else IMAPI_E_INVALID_PARAM); NULL or "" for
+ *  none.  The first entry's goes into the catalog's validation entry, the
+ *  first of each section's into its section header. */
+FSI_API fsi_hresult fsi_boot_set_manufacturer(fsi_boot *boot, const char *id);
+/** The ID string ("" if none). */
+FSI_API const char *fsi_boot_get_manufacturer(const fsi_boot *boot);
+
+/** Boot info table (isolinux style, mkisofs -boot-info-table): when on,
+ *  the image's copy of the boot file gets at bytes 8-63 the PVD's block
+ *  (16), the file's own block, its length and the 32-bit sum of its
+ *  32-bit little-endian words from byte 64 to the end; the source is never
+ *  changed, and every file system and fsi_result_read show the patched
+ *  copy.  Only for no-emulation entries of at least 64 bytes (checked when
+ *  a result is created: IMAPI_E_INVALID_PARAM / IMAPI_E_BOOT_IMAGE_DATA). */
+FSI_API fsi_hresult fsi_boot_set_info_table(fsi_boot *boot, bool on);
+FSI_API bool fsi_boot_get_info_table(const fsi_boot *boot);
+
+/** Append a boot entry to the image (BootImageOptionsArray order: the
+ *  first is the catalog's default entry, the others go into sections
+ *  grouped by platform).  The image takes a reference (see fsi_boot).
+ *  Fails with IMAPI_E_INVALID_PARAM for NULL or a 33rd entry,
+ *  IMAPI_E_BOOT_IMAGE_DATA if the object has no boot image,
+ *  IMAPI_E_BOOT_EMULATION_IMAGE_SIZE_MISMATCH for a floppy type that does
+ *  not fit the known size, IMAPI_E_READONLY while a result exists.  Every
+ *  entry is checked again (and files of the tree looked up) when a result
+ *  is created. */
+FSI_API fsi_hresult fsi_image_add_boot(fsi_image *img, fsi_boot *boot);
+
+/** put_BootImageOptionsArray: replace all boot entries with the `n` given
+ *  (n 0: no boot entries).  All or nothing; n > 32 is
+ *  IMAPI_E_INVALID_PARAM. */
+FSI_API fsi_hresult fsi_image_set_boot_array(fsi_image *img, fsi_boot *const *boots, size_t n);
+
+/** Remove every boot entry (the image drops its references). */
+FSI_API fsi_hresult fsi_image_clear_boot(fsi_image *img);
+
+/** Number of boot entries, and entry i (borrowed: valid while it is an
+ *  entry of the image; NULL if i is out of range). */
+FSI_API size_t fsi_image_boot_count(const fsi_image *img);
+FSI_API fsi_boot *fsi_image_get_boot(const fsi_image *img, size_t i);
+
+/** Make the boot catalog visible as a file at `path` in every file system
+ *  (like mkisofs -c); NULL or "" hides it again (the default).  The path
+ *  is checked when a result is created: its directory must exist and the
+ *  name must be new (IMAPI_E_DIR_NOT_FOUND, IMAPI_E_DUP_NAME, ...).  While
+ *  a result exists the catalog is an item of the tree (2048 bytes, the
+ *  image's time); it goes away with the last result. */
+FSI_API fsi_hresult fsi_image_set_boot_catalog(fsi_image *img, const char *path);
+/** The catalog path as set, or NULL. */
+FSI_API const char *fsi_image_get_boot_catalog(const fsi_image *img);
 
 /* ------------------------------------------------------------------ */
 /* The result (IFileSystemImageResult)                                 */

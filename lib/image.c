@@ -1,6 +1,7 @@
 /* image.c - the image object: creation, properties, last error. */
 #include "config.h"
 #include "internal.h"
+#include "eltorito.h"   /* boot_state_free */
 
 #include <errno.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@ FSI_API fsi_hresult fsi_image_new(fsi_image **out)
     timespec_get(&ts, TIME_UTC);
     img->create_time_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
     img->have_epoch = read_epoch(&img->epoch_ns);
+    img->stash_fd = -1;
     if (FSI_FAILED(tree_init(img))) {
         tree_free_all(img);
         free(img);
@@ -49,7 +51,10 @@ FSI_API void fsi_image_free(fsi_image *img)
 {
     if (!img)
         return;
+    boot_state_free(img);
     tree_free_all(img);
+    stash_close(img);
+    free(img->work_dir);
     free(img->volume_name);
     free(img->last_msg);
     free(img);

@@ -34,6 +34,7 @@ enum source_kind {
     SRC_TREE,          /* host path = tree base host dir + path below it */
     SRC_MEM,           /* copied buffer */
     SRC_CALLBACK,      /* caller's read function */
+    SRC_STASH,         /* staged: a byte range of the stash file */
 };
 
 struct source {
@@ -42,6 +43,7 @@ struct source {
         struct { char *path; } host;                          /* SRC_HOST */
         struct { void *data; } mem;                           /* SRC_MEM */
         struct { fsi_read_fn read; void *ctx; void (*free_ctx)(void *); } cb;
+        struct { uint64_t at; } stash;                        /* SRC_STASH */
     } u;
 };
 
@@ -131,6 +133,18 @@ struct fsi_image {
     uint64_t est_slack;            /* upper bound of what was added since */
     bool est_valid;                /* est_base describes a recent tree */
 
+    /* El Torito boot entries and catalog path (boot.c); NULL if never set */
+    struct boot_state *boot;
+    bool measuring;                /* limits.c lays the tree out only for its
+                                      size: El Torito reads nothing, checks
+                                      nothing, adds no catalog item */
+
+    /* staging (stash.c) */
+    bool stage;                    /* StageFiles: copy data at add time */
+    char *work_dir;                /* WorkingDirectory; NULL = $TMPDIR or /tmp */
+    int stash_fd;                  /* the unlinked stash file, -1 if none */
+    uint64_t stash_size;           /* bytes in it */
+
     /* state */
     int results;                   /* live results: tree is read-only */
 
@@ -193,13 +207,37 @@ int64_t source_read(const fsi_image *img, fsi_item item, int *fd, uint64_t off,
  * only; 0 for others): > 0 means the source is longer than declared. */
 int64_t source_read_past(const fsi_image *img, fsi_item item, uint64_t off, void *buf,
                          size_t len, int *fd);
+/* Whether a file's data is staged in the stash. */
+bool source_is_stash(const fsi_image *img, fsi_item item);
 /* Add a source record; returns its index (> 0) or 0 on ENOMEM. */
 uint32_t source_add(fsi_image *img, const struct source *src);
+
+/* --- tree.c: items the library adds for the life of a result --- */
+/* Link a file of `len` bytes (copied from data) at `path`, e.g. the
+ * visible El Torito boot catalog: allowed while the tree is read-only,
+ * never journaled nor counted as a change, times = `time_ns`.  The usual
+ * add checks and codes apply (parent, duplicate, name, depth). */
+fsi_hresult tree_add_system_file(fsi_image *img, const char *path, const void *data,
+                                 size_t len, int64_t time_ns, fsi_item *out);
+/* Unlink and free an item added with tree_add_system_file. */
+void tree_remove_system_file(fsi_image *img, fsi_item item);
 
 /* --- limits.c --- */
 uint64_t limits_item_bound(const fsi_image *img, fsi_item item);
 fsi_hresult limits_exact(fsi_image *img, uint64_t *blocks);
 void limits_invalidate(fsi_image *img);
 fsi_hresult limits_after_add(fsi_image *img, uint64_t bound, const char *what);
+
+/* --- stash.c --- */
+const char *stash_default_dir(void);
+/* Stage size bytes of an open host file / of a callback; *at gets the
+ * offset in the stash.  On failure the stash is as before. */
+fsi_hresult stash_host_file(fsi_image *img, int fd, uint64_t size, const char *display,
+                            uint64_t *at);
+fsi_hresult stash_callback(fsi_image *img, fsi_read_fn rd, void *ctx, uint64_t size,
+                           const char *display, uint64_t *at);
+void stash_truncate(fsi_image *img, uint64_t size);
+int64_t stash_read(const fsi_image *img, uint64_t at, void *buf, size_t len);
+void stash_close(fsi_image *img);
 
 #endif

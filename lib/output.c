@@ -72,11 +72,16 @@ static fsi_hresult open_host(struct layout *lay, struct src_cur *cur, fsi_item i
     cur->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     int e = errno;
     fsi_hresult hr = FSI_S_OK;
+    struct stat st;
     if (cur->fd < 0) {
         char *ip = layout_item_path(lay, item);
         hr = fsi_failf(lay->img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, e, ip ? ip : "?", NULL,
                        "host file '%s'", path);
         free(ip);
+    } else if (fstat(cur->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+               (uint64_t)st.st_size != lay->img->nodes[item].size) {
+        /* It must still hold exactly the bytes it had when added. */
+        hr = src_fail(lay, item, 0, (uint64_t)st.st_size);
     }
     free(path);
     return hr;
@@ -88,6 +93,9 @@ static bool is_host(const fsi_image *img, fsi_item item);
 static fsi_hresult read_file(struct layout *lay, struct src_cur *cur, fsi_item item,
                              uint64_t off, uint8_t *buf, size_t len)
 {
+    uint64_t off0 = off;          /* for the data patches (El Torito) */
+    uint8_t *buf0 = buf;
+    size_t len0 = len;
     src_cur_set(cur, item);
     if (is_host(lay->img, item)) {
         fsi_hresult hr = open_host(lay, cur, item);
@@ -97,6 +105,15 @@ static fsi_hresult read_file(struct layout *lay, struct src_cur *cur, fsi_item i
     while (len > 0) {
         errno = 0;
         int64_t r = source_read(lay->img, item, &cur->fd, off, buf, len);
+        if (r < 0 && source_is_stash(lay->img, item)) {
+            int e = errno ? errno : EIO;
+            const char *dir = lay->img->work_dir ? lay->img->work_dir : stash_default_dir();
+            char *ip = layout_item_path(lay, item);
+            fsi_failf(lay->img, IMAPI_E_STASHFILE_READ_FAILURE, e, dir, NULL,
+                      "reading the staged data of '%s'", ip ? ip : "?");
+            free(ip);
+            return IMAPI_E_STASHFILE_READ_FAILURE;
+        }
         if (r < 0)
             return src_fail(lay, item, errno ? errno : EIO, 0);
         if (r == 0)
@@ -107,6 +124,9 @@ static fsi_hresult read_file(struct layout *lay, struct src_cur *cur, fsi_item i
         buf += r;
         len -= (size_t)r;
     }
+    /* What the image holds instead of the source's bytes: the visible boot
+     * catalog, boot info tables (every read of file data passes here). */
+    layout_patch(lay, item, off0, buf0, len0);
     return FSI_S_OK;
 }
 
@@ -365,13 +385,7 @@ static fsi_hresult check_size(struct wr *w, fsi_item item, uint64_t size)
 {
     if (!is_host(w->lay->img, item) || size == 0)
         return FSI_S_OK;
-    fsi_hresult hr = open_host(w->lay, &w->cur, item);
-    if (FSI_FAILED(hr))
-        return hr;
-    struct stat st;
-    if (fstat(w->cur.fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size != size)
-        return src_fail(w->lay, item, 0, (uint64_t)st.st_size);
-    return FSI_S_OK;
+    return open_host(w->lay, &w->cur, item);
 }
 
 /* After all `size` bytes: a source that still has more is inconsistent. */
@@ -389,6 +403,8 @@ static fsi_hresult check_no_more(struct wr *w, fsi_item item, uint64_t size)
 
 static bool want_zero_copy(const struct wr *w, fsi_item item, uint64_t size)
 {
+    if (layout_patched(w->lay, item))
+        return false;             /* its bytes must pass through read_file */
     switch (w->method) {
     case FSI_COPY_RANGE:
         return w->can_range && is_host(w->lay->img, item);

@@ -115,8 +115,16 @@ int64_t source_read(const fsi_image *img, fsi_item item, int *fd, uint64_t off, 
     }
     if (src->kind == SRC_CALLBACK)
         return src->u.cb.read(src->u.cb.ctx, off, buf, len);
+    if (src->kind == SRC_STASH)
+        return stash_read(img, src->u.stash.at + off, buf, len);
     errno = EIO;
     return -1;
+}
+
+bool source_is_stash(const fsi_image *img, fsi_item item)
+{
+    uint32_t s = img->nodes[item].src;
+    return s && !(s & SRC_TREE_BIT) && img->sources[s].kind == SRC_STASH;
 }
 
 int64_t source_read_past(const fsi_image *img, fsi_item item, uint64_t off, void *buf,

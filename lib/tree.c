@@ -696,7 +696,11 @@ FSI_API fsi_hresult fsi_add_file(fsi_image *img, const char *path, const char *h
     int fd = open(host_path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, errno, host_path, NULL, NULL);
-    close(fd);
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, e, host_path, NULL, NULL);
+    }
     struct new_item it;
     new_item_defaults(&it, NODE_FILE);
     it.size = (uint64_t)st.st_size;
@@ -705,10 +709,25 @@ FSI_API fsi_hresult fsi_add_file(fsi_image *img, const char *path, const char *h
     it.uid = st.st_uid;
     it.gid = st.st_gid;
     struct source src = {.kind = SRC_HOST};
-    src.u.host.path = strdup(host_path);
-    if (!src.u.host.path)
-        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
-    return add_file_src(img, parent, name, len, &it, &src, path);
+    uint64_t stash_before = img->stash_size;
+    if (img->stage) {
+        /* Staged: the bytes as they are now, whatever happens to the host
+         * file later. */
+        src.kind = SRC_STASH;
+        hr = stash_host_file(img, fd, it.size, host_path, &src.u.stash.at);
+        close(fd);
+        if (FSI_FAILED(hr))
+            return hr;
+    } else {
+        close(fd);
+        src.u.host.path = strdup(host_path);
+        if (!src.u.host.path)
+            return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    }
+    hr = add_file_src(img, parent, name, len, &it, &src, path);
+    if (FSI_FAILED(hr))
+        stash_truncate(img, stash_before);
+    return hr;
 }
 
 FSI_API fsi_hresult fsi_add_file_mem(fsi_image *img, const char *path, const void *data,
@@ -750,6 +769,20 @@ FSI_API fsi_hresult fsi_add_file_cb(fsi_image *img, const char *path, uint64_t s
     new_item_defaults(&it, NODE_FILE);
     it.size = size;
     struct source src = {.kind = SRC_CALLBACK};
+    if (img->stage) {
+        /* Staged: read it all now; the callback is done with after this. */
+        uint64_t stash_before = img->stash_size;
+        src.kind = SRC_STASH;
+        hr = stash_callback(img, read, ctx, size, path, &src.u.stash.at);
+        if (FSI_FAILED(hr))
+            return hr;
+        hr = add_file_src(img, parent, name, len, &it, &src, path);
+        if (FSI_FAILED(hr))
+            stash_truncate(img, stash_before);
+        else if (free_ctx)
+            free_ctx(ctx);
+        return hr;
+    }
     src.u.cb.read = read;
     src.u.cb.ctx = ctx;
     src.u.cb.free_ctx = free_ctx;
@@ -862,10 +895,28 @@ static fsi_hresult walk_dir(struct walk *w, int dfd, fsi_item dir, const struct 
             new_item_defaults(&it, NODE_FILE);
             it.size = (uint64_t)st.st_size;
             it.src = SRC_TREE_BIT | w->base;
-            /* Unreadable files fail at add time, as IMAPI's do.  Bits that
-             * let everyone read settle it without a syscall (ACLs never
-             * narrow the "other" class); else ask the kernel. */
-            if (!(st.st_mode & S_IROTH) && faccessat(dirfd(d), nm, R_OK, AT_EACCESS) != 0) {
+            if (img->stage) {
+                /* Staged: copy the bytes now, into the stash. */
+                int fd = openat(dirfd(d), nm, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+                if (fd < 0) {
+                    hr = fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, errno, w->host, NULL,
+                                  NULL);
+                    break;
+                }
+                struct source src = {.kind = SRC_STASH};
+                hr = stash_host_file(img, fd, it.size, w->host, &src.u.stash.at);
+                close(fd);
+                if (FSI_FAILED(hr))
+                    break;
+                if (!(it.src = source_add(img, &src))) {
+                    hr = fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+                    break;
+                }
+            } else if (!(st.st_mode & S_IROTH) &&
+                       faccessat(dirfd(d), nm, R_OK, AT_EACCESS) != 0) {
+                /* Unreadable files fail at add time, as IMAPI's do.  Bits
+                 * that let everyone read settle it without a syscall (ACLs
+                 * never narrow the "other" class); else ask the kernel. */
                 hr = fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, errno, w->host, NULL, NULL);
                 break;
             }
@@ -954,6 +1005,7 @@ FSI_API fsi_hresult fsi_add_tree(fsi_image *img, const char *path, const char *h
 
     /* All or nothing: journal what we add and undo it on failure. */
     size_t mark = img->njournal;
+    uint64_t stash_before = img->stash_size;
     uint64_t changes_before = img->changes;
     img->journaling++;
 
@@ -1004,6 +1056,7 @@ FSI_API fsi_hresult fsi_add_tree(fsi_image *img, const char *path, const char *h
         for (size_t i = img->njournal; i > mark; i--)
             undo_apply(img, &img->journal[i - 1]);
         journal_drop(img, mark, true);
+        stash_truncate(img, stash_before);
         img->changes = changes_before;
         if (based)
             free(img->bases[--img->nbases].host_dir);   /* nothing uses it now */
@@ -1366,6 +1419,61 @@ FSI_API fsi_hresult fsi_lock_in(fsi_image *img)
     }
     img->journal_from = img->changes;
     return FSI_S_OK;
+}
+
+/* ---------------------------------------------------------------- */
+/* Items the library adds for the life of a result (eltorito.c)      */
+/* ---------------------------------------------------------------- */
+
+fsi_hresult tree_add_system_file(fsi_image *img, const char *path, const void *data,
+                                 size_t len, int64_t time_ns, fsi_item *out)
+{
+    *out = 0;
+    fsi_item parent;
+    const char *name;
+    size_t nlen;
+    fsi_hresult hr = resolve(img, path, true, &parent, &name, &nlen, IMAPI_E_DIR_NOT_FOUND);
+    if (FSI_FAILED(hr))
+        return hr;
+    struct new_item it;
+    new_item_defaults(&it, NODE_FILE);
+    it.size = len;
+    it.times[0] = it.times[1] = it.times[2] = time_ns;
+    struct source src = {.kind = SRC_MEM};
+    src.u.mem.data = malloc(len ? len : 1);
+    if (!src.u.mem.data)
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    if (len)
+        memcpy(src.u.mem.data, data, len);
+    /* Neither a change nor undoable: the result that needs it removes it. */
+    int journaling = img->journaling;
+    uint64_t changes = img->changes;
+    img->journaling = 0;
+    it.src = source_add(img, &src);
+    if (!it.src) {
+        free(src.u.mem.data);
+        hr = fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    } else {
+        hr = add_child(img, parent, name, nlen, &it, NULL, out);
+        if (FSI_FAILED(hr)) {
+            free(img->sources[it.src].u.mem.data);
+            img->sources[it.src].kind = SRC_NONE;
+            if (it.src == img->nsources - 1)
+                img->nsources--;
+        }
+    }
+    img->journaling = journaling;
+    img->changes = changes;
+    return hr;
+}
+
+void tree_remove_system_file(fsi_image *img, fsi_item item)
+{
+    if (item == 0 || item >= img->nnodes || img->nodes[item].type != NODE_FILE)
+        return;
+    if (img->nodes[item].flags & NF_LINKED)
+        node_unlink(img, item);
+    subtree_free(img, item);
 }
 
 /* ---------------------------------------------------------------- */
