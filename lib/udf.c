@@ -34,7 +34,8 @@
  * directory's FID area size are kept in parallel arrays (a few bytes an
  * item), and any block is computed when asked for.  The FIDs of the last
  * directory produced are cached (names and offsets), so reading a large
- * directory block by block costs one sort and one name translation.
+ * directory block by block costs one name translation; the children come
+ * sorted from the layout (layout_children).
  */
 #include "config.h"
 #include "udf.h"
@@ -340,14 +341,10 @@ static fsi_hresult fids_load(struct udfw *w, fsi_item dir)
     c->dir = 0;
 
     size_t n = 0;
-    errno = 0;
-    fsi_item *kids = tree_sorted_children(img, dir, &n);
-    if (!kids && errno == ENOMEM)
-        return nomem(lay);
+    const fsi_item *kids = layout_children(lay, dir, &n);
     struct name_in *in = malloc((n ? n : 1) * sizeof *in);
     if (!in || !fc_reserve(c, n + 1)) {
         free(in);
-        free(kids);
         return nomem(lay);
     }
     for (size_t i = 0; i < n; i++) {
@@ -368,10 +365,8 @@ static fsi_hresult fids_load(struct udfw *w, fsi_item dir)
         } else {
             hr = nomem(lay);
         }
-        free(kids);
         return hr;
     }
-    free(kids);
 
     const struct node *dn = &img->nodes[dir];
     c->item[0] = dir == FSI_ROOT ? FSI_ROOT : dn->parent;
