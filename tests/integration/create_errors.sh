@@ -50,7 +50,7 @@ echo deep >"$tmp/deep/1/2/3/4/5/6/7/f"
 mkdir -p "$tmp/dangling"
 ln -s "$tmp/nowhere" "$tmp/dangling/link"
 
-tap_plan 18
+tap_plan 19
 
 expect "no output option is a usage error" 2 - create "$src"
 expect "no source is a usage error" 2 - create -o "$tmp/out/x.iso"
@@ -81,6 +81,15 @@ expect "an 800 MB file with --media cd: IMAPI_E_IMAGE_SIZE_LIMIT" 1 IMAPI_E_IMAG
 expect "--max-blocks below the empty image: IMAPI_E_IMAGE_TOO_BIG" 1 IMAPI_E_IMAGE_TOO_BIG \
     create --max-blocks 10 -o "$tmp/out/x.iso" "$src"
 expect "--media floppy is a usage error" 2 - create --media floppy -o "$tmp/out/x.iso" "$src"
+
+# A write that fails (a full device) is E_FAIL with the system's reason.
+"$MKIMAGE" create -o - "$src" >/dev/full 2>"$tmp/full.err"
+rc=$?
+if [ "$rc" = 1 ] && grep -q '^mkimage: E_FAIL (0x80004005): .*No space left on device' "$tmp/full.err"; then
+    tap_ok "writing to a full device: E_FAIL naming ENOSPC"
+else
+    tap_fail "writing to a full device: E_FAIL naming ENOSPC" "rc=$rc $(cat "$tmp/full.err")"
+fi
 
 # A failing run must not touch an existing output file.
 echo precious >"$tmp/keep.iso"
