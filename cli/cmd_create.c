@@ -6,6 +6,7 @@
 #include "config.h"
 #include "cli.h"
 #include "progress.h"
+#include "boot_spec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +22,7 @@
 /* One table drives getopt_long and --help. */
 enum {
     OPT_FS = 1000, OPT_ISO_LEVEL, OPT_UDF_REV, OPT_MAX_BLOCKS, OPT_MEDIA, OPT_STAGE,
-    OPT_WORK_DIR, OPT_STRICT,
+    OPT_WORK_DIR, OPT_NO_SYNC, OPT_STRICT,
     OPT_RESTRICTED, OPT_HIDDEN, OPT_PROGRESS, OPT_QUIET, OPT_HELP
 };
 
@@ -44,6 +45,9 @@ static const struct opt_doc options[] = {
     {{"strict", no_argument, NULL, OPT_STRICT}, 0, NULL, "strict file-system compliance"},
     {{"restricted-charset", no_argument, NULL, OPT_RESTRICTED}, 0, NULL, "allow only ASCII 32-126 in names"},
     {{"hidden", required_argument, NULL, OPT_HIDDEN}, 0, "IMAGE/PATH", "mark an item hidden (repeatable)"},
+    {{"boot", required_argument, NULL, OPT_BOOT}, 0, "SPEC", "El Torito boot entry (repeatable; see mkimage(1))"},
+    {{"boot-catalog", required_argument, NULL, OPT_BOOT_CATALOG}, 0, "IMAGE/PATH", "make the boot catalog visible there"},
+    {{"no-sync", no_argument, NULL, OPT_NO_SYNC}, 0, NULL, "do not wait for the image to reach the disk"},
     {{"progress", no_argument, NULL, OPT_PROGRESS}, 0, NULL, "print progress lines"},
     {{"quiet", no_argument, NULL, OPT_QUIET}, 'q', NULL, "print nothing but errors"},
     {{"help", no_argument, NULL, OPT_HELP}, 'h', NULL, "show this help"},
@@ -266,10 +270,11 @@ struct create_opts {
     int media;                  /* fsi_media, -1 if none */
     uint64_t max_blocks;
     bool max_set;
-    bool strict, restricted, quiet, progress, stage;
+    bool strict, restricted, quiet, progress, stage, no_sync;
     const char *work_dir;
     const char **hidden;
     size_t nhidden;
+    struct boot_opts boot;      /* --boot, --boot-catalog (boot_spec.c) */
 };
 
 static int write_image(fsi_image *img, const struct create_opts *o)
@@ -318,7 +323,9 @@ static int write_image(fsi_image *img, const struct create_opts *o)
     if (FSI_FAILED(hr)) {
         rc = cli_report_image(img, hr);
     } else if (!to_stdout) {
-        if (fsync(fd) != 0 || close(fd) != 0) {
+        /* On disk before the rename, so a crash leaves the old file or
+         * the whole new one (--no-sync skips the wait). */
+        if ((!o->no_sync && fsync(fd) != 0) || close(fd) != 0) {
             char msg[PATH_MAX + 128];
             snprintf(msg, sizeof msg, "writing '%s' failed: %s", tmp_path, strerror(errno));
             rc = cli_report(IMAPI_E_DATA_STREAM_READ_FAILURE, msg);
@@ -417,10 +424,15 @@ int cmd_create(int argc, char **argv)
             }
             break;
         case OPT_STAGE: o.stage = true; break;
+        case OPT_NO_SYNC: o.no_sync = true; break;
         case OPT_WORK_DIR: o.work_dir = optarg; break;
         case OPT_STRICT: o.strict = true; break;
         case OPT_RESTRICTED: o.restricted = true; break;
         case OPT_HIDDEN: o.hidden[o.nhidden++] = optarg; break;
+        case OPT_BOOT: case OPT_BOOT_CATALOG:
+            if ((rc = boot_opts_add(&o.boot, c, optarg)) != EXIT_OK)
+                goto out;
+            break;
         case OPT_PROGRESS: o.progress = true; break;
         case 'q': case OPT_QUIET: o.quiet = true; break;
         case 'h': case OPT_HELP: create_usage(stdout); goto out;
@@ -487,9 +499,12 @@ int cmd_create(int argc, char **argv)
             rc = cli_report_image(img, hr);
     }
     if (rc == EXIT_OK)
+        rc = boot_opts_apply(&o.boot, img);
+    if (rc == EXIT_OK)
         rc = write_image(img, &o);
     fsi_image_free(img);
 out:
     free(o.hidden);
+    boot_opts_free(&o.boot);
     return rc;
 }
