@@ -18,10 +18,13 @@
 
 # The test-only packages: readers that integration tests compare against.
 # Extend this list when a test needs another tool.
-# (The El Torito work will add: qemu-system-x86 ovmf gnu-efi dosfstools mtools)
+# El Torito (tests/integration/eltorito.sh) boots images in QEMU: SeaBIOS
+# and OVMF firmware, boot programs built with binutils and gnu-efi, a FAT
+# image made with dosfstools and mtools.
 TEST_PKGS="xorriso genisoimage libcdio-utils libiso9660-dev libudf-dev \
 libcdio-dev libudfread-dev udftools 7zip p7zip-full libarchive-tools \
-python3-pycdlib valgrind procps bsdutils"
+python3-pycdlib valgrind procps bsdutils \
+qemu-system-x86 ovmf gnu-efi dosfstools mtools binutils"
 
 set -u
 FSI_PROG=run-tests.sh

@@ -6,6 +6,7 @@
 #include "layout.h"
 #include "iso9660.h"
 #include "udf.h"
+#include "eltorito.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -189,6 +190,12 @@ static fsi_hresult add_writers(struct layout *lay)
             return hr;
     }
     /* El Torito's boot record (block 17) goes here. */
+    if (lay->boot) {
+        self = lay->boot;
+        lay->boot = NULL;
+        if (FSI_FAILED(hr = add_writer(lay, &eltorito_ops, self)))
+            return hr;
+    }
     if ((lay->fs & (FSI_FS_ISO9660 | FSI_FS_JOLIET)) == (FSI_FS_ISO9660 | FSI_FS_JOLIET)) {
         if (FSI_FAILED(hr = iso9660_writer_new(lay, true, &ops, &self)) ||
             FSI_FAILED(hr = add_writer(lay, ops, self)))
@@ -216,11 +223,15 @@ fsi_hresult layout_build(fsi_image *img, struct layout **out)
         snprintf(lay->volume_name, sizeof lay->volume_name, "%s", img->volume_name);
     else
         layout_default_volume_name(lay->now_ns, lay->volume_name, sizeof lay->volume_name);
+    /* El Torito first: its checks, and a visible boot catalog becomes an
+     * item of the tree before the items are counted. */
+    fsi_hresult hr = eltorito_writer_new(lay, &lay->boot);
     lay->nitems = img->nnodes;
     lay->file_block = calloc(lay->nitems ? lay->nitems : 1, sizeof *lay->file_block);
     lay->next = SYSTEM_AREA_BLOCKS;
 
-    fsi_hresult hr = lay->file_block ? index_children(lay) : nomem(lay);
+    if (FSI_SUCCEEDED(hr))
+        hr = lay->file_block ? index_children(lay) : nomem(lay);
     if (FSI_SUCCEEDED(hr))
         hr = add_writers(lay);
     for (int ph = 0; ph < PHASE_COUNT && FSI_SUCCEEDED(hr); ph++) {
@@ -251,6 +262,8 @@ void layout_free(struct layout *lay)
         return;
     for (int w = 0; w < lay->nwriters; w++)
         lay->writers[w].ops->destroy(lay->writers[w].self);
+    if (lay->boot)
+        eltorito_ops.destroy(lay->boot);
     free(lay->regions);
     free(lay->file_block);
     free(lay->data_order);
@@ -309,4 +322,25 @@ fsi_hresult layout_produce(struct layout *lay, const struct segment *seg,
     const struct region *r = &lay->regions[seg->region];
     return lay->writers[r->writer].ops->produce(lay, lay->writers[r->writer].self, r->tag,
                                                  block - r->start, buf, nblocks);
+}
+
+void layout_patch(const struct layout *lay, fsi_item item, uint64_t off, uint8_t *buf,
+                  size_t len)
+{
+    for (size_t i = 0; i < lay->npatches; i++) {
+        const struct data_patch *p = &lay->patches[i];
+        uint64_t s = p->off, e = s + p->len;
+        if (p->item != item || e <= off || s >= off + len)
+            continue;
+        uint64_t cs = s > off ? s : off, ce = e < off + len ? e : off + len;
+        memcpy(buf + (cs - off), p->bytes + (cs - s), (size_t)(ce - cs));
+    }
+}
+
+bool layout_patched(const struct layout *lay, fsi_item item)
+{
+    for (size_t i = 0; i < lay->npatches; i++)
+        if (lay->patches[i].item == item)
+            return true;
+    return false;
 }

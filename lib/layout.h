@@ -90,7 +90,30 @@ struct layout {
     fsi_item *data_order;       /* files with data, by ascending block */
     size_t ndata;
     uint64_t data_start, data_blocks;
+
+    /* El Torito (eltorito.c): its writer until add_writers adopts it, and
+     * the bytes of files the image holds differently from their sources
+     * (the visible boot catalog, boot info tables), owned by that writer. */
+    void *boot;
+    const struct data_patch *patches;
+    size_t npatches;
 };
+
+/* `len` bytes at `off` of a file's data that the image holds as `bytes`
+ * instead of what its source has.  output.c applies them wherever file
+ * data is read and never copies a patched file by zero-copy. */
+struct data_patch {
+    fsi_item item;
+    uint32_t off, len;
+    const uint8_t *bytes;
+};
+
+/* Overlay the patches of `item` on buf, which holds its bytes
+ * [off, off + len). */
+void layout_patch(const struct layout *lay, fsi_item item, uint64_t off, uint8_t *buf,
+                  size_t len);
+/* Whether any patch applies to item. */
+bool layout_patched(const struct layout *lay, fsi_item item);
 
 /* Blocks a file of `size` bytes needs. */
 static inline uint64_t bytes_to_blocks(uint64_t size)

@@ -56,7 +56,9 @@ fsi_hresult limits_exact(fsi_image *img, uint64_t *blocks)
         return FSI_S_OK;
     }
     struct layout *lay;
+    img->measuring = true;           /* boot entries: sizes only (eltorito.c) */
     fsi_hresult hr = layout_build(img, &lay);
+    img->measuring = false;
     if (FSI_FAILED(hr))
         return hr;
     *blocks = lay->total_blocks;

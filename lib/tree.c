@@ -1471,9 +1471,12 @@ void tree_remove_system_file(fsi_image *img, fsi_item item)
 {
     if (item == 0 || item >= img->nnodes || img->nodes[item].type != NODE_FILE)
         return;
+    uint32_t src = img->nodes[item].src;
     if (img->nodes[item].flags & NF_LINKED)
         node_unlink(img, item);
     subtree_free(img, item);
+    if (src && !(src & SRC_TREE_BIT) && src == img->nsources - 1)
+        img->nsources--;             /* the last record: reuse its slot */
 }
 
 /* ---------------------------------------------------------------- */
