@@ -374,6 +374,18 @@ FSI_API bool fsi_image_get_stage_files(const fsi_image *img);
 FSI_API fsi_hresult fsi_image_set_working_dir(fsi_image *img, const char *dir);
 FSI_API const char *fsi_image_get_working_dir(const fsi_image *img);
 
+/** Import progress (IMAPI's UpdateImport event): the file system being
+ *  read, the item being imported, and directories and files imported so
+ *  far and in total.  Return 0 to go on, anything else to cancel (the
+ *  import then fails with E_IMAPI_REQUEST_CANCELLED and adds nothing).
+ *  Called by the import of an existing image; setting it is allowed at
+ *  any time (fn NULL clears it). */
+typedef int (*fsi_import_progress_fn)(void *ctx, unsigned file_system, const char *current_item,
+                                      uint64_t dirs_done, uint64_t dirs_total,
+                                      uint64_t files_done, uint64_t files_total);
+FSI_API fsi_hresult fsi_image_set_import_progress(fsi_image *img, fsi_import_progress_fn fn,
+                                                  void *ctx);
+
 /** FileCount and DirectoryCount (the root is not counted). */
 FSI_API uint64_t fsi_image_file_count(const fsi_image *img);
 FSI_API uint64_t fsi_image_dir_count(const fsi_image *img);

@@ -248,3 +248,13 @@ int64_t item_time_ns(const fsi_image *img, fsi_item item, int which)
         t = img->epoch_ns;
     return t;
 }
+
+FSI_API fsi_hresult fsi_image_set_import_progress(fsi_image *img, fsi_import_progress_fn fn,
+                                                  void *ctx)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    img->import_progress = fn;
+    img->import_progress_ctx = ctx;
+    return FSI_S_OK;
+}

@@ -145,6 +145,10 @@ struct fsi_image {
     int stash_fd;                  /* the unlinked stash file, -1 if none */
     uint64_t stash_size;           /* bytes in it */
 
+    /* import progress (for the importer) */
+    fsi_import_progress_fn import_progress;
+    void *import_progress_ctx;
+
     /* state */
     int results;                   /* live results: tree is read-only */
 
