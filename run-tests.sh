@@ -24,7 +24,7 @@
 TEST_PKGS="xorriso genisoimage libcdio-utils libiso9660-dev libudf-dev \
 libcdio-dev libudfread-dev udftools 7zip p7zip-full libarchive-tools \
 python3-pycdlib valgrind procps bsdutils \
-qemu-system-x86 ovmf gnu-efi dosfstools mtools binutils"
+qemu-system-x86 ovmf gnu-efi dosfstools mtools binutils time"
 
 set -u
 FSI_PROG=run-tests.sh
