@@ -23,10 +23,7 @@
 #include "config.h"
 #include "eltorito.h"
 #include "isotree.h"
-/* names.h and internal.h both define a struct name_pool. */
-#define name_pool names_unit_pool
 #include "names_iso.h"
-#undef name_pool
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,7 @@
 /* image.c - the image object: creation, properties, last error. */
 #include "config.h"
 #include "internal.h"
+#include "path.h"
 #include "eltorito.h"   /* boot_state_free */
 
 #include <errno.h>
@@ -70,7 +71,7 @@ FSI_API const char *fsi_image_last_error(const fsi_image *img)
     return img && img->last_msg ? img->last_msg : "";
 }
 
-static fsi_hresult check_idle(fsi_image *img)
+fsi_hresult image_check_writable(fsi_image *img)
 {
     if (img->results > 0)
         return fsi_fail(img, IMAPI_E_READONLY, 0, NULL, NULL, NULL);
@@ -81,7 +82,7 @@ FSI_API fsi_hresult fsi_image_set_file_systems(fsi_image *img, unsigned fs)
 {
     if (!img)
         return IMAPI_E_INVALID_PARAM;
-    fsi_hresult hr = check_idle(img);
+    fsi_hresult hr = image_check_writable(img);
     if (FSI_FAILED(hr))
         return hr;
     if (fs & ~(unsigned)(FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF))
@@ -109,7 +110,7 @@ FSI_API fsi_hresult fsi_image_set_iso_level(fsi_image *img, int level)
 {
     if (!img)
         return IMAPI_E_INVALID_PARAM;
-    fsi_hresult hr = check_idle(img);
+    fsi_hresult hr = image_check_writable(img);
     if (FSI_FAILED(hr))
         return hr;
     if (level < 1 || level > 3)
@@ -129,7 +130,7 @@ FSI_API fsi_hresult fsi_image_set_udf_revision(fsi_image *img, int rev)
 {
     if (!img)
         return IMAPI_E_INVALID_PARAM;
-    fsi_hresult hr = check_idle(img);
+    fsi_hresult hr = image_check_writable(img);
     if (FSI_FAILED(hr))
         return hr;
     static const int revs[] = {0x102, 0x150, 0x200, 0x201, 0x250, 0x260};
@@ -153,7 +154,7 @@ FSI_API fsi_hresult fsi_image_set_volume_name(fsi_image *img, const char *name)
 {
     if (!img)
         return IMAPI_E_INVALID_PARAM;
-    fsi_hresult hr = check_idle(img);
+    fsi_hresult hr = image_check_writable(img);
     if (FSI_FAILED(hr))
         return hr;
     if (!name || !*name) {
@@ -161,21 +162,10 @@ FSI_API fsi_hresult fsi_image_set_volume_name(fsi_image *img, const char *name)
         img->volume_name = NULL;
         return FSI_S_OK;
     }
-    /* Count code points and reject control characters and bad UTF-8. */
-    size_t chars = 0;
-    const unsigned char *s = (const unsigned char *)name;
-    for (size_t i = 0; s[i];) {
-        unsigned c = s[i];
-        size_t k = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-        bool ok = k > 0;
-        for (size_t j = 1; ok && j < k; j++)
-            ok = (s[i + j] & 0xC0) == 0x80;
-        if (!ok || c < 0x20 || c == 0x7F || (c == 0xC2 && s[i + 1] < 0xA0))
-            return fsi_failf(img, IMAPI_E_INVALID_VOLUME_NAME, 0, name, NULL,
-                             "control characters and invalid UTF-8 are not allowed");
-        i += k;
-        chars++;
-    }
+    size_t chars = path_text_chars(name, strlen(name));
+    if (chars == (size_t)-1)
+        return fsi_failf(img, IMAPI_E_INVALID_VOLUME_NAME, 0, name, NULL,
+                         "control characters and invalid UTF-8 are not allowed");
     if (chars > 32)
         return fsi_failf(img, IMAPI_E_INVALID_VOLUME_NAME, 0, name, NULL,
                          "%zu characters, at most 32 are allowed", chars);
@@ -196,7 +186,7 @@ FSI_API fsi_hresult fsi_image_set_strict(fsi_image *img, bool on)
 {
     if (!img)
         return IMAPI_E_INVALID_PARAM;
-    fsi_hresult hr = check_idle(img);
+    fsi_hresult hr = image_check_writable(img);
     if (FSI_FAILED(hr))
         return hr;
     if (on && !img->strict && img->nfiles + img->ndirs > 0)
@@ -214,7 +204,7 @@ FSI_API fsi_hresult fsi_image_set_restricted_charset(fsi_image *img, bool on)
 {
     if (!img)
         return IMAPI_E_INVALID_PARAM;
-    fsi_hresult hr = check_idle(img);
+    fsi_hresult hr = image_check_writable(img);
     if (FSI_FAILED(hr))
         return hr;
     img->restricted = on;

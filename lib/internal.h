@@ -169,6 +169,9 @@ fsi_hresult fsi_failf(fsi_image *img, fsi_hresult hr, int err, const char *i1,
                       const char *i2, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
+/* IMAPI_E_READONLY (recorded) while a result exists, else FSI_S_OK. */
+fsi_hresult image_check_writable(fsi_image *img);
+
 /* --- names pool (tree.c) --- */
 static inline const char *node_name(const fsi_image *img, const struct node *n)
 {
@@ -200,6 +203,10 @@ fsi_hresult tree_check_iso_limits(fsi_image *img);
 /* Host path of a file's data (malloc'ed), or NULL if it is not a host
  * file (memory, callback) or on ENOMEM. */
 char *source_host_path(const fsi_image *img, fsi_item item);
+/* Undo a source record of an item that never came to be: free our
+ * copies, give staged bytes back to the stash; a callback's ctx stays the
+ * caller's.  The record becomes SRC_NONE. */
+void source_discard(fsi_image *img, struct source *src);
 /* Release the source of a file item (called when it is freed for good). */
 void source_release(fsi_image *img, fsi_item item);
 /* Read up to len bytes of a file's data at off into buf.  For host files
@@ -210,7 +217,7 @@ int64_t source_read(const fsi_image *img, fsi_item item, int *fd, uint64_t off,
 /* Read what a source returns at or past its declared size (callbacks
  * only; 0 for others): > 0 means the source is longer than declared. */
 int64_t source_read_past(const fsi_image *img, fsi_item item, uint64_t off, void *buf,
-                         size_t len, int *fd);
+                         size_t len);
 /* Whether a file's data is staged in the stash. */
 bool source_is_stash(const fsi_image *img, fsi_item item);
 /* Add a source record; returns its index (> 0) or 0 on ENOMEM. */
@@ -230,10 +237,15 @@ void tree_remove_system_file(fsi_image *img, fsi_item item);
 uint64_t limits_item_bound(const fsi_image *img, fsi_item item);
 fsi_hresult limits_exact(fsi_image *img, uint64_t *blocks);
 void limits_invalidate(fsi_image *img);
+/* After items were added whose limits_item_bound() sum to `bound` (only
+ * looked at while a limit is set): FSI_S_OK, or IMAPI_E_IMAGE_SIZE_LIMIT
+ * naming `what` (the caller takes the items back). */
 fsi_hresult limits_after_add(fsi_image *img, uint64_t bound, const char *what);
 
 /* --- stash.c --- */
 const char *stash_default_dir(void);
+/* The working directory in use: the one set, else stash_default_dir(). */
+const char *stash_dir(const fsi_image *img);
 /* Stage size bytes of an open host file / of a callback; *at gets the
  * offset in the stash.  On failure the stash is as before. */
 fsi_hresult stash_host_file(fsi_image *img, int fd, uint64_t size, const char *display,

@@ -5,9 +5,6 @@
 #include "config.h"
 #include "isotree.h"
 #include "iso9660.h"
-/* names.h and internal.h both define a struct name_pool; keep names.h's
- * out of the way until one of them is renamed. */
-#define name_pool names_unit_pool
 #include "names_iso.h"
 #include "names_joliet.h"
 

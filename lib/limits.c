@@ -79,7 +79,7 @@ void limits_invalidate(fsi_image *img)
 fsi_hresult limits_after_add(fsi_image *img, uint64_t bound, const char *what)
 {
     if (!img->max_blocks) {
-        img->est_slack += bound;
+        limits_invalidate(img);      /* nothing to check; UsedBlocks recomputes */
         return FSI_S_OK;
     }
     if (img->est_valid && img->est_base + img->est_slack + bound <= img->max_blocks) {
@@ -106,11 +106,12 @@ FSI_API fsi_hresult fsi_image_set_max_blocks(fsi_image *img, uint64_t blocks)
 {
     if (!img)
         return IMAPI_E_INVALID_PARAM;
-    if (img->results > 0)
-        return fsi_fail(img, IMAPI_E_READONLY, 0, NULL, NULL, NULL);
+    fsi_hresult hr = image_check_writable(img);
+    if (FSI_FAILED(hr))
+        return hr;
     if (blocks) {
         uint64_t exact;
-        fsi_hresult hr = limits_exact(img, &exact);
+        hr = limits_exact(img, &exact);
         if (FSI_FAILED(hr))
             return hr;
         if (exact > blocks)

@@ -145,6 +145,18 @@ static void rec_set_value(uint16_t *rec, uint32_t v)
 
 /* ---- the pool -------------------------------------------------------- */
 
+int name_parts_store(struct name_pool *pool, struct name_parts *p, const uint16_t *units,
+                     size_t blen, size_t elen)
+{
+    size_t off = name_pool_add(pool, units, blen + elen);
+    if (off == (size_t)-1)
+        return -1;
+    p->off = (uint32_t)off;
+    p->base_len = (uint8_t)blen;
+    p->ext_len = (uint8_t)elen;
+    return 0;
+}
+
 size_t name_pool_add(struct name_pool *pool, const uint16_t *units, size_t n)
 {
     if (pool->len + n > pool->cap) {
@@ -282,13 +294,7 @@ static int mangle(struct name_parts *p, struct name_pool *pool,
             /* Only `taken` changed since ctr was found: it is still valid. */
             rec_set_value(ctr, num + 1);
             memcpy(cand + cn, ext, (size_t)euse * sizeof *ext);
-            size_t off = name_pool_add(pool, cand, cn + (size_t)euse);
-            if (off == (size_t)-1)
-                return -1;
-            p->off = (uint32_t)off;
-            p->base_len = (uint8_t)cn;
-            p->ext_len = (uint8_t)euse;
-            return 0;
+            return name_parts_store(pool, p, cand, cn, (size_t)euse);
         }
         rec_set_value(ctr, hi + 1);
     }

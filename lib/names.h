@@ -107,6 +107,11 @@ struct name_pool {
  * out of memory. */
 size_t name_pool_add(struct name_pool *pool, const uint16_t *units, size_t n);
 
+/* Append units[0 .. blen+elen) (a base then its extension) to the pool
+ * and make p point at them; -1 when out of memory. */
+int name_parts_store(struct name_pool *pool, struct name_parts *p, const uint16_t *units,
+                     size_t blen, size_t elen);
+
 /* Make the n names parts[0..n) unique as described above.  Changed names
  * are appended to the pool and parts[i] is updated to point at them.
  * Returns FSI_S_OK; IMAPI_E_NO_UNIQUE_NAME with *fail set to the index of

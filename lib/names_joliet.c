@@ -103,13 +103,7 @@ static int translate(const struct name_in *in, struct name_parts *p,
     }
     memcpy(both, base, blen * sizeof *base);
     memcpy(both + blen, ext, elen * sizeof *ext);
-    size_t off = name_pool_add(pool, both, blen + elen);
-    if (off == (size_t)-1)
-        return -1;
-    p->off = (uint32_t)off;
-    p->base_len = (uint8_t)blen;
-    p->ext_len = (uint8_t)elen;
-    return 0;
+    return name_parts_store(pool, p, both, blen, elen);
 }
 
 fsi_hresult joliet_names_dir(const struct name_in *in, size_t n,

@@ -41,13 +41,18 @@ static void src_cur_set(struct src_cur *c, fsi_item item)
     }
 }
 
-/* Record a source failure on the image, naming the item. */
+/* Record a source failure on the image, naming the item: a read error
+ * (err != 0) is the stash's when the data is staged, else the source's;
+ * err == 0 means the source no longer has `size` bytes (`found`). */
 static fsi_hresult src_fail(struct layout *lay, fsi_item item, int err, uint64_t found)
 {
     char *path = layout_item_path(lay, item);
     const char *p = path ? path : "?";
     fsi_hresult hr;
-    if (err)
+    if (err && source_is_stash(lay->img, item))
+        hr = fsi_failf(lay->img, IMAPI_E_STASHFILE_READ_FAILURE, err, stash_dir(lay->img), NULL,
+                       "reading the staged data of '%s'", p);
+    else if (err)
         hr = fsi_fail(lay->img, IMAPI_E_DATA_STREAM_READ_FAILURE, err, p, NULL, NULL);
     else {
         char exp[32], got[32];
@@ -105,15 +110,6 @@ static fsi_hresult read_file(struct layout *lay, struct src_cur *cur, fsi_item i
     while (len > 0) {
         errno = 0;
         int64_t r = source_read(lay->img, item, &cur->fd, off, buf, len);
-        if (r < 0 && source_is_stash(lay->img, item)) {
-            int e = errno ? errno : EIO;
-            const char *dir = lay->img->work_dir ? lay->img->work_dir : stash_default_dir();
-            char *ip = layout_item_path(lay, item);
-            fsi_failf(lay->img, IMAPI_E_STASHFILE_READ_FAILURE, e, dir, NULL,
-                      "reading the staged data of '%s'", ip ? ip : "?");
-            free(ip);
-            return IMAPI_E_STASHFILE_READ_FAILURE;
-        }
         if (r < 0)
             return src_fail(lay, item, errno ? errno : EIO, 0);
         if (r == 0)
@@ -317,8 +313,6 @@ static fsi_hresult zero_copy(struct wr *w, fsi_item item, uint64_t *off, uint64_
     bool range = w->method == FSI_COPY_RANGE || (w->method == FSI_COPY_AUTO && w->can_range);
     uint64_t data_end = 0;       /* the source is data up to here */
     struct stat st;
-    if (fstat(w->cur.fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size < size)
-        return src_fail(w->lay, item, 0, (uint64_t)st.st_size);
     while (*off < size) {
         if (range && w->sparse && *off >= data_end) {
             uint64_t data;
@@ -378,24 +372,14 @@ static fsi_hresult zero_copy(struct wr *w, fsi_item item, uint64_t *off, uint64_
     return FSI_S_OK;
 }
 
-/* A source must still hold exactly the bytes it had when it was added:
- * a host file is checked by its size now, a callback by asking for one
- * byte past the end once everything else has been read (see below). */
-static fsi_hresult check_size(struct wr *w, fsi_item item, uint64_t size)
-{
-    if (!is_host(w->lay->img, item) || size == 0)
-        return FSI_S_OK;
-    return open_host(w->lay, &w->cur, item);
-}
-
-/* After all `size` bytes: a source that still has more is inconsistent. */
+/* After all `size` bytes: a callback that still has more is inconsistent
+ * (a host file's size is checked when it is opened, see open_host). */
 static fsi_hresult check_no_more(struct wr *w, fsi_item item, uint64_t size)
 {
     if (is_host(w->lay->img, item) || size == 0)
         return FSI_S_OK;
     uint8_t extra[512];
-    int fd = -1;
-    int64_t r = source_read_past(w->lay->img, item, size, extra, sizeof extra, &fd);
+    int64_t r = source_read_past(w->lay->img, item, size, extra, sizeof extra);
     if (r > 0)
         return src_fail(w->lay, item, 0, size + (uint64_t)r);
     return FSI_S_OK;
@@ -423,11 +407,13 @@ static fsi_hresult write_file(struct wr *w, const struct segment *seg)
     fsi_item item = seg->item;
     uint64_t size = w->lay->img->nodes[item].size, off = 0;
     fsi_hresult hr = progress(w, item, true);
-    if (FSI_FAILED(hr) || FSI_FAILED(hr = check_size(w, item, size)))
+    if (FSI_FAILED(hr))
+        return hr;
+    /* A host file is opened (and its size checked) once, for whichever
+     * path its bytes take. */
+    if (size && is_host(w->lay->img, item) && FSI_FAILED(hr = open_host(w->lay, &w->cur, item)))
         return hr;
     if (want_zero_copy(w, item, size)) {
-        if (FSI_FAILED(hr = open_host(w->lay, &w->cur, item)))
-            return hr;
         if (FSI_FAILED(hr = flush(w)) || FSI_FAILED(hr = zero_copy(w, item, &off, size)))
             return hr;
     }

@@ -39,23 +39,29 @@ static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
     return len;
 }
 
+size_t path_text_chars(const char *s, size_t len)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < len; chars++) {
+        uint32_t cp;
+        size_t k = utf8_next((const unsigned char *)s + i, len - i, &cp);
+        if (k == 0 || cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
+            return (size_t)-1;
+        i += k;
+    }
+    return chars;
+}
+
 bool path_name_valid(const char *s, size_t len)
 {
     if (len == 0 || len > FSI_NAME_MAX_BYTES)
         return false;
     if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
         return false;
-    size_t chars = 0;
-    for (size_t i = 0; i < len;) {
-        uint32_t cp;
-        size_t k = utf8_next((const unsigned char *)s + i, len - i, &cp);
-        if (k == 0 || cp == '/' || cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
-            return false;
-        i += k;
-        if (++chars > FSI_NAME_MAX_CHARS)
-            return false;
-    }
-    return true;
+    if (memchr(s, '/', len))
+        return false;
+    size_t chars = path_text_chars(s, len);
+    return chars != (size_t)-1 && chars <= FSI_NAME_MAX_CHARS;
 }
 
 bool path_name_restricted_ok(const char *s, size_t len)

@@ -12,6 +12,11 @@ struct path_comp {
     size_t len;
 };
 
+/* Number of code points in s[0..len) if it is valid UTF-8 (no
+ * surrogates or overlongs) without control characters (C0, DEL, C1);
+ * (size_t)-1 otherwise. */
+size_t path_text_chars(const char *s, size_t len);
+
 /* Check one name: non-empty, not "." or "..", no '/', valid UTF-8 (no
  * surrogates or overlongs), no control characters (C0, DEL, C1), at most
  * FSI_NAME_MAX_CHARS code points and FSI_NAME_MAX_BYTES bytes.  Returns

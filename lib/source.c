@@ -49,6 +49,17 @@ void source_release(fsi_image *img, fsi_item item)
     src->kind = SRC_NONE;
 }
 
+void source_discard(fsi_image *img, struct source *src)
+{
+    if (src->kind == SRC_HOST)
+        free(src->u.host.path);
+    else if (src->kind == SRC_MEM)
+        free(src->u.mem.data);
+    else if (src->kind == SRC_STASH)
+        stash_truncate(img, src->u.stash.at);   /* it was the last staged */
+    src->kind = SRC_NONE;
+}
+
 char *source_host_path(const fsi_image *img, fsi_item item)
 {
     const struct node *n = &img->nodes[item];
@@ -128,9 +139,8 @@ bool source_is_stash(const fsi_image *img, fsi_item item)
 }
 
 int64_t source_read_past(const fsi_image *img, fsi_item item, uint64_t off, void *buf,
-                         size_t len, int *fd)
+                         size_t len)
 {
-    (void)fd;
     const struct node *n = &img->nodes[item];
     if (!n->src || (n->src & SRC_TREE_BIT) || img->sources[n->src].kind != SRC_CALLBACK)
         return 0;

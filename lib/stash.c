@@ -39,6 +39,11 @@ const char *stash_default_dir(void)
     return t && *t ? t : "/tmp";
 }
 
+const char *stash_dir(const fsi_image *img)
+{
+    return img->work_dir ? img->work_dir : stash_default_dir();
+}
+
 /* A new unlinked file in dir; -1 with errno on failure. */
 static int stash_create(const char *dir)
 {
@@ -70,7 +75,7 @@ static fsi_hresult stash_ensure(fsi_image *img)
 {
     if (img->stash_fd >= 0)
         return FSI_S_OK;
-    const char *dir = img->work_dir ? img->work_dir : stash_default_dir();
+    const char *dir = stash_dir(img);
     img->stash_fd = stash_create(dir);
     if (img->stash_fd < 0)
         return fsi_fail(img, IMAPI_E_STASHFILE_OPEN_FAILURE, errno, dir, NULL, NULL);
@@ -81,10 +86,8 @@ static fsi_hresult stash_ensure(fsi_image *img)
 static fsi_hresult write_fail(fsi_image *img, int err, uint64_t keep)
 {
     /* Leave the stash as it was before this stage. */
-    if (ftruncate(img->stash_fd, (off_t)keep) == 0)
-        img->stash_size = keep;
-    const char *dir = img->work_dir ? img->work_dir : stash_default_dir();
-    return fsi_fail(img, IMAPI_E_STASHFILE_WRITE_FAILURE, err, dir, NULL, NULL);
+    stash_truncate(img, keep);
+    return fsi_fail(img, IMAPI_E_STASHFILE_WRITE_FAILURE, err, stash_dir(img), NULL, NULL);
 }
 
 /* Copy `size` bytes read with rd into the stash at its end. */
@@ -125,12 +128,12 @@ static fsi_hresult stash_append(fsi_image *img, int src_fd, fsi_read_fn rd, void
         if (r < 0) {
             int e = errno;
             free(buf);
-            ftruncate(img->stash_fd, (off_t)start);
+            stash_truncate(img, start);
             return fsi_fail(img, IMAPI_E_DATA_STREAM_READ_FAILURE, e, display, NULL, NULL);
         }
         if (r == 0 || (uint64_t)r > want) {
             free(buf);
-            ftruncate(img->stash_fd, (off_t)start);
+            stash_truncate(img, start);
             char exp[32], got[32];
             snprintf(exp, sizeof exp, "%llu", (unsigned long long)size);
             snprintf(got, sizeof got, "%llu", (unsigned long long)(done + (uint64_t)r));
@@ -169,7 +172,8 @@ fsi_hresult stash_callback(fsi_image *img, fsi_read_fn rd, void *ctx, uint64_t s
 
 void stash_truncate(fsi_image *img, uint64_t size)
 {
-    if (img->stash_fd >= 0 && size < img->stash_size && ftruncate(img->stash_fd, (off_t)size) == 0)
+    /* <= too: a failed append has written past stash_size already. */
+    if (img->stash_fd >= 0 && size <= img->stash_size && ftruncate(img->stash_fd, (off_t)size) == 0)
         img->stash_size = size;
 }
 
@@ -213,7 +217,7 @@ FSI_API const char *fsi_image_get_working_dir(const fsi_image *img)
 {
     if (!img)
         return NULL;
-    return img->work_dir ? img->work_dir : stash_default_dir();
+    return stash_dir(img);
 }
 
 /* Copy the whole stash into a new one in dir (to move it there). */
@@ -258,8 +262,9 @@ FSI_API fsi_hresult fsi_image_set_working_dir(fsi_image *img, const char *dir)
         return IMAPI_E_INVALID_PARAM;
     if (!dir || !*dir)
         return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "dir", NULL, NULL);
-    if (img->results > 0)
-        return fsi_fail(img, IMAPI_E_READONLY, 0, NULL, NULL, NULL);
+    fsi_hresult hr = image_check_writable(img);
+    if (FSI_FAILED(hr))
+        return hr;
     struct stat st;
     if (stat(dir, &st) != 0)
         return fsi_fail(img, IMAPI_E_INVALID_WORKING_DIRECTORY, errno, dir, NULL, NULL);
@@ -281,7 +286,7 @@ FSI_API fsi_hresult fsi_image_set_working_dir(fsi_image *img, const char *dir)
     if (!copy)
         return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
     if (img->stash_fd >= 0) {
-        fsi_hresult hr = stash_move(img, dir);
+        hr = stash_move(img, dir);
         if (FSI_FAILED(hr)) {
             free(copy);
             return hr;

@@ -278,6 +278,15 @@ static void node_unlink(fsi_image *img, fsi_item id)
     n->flags &= (uint8_t)~NF_LINKED;
 }
 
+/* Put a node's slot on the free list. */
+static void node_free_slot(fsi_image *img, fsi_item id)
+{
+    struct node *n = &img->nodes[id];
+    n->type = NODE_FREE;
+    n->parent = img->free_head;
+    img->free_head = id;
+}
+
 /* Free a detached subtree for good: its slots, hash entries, sources. */
 static void subtree_free(fsi_image *img, fsi_item id)
 {
@@ -298,9 +307,7 @@ static void subtree_free(fsi_image *img, fsi_item id)
         }
         if (n->type == NODE_FILE)
             source_release(img, cur);
-        n->type = NODE_FREE;
-        n->parent = img->free_head;
-        img->free_head = cur;
+        node_free_slot(img, cur);
         if (cur == id)
             return;
         cur = next ? next : parent;
@@ -392,13 +399,6 @@ static void journal_drop(fsi_image *img, size_t from, bool undone)
 static bool iso_on(const fsi_image *img)
 {
     return (img->fs & FSI_FS_ISO9660) != 0;
-}
-
-static fsi_hresult check_writable(fsi_image *img)
-{
-    if (img->results > 0)
-        return fsi_fail(img, IMAPI_E_READONLY, 0, NULL, NULL, NULL);
-    return FSI_S_OK;
 }
 
 fsi_hresult tree_check_iso_limits(fsi_image *img)
@@ -590,17 +590,15 @@ static void new_item_defaults(struct new_item *it, uint8_t type)
  * the item back (its source record stays for the caller to clean up). */
 static fsi_hresult limit_single(fsi_image *img, fsi_item id, const char *path)
 {
-    fsi_hresult hr = limits_after_add(img, limits_item_bound(img, id), path);
+    uint64_t bound = img->max_blocks ? limits_item_bound(img, id) : 0;
+    fsi_hresult hr = limits_after_add(img, bound, path);
     if (FSI_FAILED(hr)) {
         node_unlink(img, id);
         if (img->journaling && img->njournal && img->journal[img->njournal - 1].item == id)
             img->njournal--;
         img->changes--;
-        struct node *n = &img->nodes[id];
-        n->src = 0;                   /* the caller frees the source */
-        n->type = NODE_FREE;
-        n->parent = img->free_head;
-        img->free_head = id;
+        img->nodes[id].src = 0;       /* the caller frees the source */
+        node_free_slot(img, id);
     }
     return hr;
 }
@@ -611,7 +609,7 @@ static fsi_hresult add_prepare(fsi_image *img, const char *path, fsi_item *paren
 {
     if (!img)
         return IMAPI_E_INVALID_PARAM;
-    fsi_hresult hr = check_writable(img);
+    fsi_hresult hr = image_check_writable(img);
     if (FSI_FAILED(hr))
         return hr;
     return resolve(img, path, true, parent, name, len, IMAPI_E_DIR_NOT_FOUND);
@@ -632,17 +630,15 @@ FSI_API fsi_hresult fsi_add_dir(fsi_image *img, const char *path)
     return FSI_SUCCEEDED(hr) ? limit_single(img, id, path) : hr;
 }
 
-/* Add a file node whose source record is src (consumed on failure). */
+/* Add a file node whose source record is src (discarded on failure:
+ * copies freed, staged bytes given back, a callback's ctx left alone). */
 static fsi_hresult add_file_src(fsi_image *img, fsi_item parent, const char *name, size_t len,
                                 struct new_item *it, struct source *src, const char *path)
 {
     if (src) {
         it->src = source_add(img, src);
         if (!it->src) {
-            if (src->kind == SRC_HOST)
-                free(src->u.host.path);
-            else if (src->kind == SRC_MEM)
-                free(src->u.mem.data);
+            source_discard(img, src);
             return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
         }
     }
@@ -651,14 +647,7 @@ static fsi_hresult add_file_src(fsi_image *img, fsi_item parent, const char *nam
     if (FSI_SUCCEEDED(hr))
         hr = limit_single(img, id, path);
     if (FSI_FAILED(hr) && it->src) {
-        /* The item never existed: free our copies, but a callback's ctx
-         * stays the caller's (free_ctx is only for items that existed). */
-        struct source *s = &img->sources[it->src];
-        if (s->kind == SRC_HOST)
-            free(s->u.host.path);
-        else if (s->kind == SRC_MEM)
-            free(s->u.mem.data);
-        s->kind = SRC_NONE;
+        source_discard(img, &img->sources[it->src]);
         if (it->src == img->nsources - 1)
             img->nsources--;
     }
@@ -709,7 +698,6 @@ FSI_API fsi_hresult fsi_add_file(fsi_image *img, const char *path, const char *h
     it.uid = st.st_uid;
     it.gid = st.st_gid;
     struct source src = {.kind = SRC_HOST};
-    uint64_t stash_before = img->stash_size;
     if (img->stage) {
         /* Staged: the bytes as they are now, whatever happens to the host
          * file later. */
@@ -724,10 +712,7 @@ FSI_API fsi_hresult fsi_add_file(fsi_image *img, const char *path, const char *h
         if (!src.u.host.path)
             return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
     }
-    hr = add_file_src(img, parent, name, len, &it, &src, path);
-    if (FSI_FAILED(hr))
-        stash_truncate(img, stash_before);
-    return hr;
+    return add_file_src(img, parent, name, len, &it, &src, path);
 }
 
 FSI_API fsi_hresult fsi_add_file_mem(fsi_image *img, const char *path, const void *data,
@@ -771,15 +756,12 @@ FSI_API fsi_hresult fsi_add_file_cb(fsi_image *img, const char *path, uint64_t s
     struct source src = {.kind = SRC_CALLBACK};
     if (img->stage) {
         /* Staged: read it all now; the callback is done with after this. */
-        uint64_t stash_before = img->stash_size;
         src.kind = SRC_STASH;
         hr = stash_callback(img, read, ctx, size, path, &src.u.stash.at);
         if (FSI_FAILED(hr))
             return hr;
         hr = add_file_src(img, parent, name, len, &it, &src, path);
-        if (FSI_FAILED(hr))
-            stash_truncate(img, stash_before);
-        else if (free_ctx)
+        if (FSI_SUCCEEDED(hr) && free_ctx)
             free_ctx(ctx);
         return hr;
     }
@@ -954,7 +936,7 @@ FSI_API fsi_hresult fsi_add_tree(fsi_image *img, const char *path, const char *h
 {
     if (!img)
         return IMAPI_E_INVALID_PARAM;
-    fsi_hresult hr = check_writable(img);
+    fsi_hresult hr = image_check_writable(img);
     if (FSI_FAILED(hr))
         return hr;
     if (!host_dir || !*host_dir)
@@ -1046,7 +1028,7 @@ FSI_API fsi_hresult fsi_add_tree(fsi_image *img, const char *path, const char *h
         close(dfd);
     if (FSI_SUCCEEDED(hr)) {
         uint64_t bound = 0;
-        for (size_t i = mark; i < img->njournal; i++)
+        for (size_t i = mark; img->max_blocks && i < img->njournal; i++)
             bound += limits_item_bound(img, img->journal[i].item);
         hr = limits_after_add(img, bound, include_base ? w.host : host_dir);
     }
@@ -1076,7 +1058,7 @@ static fsi_hresult remove_common(fsi_image *img, const char *path, bool tree)
 {
     if (!img)
         return IMAPI_E_INVALID_PARAM;
-    fsi_hresult hr = check_writable(img);
+    fsi_hresult hr = image_check_writable(img);
     if (FSI_FAILED(hr))
         return hr;
     fsi_item id;
@@ -1315,7 +1297,7 @@ FSI_API fsi_hresult fsi_set_time(fsi_image *img, const char *path, int which, st
     if (t.tv_nsec < 0 || t.tv_nsec >= 1000000000 || t.tv_sec > INT64_MAX / 1000000000 - 1 ||
         t.tv_sec < INT64_MIN / 1000000000 + 1)
         return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "t", NULL, NULL);
-    fsi_hresult hr = check_writable(img);
+    fsi_hresult hr = image_check_writable(img);
     if (FSI_FAILED(hr))
         return hr;
     fsi_item id;
@@ -1334,7 +1316,7 @@ FSI_API fsi_hresult fsi_set_hidden(fsi_image *img, const char *path, bool hidden
 {
     if (!img)
         return IMAPI_E_INVALID_PARAM;
-    fsi_hresult hr = check_writable(img);
+    fsi_hresult hr = image_check_writable(img);
     if (FSI_FAILED(hr))
         return hr;
     fsi_item id;
@@ -1375,7 +1357,7 @@ FSI_API fsi_hresult fsi_rollback(fsi_image *img, uint64_t point)
 {
     if (!img)
         return IMAPI_E_INVALID_PARAM;
-    fsi_hresult hr = check_writable(img);
+    fsi_hresult hr = image_check_writable(img);
     if (FSI_FAILED(hr))
         return hr;
     if (!img->have_point || point < img->journal_from || point > img->changes)

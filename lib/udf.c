@@ -40,10 +40,7 @@
 #include "config.h"
 #include "udf.h"
 #include "udf_desc.h"
-/* names.h and internal.h both define a struct name_pool. */
-#define name_pool names_unit_pool
 #include "names_udf.h"
-#undef name_pool
 
 #include <errno.h>
 #include <stdlib.h>

@@ -16,15 +16,8 @@
 #include <unistd.h>
 
 #include "fsi.h"
+#include "testutil.h"
 
-#define assert_code(expr, want)                                                            \
-    do {                                                                                   \
-        fsi_hresult got_ = (expr);                                                         \
-        if (got_ != (want))                                                                \
-            fail_msg("%s: got %s (0x%08X), want %s", #expr,                                \
-                     fsi_error_name(got_) ? fsi_error_name(got_) : "?", (unsigned)got_,    \
-                     fsi_error_name(want));                                                \
-    } while (0)
 
 static uint64_t result_blocks(fsi_image *img)
 {

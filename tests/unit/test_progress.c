@@ -16,15 +16,8 @@
 #include <unistd.h>
 
 #include "fsi.h"
+#include "testutil.h"
 
-#define assert_code(expr, want)                                                            \
-    do {                                                                                   \
-        fsi_hresult got_ = (expr);                                                         \
-        if (got_ != (want))                                                                \
-            fail_msg("%s: got %s (0x%08X), want %s", #expr,                                \
-                     fsi_error_name(got_) ? fsi_error_name(got_) : "?", (unsigned)got_,    \
-                     fsi_error_name(want));                                                \
-    } while (0)
 
 struct calls {
     int n, with_file, final;
@@ -58,16 +51,13 @@ static char tmpdir[64];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/fsi-progress.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return scratch_make(tmpdir, sizeof tmpdir, "progress");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd);
+    return scratch_remove(tmpdir);
 }
 
 static int out_fd(const char *name)

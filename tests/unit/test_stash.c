@@ -21,31 +21,21 @@
 #include <unistd.h>
 
 #include "fsi.h"
+#include "testutil.h"
 
-#define assert_code(expr, want)                                                            \
-    do {                                                                                   \
-        fsi_hresult got_ = (expr);                                                         \
-        if (got_ != (want))                                                                \
-            fail_msg("%s: got %s (0x%08X), want %s", #expr,                                \
-                     fsi_error_name(got_) ? fsi_error_name(got_) : "?", (unsigned)got_,    \
-                     fsi_error_name(want));                                                \
-    } while (0)
 
 static char tmp[64];
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmp, sizeof tmp, "/tmp/fsi-stash.XXXXXX");
-    return mkdtemp(tmp) ? 0 : -1;
+    return scratch_make(tmp, sizeof tmp, "stash");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "chmod -R u+rwx '%s'; rm -rf '%s'", tmp, tmp);
-    return system(cmd);
+    return scratch_remove(tmp);
 }
 
 static const char *tp(const char *name)
