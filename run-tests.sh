@@ -16,16 +16,6 @@
 #
 # Exit status: 0 only if nothing failed.  .ci/run runs this script.
 
-# The test-only packages: readers that integration tests compare against.
-# Extend this list when a test needs another tool.
-# El Torito (tests/integration/eltorito.sh) boots images in QEMU: SeaBIOS
-# and OVMF firmware, boot programs built with binutils and gnu-efi, a FAT
-# image made with dosfstools and mtools.
-TEST_PKGS="xorriso genisoimage libcdio-utils libiso9660-dev libudf-dev \
-libcdio-dev libudfread-dev udftools 7zip p7zip-full libarchive-tools \
-python3-pycdlib valgrind procps bsdutils \
-qemu-system-x86 ovmf gnu-efi dosfstools mtools binutils time"
-
 set -u
 FSI_PROG=run-tests.sh
 top=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
@@ -65,7 +55,7 @@ if ! fsi_install_pkgs $FSI_BUILD_PKGS; then
     finish
 fi
 # shellcheck disable=SC2086
-fsi_install_pkgs --optional $TEST_PKGS || true
+fsi_install_pkgs --optional $FSI_TEST_PKGS || true
 
 if ! fsi_build "$@"; then
     echo "FAIL: the build failed (see above); no test could run"

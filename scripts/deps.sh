@@ -15,6 +15,17 @@
 # shellcheck disable=SC2034  # used by the scripts that source this file
 FSI_BUILD_PKGS="build-essential autoconf automake libtool pkg-config libcmocka-dev xz-utils"
 
+# The test-only packages: readers that integration tests compare against.
+# Extend this list when a test needs another tool.
+# El Torito (tests/integration/eltorito.sh) boots images in QEMU: SeaBIOS
+# and OVMF firmware, boot programs built with binutils and gnu-efi, a FAT
+# image made with dosfstools and mtools.
+# shellcheck disable=SC2034  # used by the scripts that source this file
+FSI_TEST_PKGS="xorriso genisoimage libcdio-utils libiso9660-dev libudf-dev \
+libcdio-dev libudfread-dev udftools 7zip p7zip-full libarchive-tools \
+python3-pycdlib valgrind procps bsdutils \
+qemu-system-x86 ovmf gnu-efi dosfstools mtools binutils time"
+
 : "${FSI_PROG:=$(basename "$0")}"
 
 fsi_say() { printf '%s: %s\n' "$FSI_PROG" "$*"; }
