@@ -22,7 +22,7 @@
 /* One table drives getopt_long and --help. */
 enum {
     OPT_FS = 1000, OPT_ISO_LEVEL, OPT_UDF_REV, OPT_MAX_BLOCKS, OPT_MEDIA, OPT_STAGE,
-    OPT_WORK_DIR, OPT_NO_SYNC, OPT_STRICT,
+    OPT_WORK_DIR, OPT_SYNC, OPT_NO_SYNC, OPT_STRICT,
     OPT_RESTRICTED, OPT_HIDDEN, OPT_PROGRESS, OPT_QUIET, OPT_HELP
 };
 
@@ -47,7 +47,8 @@ static const struct opt_doc options[] = {
     {{"hidden", required_argument, NULL, OPT_HIDDEN}, 0, "IMAGE/PATH", "mark an item hidden (repeatable)"},
     {{"boot", required_argument, NULL, OPT_BOOT}, 0, "SPEC", "El Torito boot entry (repeatable; see mkimage(1))"},
     {{"boot-catalog", required_argument, NULL, OPT_BOOT_CATALOG}, 0, "IMAGE/PATH", "make the boot catalog visible there"},
-    {{"no-sync", no_argument, NULL, OPT_NO_SYNC}, 0, NULL, "do not wait for the image to reach the disk"},
+    {{"sync", no_argument, NULL, OPT_SYNC}, 0, NULL, "wait for the image to reach the disk before renaming it"},
+    {{"no-sync", no_argument, NULL, OPT_NO_SYNC}, 0, NULL, "do not wait for the disk (the default)"},
     {{"progress", no_argument, NULL, OPT_PROGRESS}, 0, NULL, "print progress lines"},
     {{"quiet", no_argument, NULL, OPT_QUIET}, 'q', NULL, "print nothing but errors"},
     {{"help", no_argument, NULL, OPT_HELP}, 'h', NULL, "show this help"},
@@ -270,12 +271,32 @@ struct create_opts {
     int media;                  /* fsi_media, -1 if none */
     uint64_t max_blocks;
     bool max_set;
-    bool strict, restricted, quiet, progress, stage, no_sync;
+    bool strict, restricted, quiet, progress, stage, sync;
     const char *work_dir;
     const char **hidden;
     size_t nhidden;
     struct boot_opts boot;      /* --boot, --boot-catalog (boot_spec.c) */
 };
+
+/* With --sync: the progress callback also starts the writeback of what
+ * is written so far, every SYNC_STEP blocks, so the final fsync waits for
+ * the last part only instead of the whole image. */
+#define SYNC_STEP (64u << 20) / 2048
+struct sync_progress {
+    struct progress *prog;
+    int fd;
+    uint64_t next;
+};
+
+static int sync_progress_update(void *ctx, const char *file, uint64_t done, uint64_t total)
+{
+    struct sync_progress *sp = ctx;
+    if (done >= sp->next) {
+        sync_file_range(sp->fd, 0, 0, SYNC_FILE_RANGE_WRITE);   /* a hint: errors show at fsync */
+        sp->next = done + SYNC_STEP;
+    }
+    return progress_update(sp->prog, file, done, total);
+}
 
 static int write_image(fsi_image *img, const struct create_opts *o)
 {
@@ -313,7 +334,11 @@ static int write_image(fsi_image *img, const struct create_opts *o)
     }
     struct progress prog;
     progress_start(&prog, o->quiet ? PROGRESS_NONE : o->progress ? PROGRESS_LINES : PROGRESS_AUTO);
-    fsi_result_set_progress(res, progress_update, &prog);
+    struct sync_progress sp = {.prog = &prog, .fd = fd, .next = SYNC_STEP};
+    if (o->sync && !to_stdout)
+        fsi_result_set_progress(res, sync_progress_update, &sp);
+    else
+        fsi_result_set_progress(res, progress_update, &prog);
     uint64_t written = 0;
     writing = 1;
     hr = fsi_result_write_fd(res, fd, &written);
@@ -323,9 +348,10 @@ static int write_image(fsi_image *img, const struct create_opts *o)
     if (FSI_FAILED(hr)) {
         rc = cli_report_image(img, hr);
     } else if (!to_stdout) {
-        /* On disk before the rename, so a crash leaves the old file or
-         * the whole new one (--no-sync skips the wait). */
-        if ((!o->no_sync && fsync(fd) != 0) || close(fd) != 0) {
+        /* --sync: on disk before the rename, so even a power failure
+         * leaves the old file or the whole new one.  Without it, as cp
+         * and every peer do, the rename alone is atomic for programs. */
+        if ((o->sync && fsync(fd) != 0) || close(fd) != 0) {
             char msg[PATH_MAX + 128];
             snprintf(msg, sizeof msg, "writing '%s' failed: %s", tmp_path, strerror(errno));
             rc = cli_report(IMAPI_E_DATA_STREAM_READ_FAILURE, msg);
@@ -424,7 +450,8 @@ int cmd_create(int argc, char **argv)
             }
             break;
         case OPT_STAGE: o.stage = true; break;
-        case OPT_NO_SYNC: o.no_sync = true; break;
+        case OPT_SYNC: o.sync = true; break;
+        case OPT_NO_SYNC: o.sync = false; break;
         case OPT_WORK_DIR: o.work_dir = optarg; break;
         case OPT_STRICT: o.strict = true; break;
         case OPT_RESTRICTED: o.restricted = true; break;

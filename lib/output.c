@@ -7,10 +7,13 @@
  * syscalls; a large host file goes straight from its descriptor to the
  * output with copy_file_range (regular file) or splice (pipe), so its
  * bytes never enter user space.  When the kernel refuses either for this
- * pair of descriptors the rest goes through the buffer.
+ * pair of descriptors the rest goes through the buffer.  Into a regular
+ * file, full buffers are written by a second thread (bgwrite.c) while the
+ * next one is filled.
  */
 #include "config.h"
 #include "output.h"
+#include "bgwrite.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +25,8 @@
 #define OUT_BUF (4u << 20)           /* bytes gathered per write() */
 #define ZC_MIN (256u << 10)          /* AUTO: smaller files go through the buffer */
 #define SPLICE_CHUNK (1u << 30)
-#define ZC_PROGRESS_CHUNK (16u << 20)    /* zero-copy step when reporting progress */
+#define ZC_PROGRESS_CHUNK (64u << 20)    /* zero-copy step when reporting progress */
+#define BG_MIN (4 * (uint64_t)OUT_BUF)   /* smaller images are written synchronously */
 #define PROGRESS_STEP (1u << 20)         /* buffered reads between progress reports */
 
 void src_cur_close(struct src_cur *c)
@@ -214,9 +218,12 @@ struct wr {
     bool sparse;                 /* regular file written past its end:
                                     holes of sources may stay holes */
     bool extend;                 /* a hole was skipped: fix the size */
-    uint8_t *buf;
+    uint8_t *buf;                /* being filled: one of bufs[] */
+    uint8_t *bufs[2];
+    struct bgwrite *bg;          /* writes full buffers; NULL: write() here */
     size_t used;
-    uint64_t written;
+    uint64_t written;            /* handed to write() or bg, or zero-copied */
+    uint64_t bg_handed;          /* of which handed to bg */
     struct src_cur cur;
     const struct out_progress *prog;  /* may be NULL */
     uint64_t prog_next;               /* report when written passes this */
@@ -243,15 +250,38 @@ static fsi_hresult progress(struct wr *w, fsi_item item, bool force)
     return FSI_S_OK;
 }
 
+/* Bytes that really reached the output. */
+static uint64_t landed(struct wr *w)
+{
+    return w->bg ? w->written - (w->bg_handed - bgwrite_done(w->bg)) : w->written;
+}
+
 static fsi_hresult write_fail(struct wr *w, int err)
 {
     return fsi_failf(w->lay->img, FSI_E_FAIL, err, NULL, NULL,
-                     "writing the image failed after %llu bytes",
-                     (unsigned long long)w->written);
+                     "writing the image failed after %llu bytes", (unsigned long long)landed(w));
+}
+
+/* Until the background writer has written all it was given (before the
+ * output's offset is used directly). */
+static fsi_hresult drain(struct wr *w)
+{
+    int err = w->bg ? bgwrite_wait(w->bg) : 0;
+    return err ? write_fail(w, err) : FSI_S_OK;
 }
 
 static fsi_hresult flush(struct wr *w)
 {
+    if (w->bg) {
+        int err = bgwrite_submit(w->bg, w->buf, w->used);
+        if (err)
+            return write_fail(w, err);
+        w->written += w->used;
+        w->bg_handed += w->used;
+        w->used = 0;
+        w->buf = w->buf == w->bufs[0] ? w->bufs[1] : w->bufs[0];
+        return progress(w, w->cur.item, false);
+    }
     size_t done = 0;
     while (done < w->used) {
         ssize_t r = write(w->fd, w->buf + done, w->used - done);
@@ -414,7 +444,8 @@ static fsi_hresult write_file(struct wr *w, const struct segment *seg)
     if (size && is_host(w->lay->img, item) && FSI_FAILED(hr = open_host(w->lay, &w->cur, item)))
         return hr;
     if (want_zero_copy(w, item, size)) {
-        if (FSI_FAILED(hr = flush(w)) || FSI_FAILED(hr = zero_copy(w, item, &off, size)))
+        if (FSI_FAILED(hr = flush(w)) || FSI_FAILED(hr = drain(w)) ||
+            FSI_FAILED(hr = zero_copy(w, item, &off, size)))
             return hr;
     }
     /* The rest through the buffer, then the zero tail of the last block. */
@@ -461,9 +492,16 @@ fsi_hresult output_write_fd(struct layout *lay, int fd, int method,
     off_t start = S_ISREG(st.st_mode) ? lseek(fd, 0, SEEK_CUR) : -1;
     w.sparse = !append && start >= 0 && start >= st.st_size;
     src_cur_init(&w.cur);
-    w.buf = malloc(OUT_BUF);
+    w.buf = w.bufs[0] = malloc(OUT_BUF);
     if (!w.buf)
         return fsi_fail(lay->img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    /* A second thread only pays off for a big image into a file (a write
+     * to a pipe may block, and then Ctrl-C could not stop it). */
+    if (S_ISREG(st.st_mode) && lay->total_blocks * FSI_BLOCK >= BG_MIN &&
+        (w.bufs[1] = malloc(OUT_BUF)) && !(w.bg = bgwrite_start(fd))) {
+        free(w.bufs[1]);
+        w.bufs[1] = NULL;
+    }
 
     struct segment seg;
     for (uint64_t b = 0; b < lay->total_blocks && FSI_SUCCEEDED(hr);) {
@@ -490,6 +528,8 @@ fsi_hresult output_write_fd(struct layout *lay, int fd, int method,
     if (FSI_SUCCEEDED(hr))
         hr = flush(&w);
     if (FSI_SUCCEEDED(hr))
+        hr = drain(&w);
+    if (FSI_SUCCEEDED(hr))
         hr = progress(&w, 0, true);
     if (FSI_SUCCEEDED(hr) && w.extend) {
         /* The image ended in a skipped hole: give the file its size. */
@@ -497,8 +537,12 @@ fsi_hresult output_write_fd(struct layout *lay, int fd, int method,
         if (end < 0 || fstat(fd, &st) < 0 || (st.st_size < end && ftruncate(fd, end) < 0))
             hr = write_fail(&w, errno);
     }
+    if (w.bg)
+        bgwrite_wait(w.bg);      /* after a failure too: it may still be writing */
+    *written = landed(&w);
+    bgwrite_stop(w.bg);
     src_cur_close(&w.cur);
-    free(w.buf);
-    *written = w.written;
+    free(w.bufs[0]);
+    free(w.bufs[1]);
     return hr;
 }

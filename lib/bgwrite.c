@@ -1,0 +1,144 @@
+/*
+ * bgwrite.c - the background writer (see bgwrite.h).
+ */
+#include "config.h"
+#include "bgwrite.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+struct bgwrite {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;           /* a job was posted, taken or finished */
+    int fd;
+    const uint8_t *job;          /* in flight while non-NULL */
+    size_t len;
+    bool quit;
+    int err;                     /* first write error, sticky */
+    uint64_t done;
+};
+
+static void *bg_main(void *arg)
+{
+    struct bgwrite *bg = arg;
+    pthread_mutex_lock(&bg->mu);
+    for (;;) {
+        while (!bg->job && !bg->quit)
+            pthread_cond_wait(&bg->cv, &bg->mu);
+        if (!bg->job)
+            break;
+        const uint8_t *p = bg->job;
+        size_t left = bg->len;
+        int err = bg->err;
+        pthread_mutex_unlock(&bg->mu);
+        uint64_t wrote = 0;
+        while (left > 0 && !err) {
+            ssize_t r = write(bg->fd, p, left);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0) {
+                err = r < 0 ? errno : EIO;
+                break;
+            }
+            p += r;
+            left -= (size_t)r;
+            wrote += (uint64_t)r;
+        }
+        pthread_mutex_lock(&bg->mu);
+        bg->done += wrote;
+        if (err && !bg->err)
+            bg->err = err;
+        bg->job = NULL;
+        pthread_cond_broadcast(&bg->cv);
+    }
+    pthread_mutex_unlock(&bg->mu);
+    return NULL;
+}
+
+struct bgwrite *bgwrite_start(int fd)
+{
+    struct bgwrite *bg = calloc(1, sizeof *bg);
+    if (!bg)
+        return NULL;
+    bg->fd = fd;
+    if (pthread_mutex_init(&bg->mu, NULL) != 0) {
+        free(bg);
+        return NULL;
+    }
+    if (pthread_cond_init(&bg->cv, NULL) != 0) {
+        pthread_mutex_destroy(&bg->mu);
+        free(bg);
+        return NULL;
+    }
+    /* The thread inherits a full signal mask; ours is restored at once. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int e = pthread_create(&bg->thread, NULL, bg_main, bg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (e != 0) {
+        pthread_cond_destroy(&bg->cv);
+        pthread_mutex_destroy(&bg->mu);
+        free(bg);
+        return NULL;
+    }
+    return bg;
+}
+
+/* With bg->mu held: until nothing is in flight. */
+static void idle_locked(struct bgwrite *bg)
+{
+    while (bg->job)
+        pthread_cond_wait(&bg->cv, &bg->mu);
+}
+
+int bgwrite_submit(struct bgwrite *bg, const uint8_t *buf, size_t len)
+{
+    pthread_mutex_lock(&bg->mu);
+    idle_locked(bg);
+    int err = bg->err;
+    if (!err && len) {
+        bg->job = buf;
+        bg->len = len;
+        pthread_cond_broadcast(&bg->cv);
+    }
+    pthread_mutex_unlock(&bg->mu);
+    return err;
+}
+
+int bgwrite_wait(struct bgwrite *bg)
+{
+    pthread_mutex_lock(&bg->mu);
+    idle_locked(bg);
+    int err = bg->err;
+    pthread_mutex_unlock(&bg->mu);
+    return err;
+}
+
+uint64_t bgwrite_done(struct bgwrite *bg)
+{
+    pthread_mutex_lock(&bg->mu);
+    uint64_t d = bg->done;
+    pthread_mutex_unlock(&bg->mu);
+    return d;
+}
+
+void bgwrite_stop(struct bgwrite *bg)
+{
+    if (!bg)
+        return;
+    pthread_mutex_lock(&bg->mu);
+    idle_locked(bg);
+    bg->quit = true;
+    pthread_cond_broadcast(&bg->cv);
+    pthread_mutex_unlock(&bg->mu);
+    pthread_join(bg->thread, NULL);
+    pthread_cond_destroy(&bg->cv);
+    pthread_mutex_destroy(&bg->mu);
+    free(bg);
+}

@@ -1,0 +1,37 @@
+/*
+ * bgwrite.h - writes buffers to a descriptor on a second thread, so the
+ * kernel's copy of one buffer into the page cache overlaps the making of
+ * the next (generated metadata, small files read into user space).
+ *
+ * One buffer is in flight at a time: bgwrite_submit waits for the previous
+ * one, so with two buffers the caller always has a free one to fill.  The
+ * thread blocks every signal, so signals (Ctrl-C) reach the caller's
+ * threads, which see them at their next progress report.
+ */
+#ifndef FSI_BGWRITE_H
+#define FSI_BGWRITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct bgwrite;
+
+/* Start the thread for fd; NULL when it cannot be started (then write
+ * synchronously: nothing else is wrong). */
+struct bgwrite *bgwrite_start(int fd);
+
+/* Hand buf[0..len) to the thread (buf must stay untouched until the next
+ * submit or wait returns).  Returns 0, or the errno of an earlier write
+ * that failed (then buf was not taken). */
+int bgwrite_submit(struct bgwrite *bg, const uint8_t *buf, size_t len);
+
+/* Wait until everything submitted is written; 0 or the first error. */
+int bgwrite_wait(struct bgwrite *bg);
+
+/* Bytes the thread has written so far (for messages). */
+uint64_t bgwrite_done(struct bgwrite *bg);
+
+/* Wait, stop the thread, free it. */
+void bgwrite_stop(struct bgwrite *bg);
+
+#endif
