@@ -203,6 +203,16 @@ fsi_hresult tree_check_iso_limits(fsi_image *img);
 /* Host path of a file's data (malloc'ed), or NULL if it is not a host
  * file (memory, callback) or on ENOMEM. */
 char *source_host_path(const fsi_image *img, fsi_item item);
+/* The host directory a tree file was last opened from (fd -1: none). */
+struct host_dir {
+    int fd;
+    uint32_t base;      /* index in img->bases */
+    fsi_item dir;       /* the image directory it is for, from that base */
+};
+/* Open a host file's source for reading (-1 with errno on failure).  Tree
+ * files are opened relative to their host directory, kept open in *hd for
+ * the next file of the same directory. */
+int source_open_host(const fsi_image *img, fsi_item item, struct host_dir *hd);
 /* Undo a source record of an item that never came to be: free our
  * copies, give staged bytes back to the stash; a callback's ctx stays the
  * caller's.  The record becomes SRC_NONE. */

@@ -37,6 +37,14 @@ void src_cur_close(struct src_cur *c)
     c->item = 0;
 }
 
+void src_cur_done(struct src_cur *c)
+{
+    src_cur_close(c);
+    if (c->dir.fd >= 0)
+        close(c->dir.fd);
+    c->dir.fd = -1;
+}
+
 static void src_cur_set(struct src_cur *c, fsi_item item)
 {
     if (c->item != item) {
@@ -75,13 +83,15 @@ static fsi_hresult open_host(struct layout *lay, struct src_cur *cur, fsi_item i
     src_cur_set(cur, item);
     if (cur->fd >= 0)
         return FSI_S_OK;
-    char *path = source_host_path(lay->img, item);
-    if (!path)
-        return fsi_fail(lay->img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
-    cur->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    cur->fd = source_open_host(lay->img, item, &cur->dir);
     int e = errno;
     fsi_hresult hr = FSI_S_OK;
     struct stat st;
+    char *path = NULL;
+    if (cur->fd < 0 && e == ENOMEM)
+        return fsi_fail(lay->img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    if (cur->fd < 0 && !(path = source_host_path(lay->img, item)))
+        return fsi_fail(lay->img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
     if (cur->fd < 0) {
         char *ip = layout_item_path(lay, item);
         hr = fsi_failf(lay->img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, e, ip ? ip : "?", NULL,
@@ -541,7 +551,7 @@ fsi_hresult output_write_fd(struct layout *lay, int fd, int method,
         bgwrite_wait(w.bg);      /* after a failure too: it may still be writing */
     *written = landed(&w);
     bgwrite_stop(w.bg);
-    src_cur_close(&w.cur);
+    src_cur_done(&w.cur);
     free(w.bufs[0]);
     free(w.bufs[1]);
     return hr;

@@ -9,18 +9,22 @@
 
 #include "layout.h"
 
-/* The file whose source is open (one at a time). */
+/* The file whose source is open (one at a time), and the host directory
+ * of the last tree file opened (its siblings are opened relative to it). */
 struct src_cur {
     fsi_item item;
     int fd;             /* host files: open descriptor, else -1 */
+    struct host_dir dir;
 };
 
 static inline void src_cur_init(struct src_cur *c)
 {
     c->item = 0;
-    c->fd = -1;
+    c->fd = c->dir.fd = -1;
 }
+/* Close the file (src_cur_close), or the file and the directory (done). */
 void src_cur_close(struct src_cur *c);
+void src_cur_done(struct src_cur *c);
 
 /* The caller's progress callback (fsi_result_set_progress). */
 struct out_progress {

@@ -52,7 +52,7 @@ FSI_API void fsi_result_free(fsi_result *res)
 {
     if (!res)
         return;
-    src_cur_close(&res->cur);
+    src_cur_done(&res->cur);
     layout_free(res->lay);
     res->img->results--;
     free(res);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -60,32 +61,74 @@ void source_discard(fsi_image *img, struct source *src)
     src->kind = SRC_NONE;
 }
 
+/* The host path of a tree item: its base's directory, then the image
+ * names from below the base down to the item. */
+static char *tree_host_path(const fsi_image *img, const struct tree_base *b, fsi_item item)
+{
+    size_t len = strlen(b->host_dir), need = len;
+    for (fsi_item a = item; a != b->node; a = img->nodes[a].parent)
+        need += 1 + img->nodes[a].name_len;
+    char *p = malloc(need + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, b->host_dir, len);
+    p[need] = '\0';
+    size_t pos = need;
+    for (fsi_item a = item; a != b->node; a = img->nodes[a].parent) {
+        const struct node *x = &img->nodes[a];
+        pos -= x->name_len;
+        memcpy(p + pos, node_name(img, x), x->name_len);
+        p[--pos] = '/';
+    }
+    return p;
+}
+
 char *source_host_path(const fsi_image *img, fsi_item item)
 {
     const struct node *n = &img->nodes[item];
-    if (n->src & SRC_TREE_BIT) {
-        const struct tree_base *b = &img->bases[n->src & ~SRC_TREE_BIT];
-        size_t len = strlen(b->host_dir);
-        size_t need = len;
-        for (fsi_item a = item; a != b->node; a = img->nodes[a].parent)
-            need += 1 + img->nodes[a].name_len;
-        char *p = malloc(need + 1);
-        if (!p)
-            return NULL;
-        memcpy(p, b->host_dir, len);
-        p[need] = '\0';
-        size_t pos = need;
-        for (fsi_item a = item; a != b->node; a = img->nodes[a].parent) {
-            const struct node *x = &img->nodes[a];
-            pos -= x->name_len;
-            memcpy(p + pos, node_name(img, x), x->name_len);
-            p[--pos] = '/';
-        }
-        return p;
-    }
+    if (n->src & SRC_TREE_BIT)
+        return tree_host_path(img, &img->bases[n->src & ~SRC_TREE_BIT], item);
     if (n->src && img->sources[n->src].kind == SRC_HOST)
         return strdup(img->sources[n->src].u.host.path);
     return NULL;
+}
+
+int source_open_host(const fsi_image *img, fsi_item item, struct host_dir *hd)
+{
+    const struct node *n = &img->nodes[item];
+    char name[NAME_MAX + 1];
+    if ((n->src & SRC_TREE_BIT) && n->name_len <= NAME_MAX) {
+        /* Files of a directory are written one after another: open them
+         * relative to the directory, which saves a path walk per file. */
+        uint32_t base = n->src & ~SRC_TREE_BIT;   /* merged trees share image dirs */
+        if (hd->fd < 0 || hd->dir != n->parent || hd->base != base) {
+            if (hd->fd >= 0)
+                close(hd->fd);
+            char *dp = tree_host_path(img, &img->bases[base], n->parent);
+            if (!dp)
+                return -1;
+            hd->fd = open(dp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            int e = errno;
+            free(dp);
+            if (hd->fd < 0) {
+                errno = e;
+                return -1;
+            }
+            hd->dir = n->parent;
+            hd->base = base;
+        }
+        memcpy(name, node_name(img, n), n->name_len);
+        name[n->name_len] = '\0';
+        return openat(hd->fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    }
+    char *path = source_host_path(img, item);
+    if (!path)
+        return -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int e = errno;
+    free(path);
+    errno = e;
+    return fd;
 }
 
 int64_t source_read(const fsi_image *img, fsi_item item, int *fd, uint64_t off, void *buf,
