@@ -8,6 +8,7 @@
 #include "udf_desc.h"
 #include "names_udf.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
@@ -49,11 +50,36 @@ static const uint16_t crc_table[256] = {
     0x6e17, 0x7e36, 0x4e55, 0x5e74, 0x2e93, 0x3eb2, 0x0ed1, 0x1ef0,
 };
 
+/* Eight bytes per step (every descriptor of a million-file image passes
+ * here): slice[j][b] is the CRC register after the byte b and then j zero
+ * bytes went through an all-zero register.  The CRC is linear, so the
+ * register after eight bytes is the XOR of the slices of each byte, with
+ * the old register folded into the first two. */
+static uint16_t slice[8][256];
+static pthread_once_t slice_once = PTHREAD_ONCE_INIT;
+
+static void slice_init(void)
+{
+    for (int b = 0; b < 256; b++) {
+        uint16_t v = crc_table[b];
+        slice[0][b] = v;
+        for (int j = 1; j < 8; j++) {
+            v = (uint16_t)((v << 8) ^ crc_table[v >> 8]);
+            slice[j][b] = v;
+        }
+    }
+}
+
 uint16_t udf_crc16(const uint8_t *p, size_t n)
 {
     uint16_t crc = 0;
-    for (size_t i = 0; i < n; i++)
-        crc = (uint16_t)((crc << 8) ^ crc_table[(uint8_t)((crc >> 8) ^ p[i])]);
+    pthread_once(&slice_once, slice_init);
+    for (; n >= 8; n -= 8, p += 8)
+        crc = slice[7][p[0] ^ (crc >> 8)] ^ slice[6][p[1] ^ (crc & 0xff)] ^
+              slice[5][p[2]] ^ slice[4][p[3]] ^ slice[3][p[4]] ^ slice[2][p[5]] ^
+              slice[1][p[6]] ^ slice[0][p[7]];
+    for (; n > 0; n--, p++)
+        crc = (uint16_t)((crc << 8) ^ crc_table[(uint8_t)((crc >> 8) ^ *p)]);
     return crc;
 }
 
@@ -81,6 +107,16 @@ void udf_tag_finish(uint8_t *desc, uint16_t ident, uint16_t version, uint32_t lo
     desc[4] = udf_tag_checksum(desc);
 }
 
+/* The last second converted, per thread: files of a tree mostly share
+ * their seconds, and gmtime_r is most of this function's cost. */
+static _Thread_local struct {
+    bool valid;
+    int64_t sec;
+    uint8_t head[9];            /* bytes 0-8: all but the sub-second part */
+} ts_cache;
+
+static bool timestamp_of(uint8_t out[12], int64_t sec, int64_t sub);
+
 void udf_timestamp(uint8_t out[12], int64_t ns)
 {
     int64_t sec = ns / 1000000000, sub = ns % 1000000000;
@@ -88,6 +124,24 @@ void udf_timestamp(uint8_t out[12], int64_t ns)
         sub += 1000000000;
         sec--;
     }
+    if (ts_cache.valid && ts_cache.sec == sec) {
+        unsigned us = (unsigned)(sub / 1000);
+        memcpy(out, ts_cache.head, 9);
+        out[9] = (uint8_t)(us / 10000);
+        out[10] = (uint8_t)(us / 100 % 100);
+        out[11] = (uint8_t)(us % 100);
+        return;
+    }
+    if (!timestamp_of(out, sec, sub))
+        return;                 /* clamped: not a time to reuse */
+    ts_cache.valid = true;
+    ts_cache.sec = sec;
+    memcpy(ts_cache.head, out, 9);
+}
+
+/* Whether the time was in range (else out holds the nearest limit). */
+static bool timestamp_of(uint8_t out[12], int64_t sec, int64_t sub)
+{
     struct tm tm;
     time_t t = (time_t)sec;
     memset(out, 0, 12);
@@ -96,7 +150,7 @@ void udf_timestamp(uint8_t out[12], int64_t ns)
         udf_put16(out + 2, 1);                   /* 0001-01-01 00:00 */
         out[4] = 1;
         out[5] = 1;
-        return;
+        return false;
     }
     if (tm.tm_year + 1900 > 9999) {
         udf_put16(out + 2, 9999);                /* 9999-12-31 23:59:59.999999 */
@@ -106,7 +160,7 @@ void udf_timestamp(uint8_t out[12], int64_t ns)
         out[7] = 59;
         out[8] = 59;
         out[9] = out[10] = out[11] = 99;
-        return;
+        return false;
     }
     unsigned us = (unsigned)(sub / 1000);
     udf_put16(out + 2, (uint16_t)(tm.tm_year + 1900));
@@ -118,6 +172,7 @@ void udf_timestamp(uint8_t out[12], int64_t ns)
     out[9] = (uint8_t)(us / 10000);              /* centiseconds */
     out[10] = (uint8_t)(us / 100 % 100);         /* hundreds of microseconds */
     out[11] = (uint8_t)(us % 100);               /* microseconds */
+    return true;
 }
 
 void udf_charspec(uint8_t out[64])

@@ -31,6 +31,34 @@ static void test_crc_known_answers(void **state)
     assert_int_equal(udf_crc16(zeros, sizeof zeros), 0);
 }
 
+/* A bit at a time, straight from the polynomial: the reference the
+ * eight-bytes-a-step udf_crc16 must agree with at every length and
+ * alignment. */
+static uint16_t crc_bitwise(const uint8_t *p, size_t n)
+{
+    uint16_t crc = 0;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= (uint16_t)(p[i] << 8);
+        for (int b = 0; b < 8; b++)
+            crc = (uint16_t)(crc & 0x8000 ? (crc << 1) ^ 0x1021 : crc << 1);
+    }
+    return crc;
+}
+
+static void test_crc_matches_bitwise(void **state)
+{
+    (void)state;
+    uint8_t buf[600];
+    uint32_t x = 12345;
+    for (size_t i = 0; i < sizeof buf; i++) {
+        x = x * 1103515245u + 12345u;
+        buf[i] = (uint8_t)(x >> 16);
+    }
+    for (size_t off = 0; off < 8; off++)
+        for (size_t n = 0; n + off <= sizeof buf; n += (n < 40 ? 1 : 37))
+            assert_int_equal(udf_crc16(buf + off, n), crc_bitwise(buf + off, n));
+}
+
 static void test_tag_checksum(void **state)
 {
     (void)state;
@@ -174,6 +202,26 @@ static void test_timestamp_before_epoch(void **state)
     static const uint8_t want[12] = {0x00, 0x10, 0xB1, 0x07, 12, 31, 23, 59, 59, 99, 99, 99};
     udf_timestamp(t, -1);
     assert_memory_equal(t, want, 12);
+}
+
+/* Times within one second reuse the last conversion: the sub-second part
+ * must still be each time's own, and another second its own date. */
+static void test_timestamp_same_second(void **state)
+{
+    (void)state;
+    uint8_t t[12];
+    static const uint8_t a[12] = {0x00, 0x10, 0xE7, 0x07, 11, 14, 22, 13, 20, 0, 0, 1};
+    static const uint8_t b[12] = {0x00, 0x10, 0xE7, 0x07, 11, 14, 22, 13, 20, 98, 76, 54};
+    /* INT64_MAX ns: 2262-04-11 23:47:16.854775 UTC */
+    static const uint8_t last[12] = {0x00, 0x10, 0xD6, 0x08, 4, 11, 23, 47, 16, 85, 47, 75};
+    udf_timestamp(t, 1700000000000001000LL);
+    assert_memory_equal(t, a, 12);
+    udf_timestamp(t, 1700000000987654000LL);
+    assert_memory_equal(t, b, 12);
+    udf_timestamp(t, INT64_MAX);
+    assert_memory_equal(t, last, 12);
+    udf_timestamp(t, 1700000000000001000LL);
+    assert_memory_equal(t, a, 12);
 }
 
 /* ---- entity identifiers ---------------------------------------------- */
@@ -409,6 +457,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crc_known_answers),
+        cmocka_unit_test(test_crc_matches_bitwise),
         cmocka_unit_test(test_tag_checksum),
         cmocka_unit_test(test_tag_finish_terminating_descriptor),
         cmocka_unit_test(test_tag_finish_crc_covers_body),
@@ -420,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_charspec),
         cmocka_unit_test(test_timestamp_epoch),
         cmocka_unit_test(test_timestamp_subseconds),
+        cmocka_unit_test(test_timestamp_same_second),
         cmocka_unit_test(test_timestamp_before_epoch),
         cmocka_unit_test(test_regid_suffixes),
         cmocka_unit_test(test_allocation_descriptors),
