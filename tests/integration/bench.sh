@@ -38,7 +38,7 @@ fi
 MKIMAGE=$top_builddir/mkimage bash "$top_srcdir/bench/run" --scale-check --scale 0.001 --runs 1 \
     --dir "$tmp/b" >"$tmp/scale" 2>"$tmp/err"
 rc=$?
-rows=$(grep -cE '^(100|300|1000) +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+$' "$tmp/scale")
+rows=$(grep -cE '^(100|300|1000) +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +(-|-?[0-9.]+) +(-|-?[0-9]+)$' "$tmp/scale")
 if [ $rc = 0 ] && [ "$rows" = 3 ]; then
     tap_ok "--scale-check prints a row per size"
 else
