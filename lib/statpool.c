@@ -1,8 +1,9 @@
 /*
- * statpool.c - worker threads that stat a directory's entries with the
- * caller.  Entries are claimed in chunks from an atomic counter, so a
- * slow entry holds up only its own chunk.  The workers touch nothing but
- * the job: the image stays the caller's alone.
+ * statpool.c - worker threads that stat a directory's entries ahead of the
+ * caller, who takes them in order.  Entries are claimed in chunks from an
+ * atomic counter, by the workers and by the caller when it catches up, so
+ * both cores stay busy.  The workers touch nothing but the job: the image
+ * stays the caller's alone.
  */
 #include "config.h"
 #include "statpool.h"
@@ -21,58 +22,56 @@
 #define CHUNK 32                   /* entries claimed at a time */
 #define MAX_CPUS 8                 /* path lookup stops scaling well beyond */
 #define STACK_SIZE (128u << 10)    /* fstatat needs little; save address space */
-
-struct job {
-    int dfd;
-    const char *names;
-    const uint32_t *off;
-    size_t n;
-    struct statpool_res *out;
-};
+#define PENDING (-1)               /* err of an entry not stat-ed yet */
 
 struct statpool {
     pthread_mutex_t mu;
     pthread_cond_t go;        /* a job is open, or quit */
     pthread_cond_t done;      /* the last worker left a closed job */
-    struct job job;
-    atomic_size_t next;       /* first unclaimed entry of the job */
+    pthread_cond_t chunk;     /* a chunk is done, and the caller waits */
+    atomic_bool waiting;      /* the caller waits for an entry */
+    struct statjob *job;      /* the open job */
     uint64_t gen;             /* job number: a worker joins each job once */
-    bool open;                /* workers may still join the job */
     bool quit;
     unsigned active;          /* workers inside the job */
     unsigned nthreads;
     pthread_t threads[];
 };
 
-static void stat_one(const struct job *j, size_t i)
+static void stat_one(struct statjob *j, size_t i)
 {
     struct stat st;
     struct statpool_res *r = &j->out[i];
-    if (fstatat(j->dfd, j->names + j->off[i], &st, 0) != 0) {
-        *r = (struct statpool_res){.err = errno};
-        return;
+    int e = 0;
+    if (fstatat(j->dfd, j->names + j->off[i], &st, 0) == 0) {
+        r->atime = (int64_t)st.st_atim.tv_sec * 1000000000 + st.st_atim.tv_nsec;
+        r->mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+        r->size = (uint64_t)st.st_size;
+        r->dev = (uint64_t)st.st_dev;
+        r->ino = (uint64_t)st.st_ino;
+        r->mode = st.st_mode;
+        r->uid = st.st_uid;
+        r->gid = st.st_gid;
+    } else {
+        e = errno;
     }
-    r->atime = (int64_t)st.st_atim.tv_sec * 1000000000 + st.st_atim.tv_nsec;
-    r->mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-    r->size = (uint64_t)st.st_size;
-    r->dev = (uint64_t)st.st_dev;
-    r->ino = (uint64_t)st.st_ino;
-    r->mode = st.st_mode;
-    r->uid = st.st_uid;
-    r->gid = st.st_gid;
-    r->err = 0;
+    /* Publishes the fields above to statjob_get. */
+    atomic_store_explicit(&r->err, e, memory_order_release);
 }
 
-static void work(struct statpool *p, const struct job *j)
+/* Stat the next chunk nobody has claimed; false when none is left. */
+static bool claim(struct statjob *j)
 {
-    for (;;) {
-        size_t i = atomic_fetch_add_explicit(&p->next, CHUNK, memory_order_relaxed);
-        if (i >= j->n)
-            return;
-        size_t end = j->n - i > CHUNK ? i + CHUNK : j->n;
-        for (; i < end; i++)
-            stat_one(j, i);
-    }
+    /* Look first: next then stops growing once all is claimed. */
+    if (atomic_load_explicit(&j->next, memory_order_relaxed) >= j->n)
+        return false;
+    size_t i = atomic_fetch_add_explicit(&j->next, CHUNK, memory_order_relaxed);
+    if (i >= j->n)
+        return false;
+    size_t end = j->n - i > CHUNK ? i + CHUNK : j->n;
+    for (; i < end; i++)
+        stat_one(j, i);
+    return true;
 }
 
 static void *worker(void *arg)
@@ -81,17 +80,26 @@ static void *worker(void *arg)
     uint64_t seen = 0;
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->quit && (!p->open || p->gen == seen))
+        while (!p->quit && (!p->job || p->gen == seen))
             pthread_cond_wait(&p->go, &p->mu);
         if (p->quit)
             break;
         seen = p->gen;
         p->active++;
-        struct job j = p->job;
+        struct statjob *j = p->job;
         pthread_mutex_unlock(&p->mu);
-        work(p, &j);
+        while (claim(j)) {
+            /* Pairs with the fence in statjob_get: either we see it wait,
+             * or it sees the entry done. */
+            atomic_thread_fence(memory_order_seq_cst);
+            if (atomic_load_explicit(&p->waiting, memory_order_relaxed)) {
+                pthread_mutex_lock(&p->mu);
+                pthread_cond_broadcast(&p->chunk);
+                pthread_mutex_unlock(&p->mu);
+            }
+        }
         pthread_mutex_lock(&p->mu);
-        if (--p->active == 0 && !p->open)
+        if (--p->active == 0 && !p->job)
             pthread_cond_signal(&p->done);
     }
     pthread_mutex_unlock(&p->mu);
@@ -139,7 +147,14 @@ struct statpool *statpool_new(unsigned nthreads)
         free(p);
         return NULL;
     }
-    atomic_init(&p->next, 0);
+    if (pthread_cond_init(&p->chunk, NULL) != 0) {
+        pthread_cond_destroy(&p->done);
+        pthread_cond_destroy(&p->go);
+        pthread_mutex_destroy(&p->mu);
+        free(p);
+        return NULL;
+    }
+    atomic_init(&p->waiting, false);
 
     pthread_attr_t attr;
     bool have_attr = pthread_attr_init(&attr) == 0;
@@ -166,30 +181,61 @@ struct statpool *statpool_new(unsigned nthreads)
     return p;
 }
 
-void statpool_run(struct statpool *p, int dfd, const char *names, const uint32_t *off, size_t n,
-                  struct statpool_res *out)
+void statjob_start(struct statjob *j, struct statpool *p, int dfd, const char *names,
+                   const uint32_t *off, size_t n, struct statpool_res *out)
 {
-    struct job j = {dfd, names, off, n, out};
-    if (!p || n < STATPOOL_MIN) {
-        for (size_t i = 0; i < n; i++)
-            stat_one(&j, i);
-        return;
+    *j = (struct statjob){.pool = n >= STATPOOL_MIN ? p : NULL, .dfd = dfd, .names = names,
+                          .off = off, .out = out, .n = n};
+    atomic_init(&j->next, 0);
+    for (size_t i = 0; i < n; i++)
+        atomic_init(&out[i].err, PENDING);
+    if (j->pool) {
+        /* The mutex publishes the job to the workers. */
+        pthread_mutex_lock(&p->mu);
+        p->job = j;
+        p->gen++;
+        pthread_cond_broadcast(&p->go);
+        pthread_mutex_unlock(&p->mu);
     }
-    pthread_mutex_lock(&p->mu);
-    p->job = j;
-    atomic_store_explicit(&p->next, 0, memory_order_relaxed);   /* no worker is in a job */
-    p->gen++;
-    p->open = true;
-    pthread_cond_broadcast(&p->go);
-    pthread_mutex_unlock(&p->mu);
-    work(p, &j);
+}
+
+const struct statpool_res *statjob_get(struct statjob *j, size_t i)
+{
+    struct statpool_res *r = &j->out[i];
+    /* Not done: stat a chunk ourselves, this one's or, while a worker
+     * finishes this one, one ahead. */
+    while (atomic_load_explicit(&r->err, memory_order_acquire) == PENDING && claim(j))
+        ;
+    if (atomic_load_explicit(&r->err, memory_order_acquire) == PENDING) {
+        /* None left: a worker has it in hand (with no pool we would have
+         * claimed it); sleep until it is done. */
+        struct statpool *p = j->pool;
+        pthread_mutex_lock(&p->mu);
+        atomic_store_explicit(&p->waiting, true, memory_order_relaxed);
+        atomic_thread_fence(memory_order_seq_cst);
+        while (atomic_load_explicit(&r->err, memory_order_acquire) == PENDING)
+            pthread_cond_wait(&p->chunk, &p->mu);
+        atomic_store_explicit(&p->waiting, false, memory_order_relaxed);
+        pthread_mutex_unlock(&p->mu);
+    }
+    return r;
+}
+
+void statjob_end(struct statjob *j)
+{
+    while (claim(j))
+        ;
+    struct statpool *p = j->pool;
+    if (!p)
+        return;
     /* Close the job: workers not yet awake skip it, so we wait only for
-     * those still on a chunk.  The mutex publishes their results. */
+     * those still on a chunk. */
     pthread_mutex_lock(&p->mu);
-    p->open = false;
+    p->job = NULL;
     while (p->active)
         pthread_cond_wait(&p->done, &p->mu);
     pthread_mutex_unlock(&p->mu);
+    j->pool = NULL;
 }
 
 void statpool_free(struct statpool *p)
@@ -202,6 +248,7 @@ void statpool_free(struct statpool *p)
     pthread_mutex_unlock(&p->mu);
     for (unsigned i = 0; i < p->nthreads; i++)
         pthread_join(p->threads[i], NULL);
+    pthread_cond_destroy(&p->chunk);
     pthread_cond_destroy(&p->done);
     pthread_cond_destroy(&p->go);
     pthread_mutex_destroy(&p->mu);

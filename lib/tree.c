@@ -782,10 +782,10 @@ FSI_API fsi_hresult fsi_add_file_cb(fsi_image *img, const char *path, uint64_t s
 /* add_tree                                                          */
 /* ---------------------------------------------------------------- */
 
-/* Entries are read and stat-ed a batch at a time, the stats on every core
- * (statpool), then taken in readdir order one by one as before.  A batch
- * bounds the memory a huge directory needs; each level keeps its own
- * batch, reused by the directories after it at that depth. */
+/* Entries are read a batch at a time, then taken in readdir order one by
+ * one as before while the statpool's workers stat ahead.  A batch bounds
+ * the memory a huge directory needs; each level keeps its own batch,
+ * reused by the directories after it at that depth. */
 #define WALK_BATCH 4096
 
 struct walk_batch {
@@ -893,14 +893,14 @@ static int walk_read(struct walk_batch *b, DIR *d, int *err, bool *eof)
 
 static fsi_hresult walk_dir(struct walk *w, int dfd, fsi_item dir, dev_t dev, ino_t ino);
 
-/* Add the entry nm of d (stat-ed into r) to dir.  w->host names it. */
+/* Add the entry nm of d (stat-ed into r by job) to dir.  w->host names it. */
 static fsi_hresult walk_entry(struct walk *w, DIR *d, fsi_item dir, const char *nm, size_t len,
-                              const struct statpool_res *r)
+                              struct statjob *job, const struct statpool_res *r)
 {
     fsi_image *img = w->img;
     fsi_hresult hr;
-    if (r->err) {
-        int e = r->err;
+    int e = atomic_load_explicit(&r->err, memory_order_relaxed);   /* statjob_get synced */
+    if (e) {
         struct stat lst;
         if (e == ENOENT && fstatat(dirfd(d), nm, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
             S_ISLNK(lst.st_mode))
@@ -948,6 +948,7 @@ static fsi_hresult walk_entry(struct walk *w, DIR *d, fsi_item dir, const char *
     int cfd = openat(dirfd(d), nm, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (cfd < 0)
         return fsi_fail(img, IMAPI_E_DIRECTORY_READ_FAILURE, errno, w->host, NULL, NULL);
+    statjob_end(job);         /* the pool is the subdirectory's now */
     return walk_dir(w, cfd, child, (dev_t)r->dev, (ino_t)r->ino);
 }
 
@@ -1001,23 +1002,21 @@ static fsi_hresult walk_dir(struct walk *w, int dfd, fsi_item dir, dev_t dev, in
             w->pool_tried = true;
             w->pool = statpool_new(statpool_threads());
         }
-        statpool_run(w->pool, dirfd(d), b->names, b->off, b->n, b->res);
-        const char *names = b->names;
-        const uint32_t *off = b->off;
-        const struct statpool_res *res = b->res;
-        size_t n = b->n;
-        for (size_t i = 0; i < n; i++) {
-            const char *nm = names + off[i];
+        struct statjob job;
+        statjob_start(&job, w->pool, dirfd(d), b->names, b->off, b->n, b->res);
+        for (size_t i = 0; i < job.n; i++) {
+            const char *nm = job.names + job.off[i];
             size_t len = strlen(nm), saved;
             if (walk_push_name(w, nm, len, &saved)) {
                 hr = fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
                 break;
             }
-            hr = walk_entry(w, d, dir, nm, len, &res[i]);
+            hr = walk_entry(w, d, dir, nm, len, &job, statjob_get(&job, i));
             if (FSI_FAILED(hr))
                 break;
             walk_pop(w, saved);
         }
+        statjob_end(&job);    /* before b is used again */
     }
     if (FSI_SUCCEEDED(hr) && read_err)
         hr = fsi_fail(img, IMAPI_E_DIRECTORY_READ_FAILURE, read_err, w->host, NULL, NULL);
