@@ -5,6 +5,7 @@
 #include "config.h"
 #include "internal.h"
 #include "path.h"
+#include "statpool.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -654,13 +655,19 @@ static fsi_hresult add_file_src(fsi_image *img, fsi_item parent, const char *nam
     return hr;
 }
 
-static void times_from_stat(int64_t times[3], const struct stat *st)
+static void times_set(int64_t times[3], int64_t atime, int64_t mtime)
 {
-    times[1] = (int64_t)st->st_atim.tv_sec * 1000000000 + st->st_atim.tv_nsec;
-    times[2] = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    times[1] = atime;
+    times[2] = mtime;
     /* Linux stat has no birth time; the modification time is the closest
      * stable stand-in for CreationTime. */
-    times[0] = times[2];
+    times[0] = mtime;
+}
+
+static void times_from_stat(int64_t times[3], const struct stat *st)
+{
+    times_set(times, (int64_t)st->st_atim.tv_sec * 1000000000 + st->st_atim.tv_nsec,
+              (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec);
 }
 
 FSI_API fsi_hresult fsi_add_file(fsi_image *img, const char *path, const char *host_path)
@@ -775,13 +782,30 @@ FSI_API fsi_hresult fsi_add_file_cb(fsi_image *img, const char *path, uint64_t s
 /* add_tree                                                          */
 /* ---------------------------------------------------------------- */
 
+/* Entries are read a batch at a time, then taken in readdir order one by
+ * one as before while the statpool's workers stat ahead.  A batch bounds
+ * the memory a huge directory needs; each level keeps its own batch,
+ * reused by the directories after it at that depth. */
+#define WALK_BATCH 4096
+
+struct walk_batch {
+    char *names;              /* NUL-terminated names, back to back */
+    size_t names_len, names_cap;
+    uint32_t *off;            /* where each name starts */
+    struct statpool_res *res; /* each name's fstatat */
+    size_t n, cap;
+};
+
 struct walk {
     fsi_image *img;
     uint32_t base;            /* index in img->bases */
     char *host;               /* current host path (grows/shrinks) */
     size_t host_len, host_cap;
     struct dev_ino { dev_t dev; ino_t ino; } *stack;   /* loop detection */
+    struct walk_batch *batch; /* one per level, as stack */
     size_t depth, stack_cap;
+    struct statpool *pool;    /* made at the first batch big enough */
+    bool pool_tried;
 };
 
 static int walk_push_name(struct walk *w, const char *name, size_t len, size_t *saved)
@@ -809,30 +833,153 @@ static void walk_pop(struct walk *w, size_t saved)
     w->host[saved] = '\0';
 }
 
+static void walk_free(struct walk *w)
+{
+    for (size_t i = 0; w->batch && i < w->stack_cap; i++) {
+        free(w->batch[i].names);
+        free(w->batch[i].off);
+        free(w->batch[i].res);
+    }
+    free(w->batch);
+    free(w->stack);
+    free(w->host);
+    statpool_free(w->pool);
+}
+
+/* Read up to WALK_BATCH entries of d (not . and ..) into b.  A read error
+ * ends the directory: it goes to *err, to be reported once the entries
+ * before it are taken, as it always was.  -1 when out of memory. */
+static int walk_read(struct walk_batch *b, DIR *d, int *err, bool *eof)
+{
+    b->n = b->names_len = 0;
+    while (b->n < WALK_BATCH) {
+        errno = 0;
+        struct dirent *de = readdir(d);
+        if (!de) {
+            *err = errno;
+            *eof = true;
+            return 0;
+        }
+        const char *nm = de->d_name;
+        if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0')))
+            continue;
+        size_t size = strlen(nm) + 1;
+        if (size > b->names_cap - b->names_len) {
+            size_t cap = 2 * (b->names_len + size) + 4096;
+            char *p = realloc(b->names, cap);
+            if (!p)
+                return -1;
+            b->names = p;
+            b->names_cap = cap;
+        }
+        if (b->n == b->cap) {
+            size_t cap = b->cap ? 2 * b->cap : 64;
+            uint32_t *o = realloc(b->off, cap * sizeof *o);
+            if (!o)
+                return -1;
+            b->off = o;
+            struct statpool_res *r = realloc(b->res, cap * sizeof *r);
+            if (!r)
+                return -1;
+            b->res = r;
+            b->cap = cap;
+        }
+        b->off[b->n++] = (uint32_t)b->names_len;   /* < WALK_BATCH * 256 */
+        memcpy(b->names + b->names_len, nm, size);
+        b->names_len += size;
+    }
+    return 0;
+}
+
+static fsi_hresult walk_dir(struct walk *w, int dfd, fsi_item dir, dev_t dev, ino_t ino);
+
+/* Add the entry nm of d (stat-ed into r by job) to dir.  w->host names it. */
+static fsi_hresult walk_entry(struct walk *w, DIR *d, fsi_item dir, const char *nm, size_t len,
+                              struct statjob *job, const struct statpool_res *r)
+{
+    fsi_image *img = w->img;
+    fsi_hresult hr;
+    int e = atomic_load_explicit(&r->err, memory_order_relaxed);   /* statjob_get synced */
+    if (e) {
+        struct stat lst;
+        if (e == ENOENT && fstatat(dirfd(d), nm, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISLNK(lst.st_mode))
+            return fsi_failf(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, e, w->host, NULL,
+                             "it is a dangling symbolic link");
+        return fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, e, w->host, NULL, NULL);
+    }
+    struct new_item it;
+    if (S_ISDIR(r->mode)) {
+        new_item_defaults(&it, NODE_DIR);
+    } else if (S_ISREG(r->mode)) {
+        new_item_defaults(&it, NODE_FILE);
+        it.size = r->size;
+        it.src = SRC_TREE_BIT | w->base;
+        if (img->stage) {
+            /* Staged: copy the bytes now, into the stash. */
+            int fd = openat(dirfd(d), nm, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+            if (fd < 0)
+                return fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, errno, w->host, NULL,
+                                NULL);
+            struct source src = {.kind = SRC_STASH};
+            hr = stash_host_file(img, fd, it.size, w->host, &src.u.stash.at);
+            close(fd);
+            if (FSI_FAILED(hr))
+                return hr;
+            if (!(it.src = source_add(img, &src)))
+                return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+        } else if (!(r->mode & S_IROTH) && faccessat(dirfd(d), nm, R_OK, AT_EACCESS) != 0) {
+            /* Unreadable files fail at add time, as IMAPI's do.  Bits
+             * that let everyone read settle it without a syscall (ACLs
+             * never narrow the "other" class); else ask the kernel. */
+            return fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, errno, w->host, NULL, NULL);
+        }
+    } else {
+        return FSI_S_OK;      /* sockets, FIFOs, devices: no data to take */
+    }
+    times_set(it.times, r->atime, r->mtime);
+    it.mode = r->mode & 07777;
+    it.uid = r->uid;
+    it.gid = r->gid;
+    fsi_item child;
+    hr = add_child(img, dir, nm, len, &it, w->host, &child);
+    if (FSI_FAILED(hr) || !S_ISDIR(r->mode))
+        return hr;
+    int cfd = openat(dirfd(d), nm, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (cfd < 0)
+        return fsi_fail(img, IMAPI_E_DIRECTORY_READ_FAILURE, errno, w->host, NULL, NULL);
+    statjob_end(job);         /* the pool is the subdirectory's now */
+    return walk_dir(w, cfd, child, (dev_t)r->dev, (ino_t)r->ino);
+}
+
 /* Add the contents of the open host directory dfd (at w->host) to dir. */
-static fsi_hresult walk_dir(struct walk *w, int dfd, fsi_item dir, const struct stat *dst)
+static fsi_hresult walk_dir(struct walk *w, int dfd, fsi_item dir, dev_t dev, ino_t ino)
 {
     fsi_image *img = w->img;
     if (w->depth == w->stack_cap) {
         size_t cap = w->stack_cap ? w->stack_cap * 2 : 32;
         struct dev_ino *s = realloc(w->stack, cap * sizeof *s);
-        if (!s) {
+        if (s)
+            w->stack = s;
+        struct walk_batch *b = s ? realloc(w->batch, cap * sizeof *b) : NULL;
+        if (!b) {
             close(dfd);
             return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
         }
-        w->stack = s;
+        memset(b + w->stack_cap, 0, (cap - w->stack_cap) * sizeof *b);
+        w->batch = b;
         w->stack_cap = cap;
     }
     for (size_t i = 0; i < w->depth; i++) {
-        if (w->stack[i].dev == dst->st_dev && w->stack[i].ino == dst->st_ino) {
+        if (w->stack[i].dev == dev && w->stack[i].ino == ino) {
             close(dfd);
             return fsi_failf(img, IMAPI_E_DIRECTORY_READ_FAILURE, 0, w->host, NULL,
                              "a symbolic link loops back to a directory above it");
         }
     }
-    w->stack[w->depth].dev = dst->st_dev;
-    w->stack[w->depth].ino = dst->st_ino;
-    w->depth++;
+    w->stack[w->depth].dev = dev;
+    w->stack[w->depth].ino = ino;
+    size_t level = w->depth++;
 
     DIR *d = fdopendir(dfd);
     if (!d) {
@@ -842,90 +989,37 @@ static fsi_hresult walk_dir(struct walk *w, int dfd, fsi_item dir, const struct 
         return fsi_fail(img, IMAPI_E_DIRECTORY_READ_FAILURE, e, w->host, NULL, NULL);
     }
     fsi_hresult hr = FSI_S_OK;
-    for (;;) {
-        errno = 0;
-        struct dirent *de = readdir(d);
-        if (!de) {
-            if (errno)
-                hr = fsi_fail(img, IMAPI_E_DIRECTORY_READ_FAILURE, errno, w->host, NULL, NULL);
-            break;
-        }
-        const char *nm = de->d_name;
-        if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0')))
-            continue;
-        size_t len = strlen(nm), saved;
-        if (walk_push_name(w, nm, len, &saved)) {
+    int read_err = 0;
+    bool eof = false;
+    while (!eof && FSI_SUCCEEDED(hr)) {
+        /* Deeper levels may move w->batch, never this level's arrays. */
+        struct walk_batch *b = &w->batch[level];
+        if (walk_read(b, d, &read_err, &eof)) {
             hr = fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
             break;
         }
-        struct stat st;
-        if (fstatat(dirfd(d), nm, &st, 0) != 0) {
-            int e = errno;
-            struct stat lst;
-            if (e == ENOENT && fstatat(dirfd(d), nm, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
-                S_ISLNK(lst.st_mode))
-                hr = fsi_failf(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, e, w->host, NULL,
-                               "it is a dangling symbolic link");
-            else
-                hr = fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, e, w->host, NULL, NULL);
-            break;
+        if (b->n >= STATPOOL_MIN && !w->pool_tried) {
+            w->pool_tried = true;
+            w->pool = statpool_new(statpool_threads());
         }
-        struct new_item it;
-        if (S_ISDIR(st.st_mode)) {
-            new_item_defaults(&it, NODE_DIR);
-        } else if (S_ISREG(st.st_mode)) {
-            new_item_defaults(&it, NODE_FILE);
-            it.size = (uint64_t)st.st_size;
-            it.src = SRC_TREE_BIT | w->base;
-            if (img->stage) {
-                /* Staged: copy the bytes now, into the stash. */
-                int fd = openat(dirfd(d), nm, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-                if (fd < 0) {
-                    hr = fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, errno, w->host, NULL,
-                                  NULL);
-                    break;
-                }
-                struct source src = {.kind = SRC_STASH};
-                hr = stash_host_file(img, fd, it.size, w->host, &src.u.stash.at);
-                close(fd);
-                if (FSI_FAILED(hr))
-                    break;
-                if (!(it.src = source_add(img, &src))) {
-                    hr = fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
-                    break;
-                }
-            } else if (!(st.st_mode & S_IROTH) &&
-                       faccessat(dirfd(d), nm, R_OK, AT_EACCESS) != 0) {
-                /* Unreadable files fail at add time, as IMAPI's do.  Bits
-                 * that let everyone read settle it without a syscall (ACLs
-                 * never narrow the "other" class); else ask the kernel. */
-                hr = fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, errno, w->host, NULL, NULL);
+        struct statjob job;
+        statjob_start(&job, w->pool, dirfd(d), b->names, b->off, b->n, b->res);
+        for (size_t i = 0; i < job.n; i++) {
+            const char *nm = job.names + job.off[i];
+            size_t len = strlen(nm), saved;
+            if (walk_push_name(w, nm, len, &saved)) {
+                hr = fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
                 break;
             }
-        } else {
-            walk_pop(w, saved);   /* sockets, FIFOs, devices: no data to take */
-            continue;
-        }
-        times_from_stat(it.times, &st);
-        it.mode = st.st_mode & 07777;
-        it.uid = st.st_uid;
-        it.gid = st.st_gid;
-        fsi_item child;
-        hr = add_child(img, dir, nm, len, &it, w->host, &child);
-        if (FSI_FAILED(hr))
-            break;
-        if (S_ISDIR(st.st_mode)) {
-            int cfd = openat(dirfd(d), nm, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            if (cfd < 0) {
-                hr = fsi_fail(img, IMAPI_E_DIRECTORY_READ_FAILURE, errno, w->host, NULL, NULL);
-                break;
-            }
-            hr = walk_dir(w, cfd, child, &st);
+            hr = walk_entry(w, d, dir, nm, len, &job, statjob_get(&job, i));
             if (FSI_FAILED(hr))
                 break;
+            walk_pop(w, saved);
         }
-        walk_pop(w, saved);
+        statjob_end(&job);    /* before b is used again */
     }
+    if (FSI_SUCCEEDED(hr) && read_err)
+        hr = fsi_fail(img, IMAPI_E_DIRECTORY_READ_FAILURE, read_err, w->host, NULL, NULL);
     closedir(d);
     w->depth--;
     return hr;
@@ -1023,7 +1117,7 @@ FSI_API fsi_hresult fsi_add_tree(fsi_image *img, const char *path, const char *h
         dfd = -1;
     }
     if (FSI_SUCCEEDED(hr))
-        hr = walk_dir(&w, dfd, top, &st);
+        hr = walk_dir(&w, dfd, top, st.st_dev, st.st_ino);
     else if (dfd >= 0)
         close(dfd);
     if (FSI_SUCCEEDED(hr)) {
@@ -1045,8 +1139,7 @@ FSI_API fsi_hresult fsi_add_tree(fsi_image *img, const char *path, const char *h
     } else if (!img->journaling) {
         img->njournal = mark;         /* nobody can roll back: forget */
     }
-    free(w.host);
-    free(w.stack);
+    walk_free(&w);
     return hr;
 }
 

@@ -2378,6 +2378,109 @@ static void test_add_tree_name_collision_is_all_or_nothing(void **state)
     }
 }
 
+/* A directory of more entries than one stat batch of the walk (4096), so
+ * that it is stat-ed in parts and on every core, with subdirectories that
+ * are big enough for the threads too. */
+#define BIG_FILES 4500
+#define BIG_SUBS 3
+#define SUB_FILES 100
+
+static void make_big_host_tree(struct fx *f)
+{
+    static const char data[16] = "0123456789abcdef";
+    char rel[64];
+    assert_int_equal(chmod(f->tmp, 0755), 0);
+    host_dir(hp(f, "big"), 0755);
+    for (unsigned i = 0; i < BIG_FILES; i++) {
+        snprintf(rel, sizeof rel, "big/f%04u", i);
+        host_file(hp(f, rel), data, i % 13, i % 2 ? 0644 : 0604);
+        struct timespec ts[2] = {{1000000 + i, 0}, {2000000 + i, (long)i}};
+        assert_int_equal(utimensat(AT_FDCWD, hp(f, rel), ts, 0), 0);
+    }
+    for (unsigned s = 0; s < BIG_SUBS; s++) {
+        snprintf(rel, sizeof rel, "big/s%u", s);
+        host_dir(hp(f, rel), 0755);
+        for (unsigned i = 0; i < SUB_FILES; i++) {
+            snprintf(rel, sizeof rel, "big/s%u/g%03u", s, i);
+            host_file(hp(f, rel), data, (s + i) % 11, 0644);
+        }
+    }
+}
+
+/* Every item has its own host entry's size, mode and times. */
+static void check_big_tree(fsi_image *img, const char *top)
+{
+    char p[128];
+    assert_counts(img, BIG_FILES + BIG_SUBS * SUB_FILES, 1 + BIG_SUBS);
+    assert_int_equal(info_of(img, top).child_count, BIG_FILES + BIG_SUBS);
+    for (unsigned i = 0; i < BIG_FILES; i++) {
+        snprintf(p, sizeof p, "%s/f%04u", top, i);
+        fsi_item_info in = info_of(img, p);
+        assert_int_equal(in.type, FSI_ITEM_FILE);
+        assert_int_equal(in.size, i % 13);
+        assert_int_equal(in.mode, i % 2 ? 0644 : 0604);
+        struct timespec at = {1000000 + i, 0}, mt = {2000000 + i, (long)i};
+        assert_ts_equal(in.atime, at, p);
+        assert_ts_equal(in.mtime, mt, p);
+        assert_ts_equal(in.ctime, mt, p);
+    }
+    for (unsigned s = 0; s < BIG_SUBS; s++) {
+        snprintf(p, sizeof p, "%s/s%u", top, s);
+        assert_int_equal(info_of(img, p).type, FSI_ITEM_DIRECTORY);
+        assert_int_equal(info_of(img, p).child_count, SUB_FILES);
+        for (unsigned i = 0; i < SUB_FILES; i++) {
+            snprintf(p, sizeof p, "%s/s%u/g%03u", top, s, i);
+            assert_int_equal(info_of(img, p).size, (s + i) % 11);
+        }
+    }
+}
+
+static void test_add_tree_big_dir(void **state)
+{
+    struct fx *f = *state;
+    make_big_host_tree(f);
+    assert_ok(f->img, fsi_add_tree(f->img, "/", hp(f, "big"), true));
+    check_big_tree(f->img, "/big");
+    /* staged: each file is opened (and copied) after the batch is stat-ed */
+    assert_ok(NULL, fsi_image_new(&f->img2));
+    assert_ok(f->img2, fsi_image_set_stage_files(f->img2, true));
+    assert_ok(f->img2, fsi_add_tree(f->img2, "/", hp(f, "big"), false));
+    assert_int_equal(info_of(f->img2, "/").child_count, BIG_FILES + BIG_SUBS);
+    assert_int_equal(info_of(f->img2, "/f4499").size, 4499 % 13);
+    assert_int_equal(info_of(f->img2, "/s2/g099").size, (2 + 99) % 11);
+}
+
+static void test_add_tree_big_dir_failures_name_the_entry(void **state)
+{
+    struct fx *f = *state;
+    struct host_report r;
+    char base[4096], bad[4096];
+    make_big_host_tree(f);
+    snprintf(base, sizeof base, "%s", hp(f, "big"));
+    struct host_job job = {base, NULL};
+
+    /* a dangling symbolic link in a subdirectory */
+    snprintf(bad, sizeof bad, "%s", hp(f, "big/s1/zz_dangling"));
+    host_symlink("/nonexistent/target/of/test_tree", bad);
+    memset(&r, 0, sizeof r);
+    r.dropped = 1;
+    host_job_body(&job, &r);
+    check_host_report(&r, IMAPI_E_DATA_STREAM_CREATE_FAILURE, "IMAPI_E_DATA_STREAM_CREATE_FAILURE",
+                      bad, NULL);
+    assert_msg_contains(r.msg1, "dangling", "message says the link dangles");
+    assert_int_equal(unlink(bad), 0);
+
+    /* a file nobody may read among the big directory's own entries */
+    snprintf(bad, sizeof bad, "%s", hp(f, "big/zz_secret"));
+    host_file(bad, "secret", 6, 0000);
+    if (!run_unprivileged(&job, &r)) {
+        print_message("# cannot drop privileges; skipped\n");
+        skip();
+    }
+    check_host_report(&r, IMAPI_E_DATA_STREAM_CREATE_FAILURE, "IMAPI_E_DATA_STREAM_CREATE_FAILURE",
+                      bad, strerror(EACCES));
+}
+
 /* ------------------------------------------------------------------ */
 /* Error messages                                                      */
 /* ------------------------------------------------------------------ */
@@ -2800,6 +2903,8 @@ int main(void)
         T(test_add_tree_dangling_symlink_is_data_stream_create_failure),
         T(test_add_tree_missing_host_dir_fails_cleanly),
         T(test_add_tree_name_collision_is_all_or_nothing),
+        T(test_add_tree_big_dir),
+        T(test_add_tree_big_dir_failures_name_the_entry),
         T(test_error_message_quotes_image_path),
         T(test_rollback_restores_exact_state),
         T(test_rollback_from_later_point_to_earlier_point),
