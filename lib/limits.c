@@ -25,7 +25,7 @@ uint64_t limits_item_bound(const fsi_image *img, fsi_item item)
     uint64_t b = 0;
     bool dir = n->type == NODE_DIR;
     if (!dir)
-        b += bytes_to_blocks(n->size);
+        b += bytes_to_blocks(n->size) + layout_align_bound(img, n->size);
     int views = ((img->fs & FSI_FS_ISO9660) != 0) + ((img->fs & FSI_FS_JOLIET) != 0);
     if (views) {
         /* A record can open a new directory block; a directory adds its

@@ -4,7 +4,8 @@
 # is made; into a pipe, by the caller.  Both must give the same bytes,
 # readers must find every file, a write that fails half-way must be a
 # clear error that leaves nothing behind, and --sync must give the same
-# image.  TAP.
+# image.  Big files start on a 64 KiB boundary unless a size limit is
+# set.  TAP.
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/integration/lib.sh
@@ -30,7 +31,7 @@ done
 (cd "$tmp/src" && find . -type f | sort | xargs sha256sum) >"$tmp/src.sums"
 
 export SOURCE_DATE_EPOCH=1700000000
-tap_plan 8
+tap_plan 13
 
 # 1-2: into a file (threaded) and into a pipe: the same bytes.
 tap_check "a 40 MB image into a regular file" "$MKIMAGE" create -q -o "$tmp/out/file.iso" "$tmp/src"
@@ -95,6 +96,53 @@ if cmp -s "$tmp/out/file.iso" "$tmp/out/sync.iso"; then
     tap_ok "--sync gives the same bytes"
 else
     tap_fail "--sync gives the same bytes" "$(cmp "$tmp/out/file.iso" "$tmp/out/sync.iso" 2>&1)"
+fi
+
+# 9-12: a file of 8 MiB or more starts on a 64 KiB boundary (32 blocks),
+# the padding before it is zero and readers still get every byte; with a
+# size limit nothing is padded.
+mkdir -p "$tmp/big"
+echo "a small file first, so the big one would not fall on a boundary" >"$tmp/big/a.txt"
+head -c 9437184 /dev/urandom >"$tmp/big/b.bin"
+"$MKIMAGE" create -q -o "$tmp/out/big.iso" "$tmp/big"
+"$MKIMAGE" create -q --max-blocks 1000000 -o "$tmp/out/packed.iso" "$tmp/big"
+lba_of() {   # image name: the first block of B.BIN;1 as isoinfo lists it
+    isoinfo -l -i "$1" 2>/dev/null | sed -n 's/.*\[ *\([0-9]*\) [0-9]*\] *B\.BIN;1 *$/\1/p'
+}
+if have isoinfo; then
+    lba=$(lba_of "$tmp/out/big.iso")
+    plba=$(lba_of "$tmp/out/packed.iso")
+    if [ -n "$lba" ] && [ $((lba % 32)) = 0 ] && [ -n "$plba" ] && [ "$plba" -lt "$lba" ]; then
+        tap_ok "a 9 MiB file starts on a 64 KiB boundary (block $lba; $plba with a size limit)"
+    else
+        tap_fail "a 9 MiB file starts on a 64 KiB boundary" "lba=$lba packed=$plba
+$(isoinfo -l -i "$tmp/out/big.iso" 2>&1 | tail -5)"
+    fi
+else
+    tap_skip "a 9 MiB file starts on a 64 KiB boundary" "isoinfo not installed"
+fi
+(cd "$tmp/big" && find . -type f | sort | xargs sha256sum) >"$tmp/src.sums"
+if have 7z; then
+    extract_check "7-Zip reads the aligned file whole from the UDF view" "$tmp/xb7" \
+        7z x -y -o"$tmp/xb7" "$tmp/out/big.iso"
+else
+    tap_skip "7-Zip reads the aligned file whole from the UDF view" "7z not installed"
+fi
+if have xorriso; then
+    extract_check "xorriso reads the aligned file whole from the Joliet view" "$tmp/xbx" \
+        xorriso -osirrox on -indev "$tmp/out/big.iso" -extract / "$tmp/xbx"
+else
+    tap_skip "xorriso reads the aligned file whole from the Joliet view" "xorriso not installed"
+fi
+if [ "$(stat -c %s "$tmp/out/packed.iso")" -lt "$(stat -c %s "$tmp/out/big.iso")" ]; then
+    tap_ok "with a size limit the image is packed (smaller)"
+else
+    tap_fail "with a size limit the image is packed (smaller)" "$(ls -l "$tmp/out")"
+fi
+if "$MKIMAGE" create -q -o - "$tmp/big" | cmp -s - "$tmp/out/big.iso"; then
+    tap_ok "with the padding, a pipe still gets the same bytes as the file"
+else
+    tap_fail "with the padding, a pipe still gets the same bytes as the file"
 fi
 
 tap_done
