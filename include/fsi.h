@@ -17,6 +17,12 @@
  *    leading '/'; "" and "/" name the root.  Names are case-sensitive.
  *  - Thread safety: one handle per thread.  Different handles are
  *    independent; the error table functions are thread-safe.
+ *  - Threads of the library's own: fsi_add_tree stats a directory's
+ *    entries on every core, and fsi_result_write_fd writes into a regular
+ *    file from a second thread while it makes the next buffer.  They live
+ *    only during that call, block every signal (signals keep reaching the
+ *    application's threads) and never call the application: progress and
+ *    data callbacks always run on the thread that made the call.
  *  - Ownership: strings passed in are copied unless a comment says
  *    otherwise; strings returned are owned by the library and valid until
  *    the next call on the same handle unless a comment says otherwise.
@@ -680,7 +686,11 @@ FSI_API uint64_t fsi_result_total_blocks(const fsi_result *res);
  *  current position; `fd` stays open and is not synced.  File data goes
  *  by copy_file_range to a regular file and by splice to a pipe where the
  *  kernel allows it (else, or for small files, through a large buffer);
- *  structures are generated as they are written, never all at once.
+ *  structures are generated as they are written, never all at once.  Into
+ *  a regular file of 16 MiB or more, full buffers are written by a second
+ *  thread while the next is made.  Files of 8 MiB or more start on a
+ *  64 KiB boundary of the image when no size limit is set (the padding is
+ *  zeros), which lets the kernel copy them faster.
  *  `written` (may be NULL) gets the bytes written, also on failure.
  *  Failures: IMAPI_E_DATA_STREAM_READ_FAILURE (a source cannot be read),
  *  IMAPI_E_DATA_STREAM_INCONSISTENCY (a source file shrank), E_FAIL with
