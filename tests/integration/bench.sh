@@ -28,7 +28,7 @@ if MKIMAGE=$top_builddir/mkimage bash "$top_srcdir/bench/run" --scale 0.002 --ru
 else
     tap_fail "bench/run completes a tiny run" "$(cat "$tmp/err")"
 fi
-rows=$(grep -cE '^W[123] +(mkimage|mkimage-sync|xorriso|genisoimage|cat|copy_file_range) +[0-9.]+ +[0-9.]+ +([0-9.]+|-)$' "$tmp/out")
+rows=$(grep -cE '^W[123] +(mkimage|mkimage-sync|xorriso|genisoimage|cat|copy_file_range) +[0-9.]+ +[0-9.]+ +([0-9.]+|-) +[0-9.]+ +([0-9.]+|-)  [0-9. ]+$' "$tmp/out")
 if [ "$rows" = 18 ]; then
     tap_ok "every tool ran on every workload"
 else
