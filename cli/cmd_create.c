@@ -278,26 +278,6 @@ struct create_opts {
     struct boot_opts boot;      /* --boot, --boot-catalog (boot_spec.c) */
 };
 
-/* With --sync: the progress callback also starts the writeback of what
- * is written so far, every SYNC_STEP blocks, so the final fsync waits for
- * the last part only instead of the whole image. */
-#define SYNC_STEP (64u << 20) / 2048
-struct sync_progress {
-    struct progress *prog;
-    int fd;
-    uint64_t next;
-};
-
-static int sync_progress_update(void *ctx, const char *file, uint64_t done, uint64_t total)
-{
-    struct sync_progress *sp = ctx;
-    if (done >= sp->next) {
-        sync_file_range(sp->fd, 0, 0, SYNC_FILE_RANGE_WRITE);   /* a hint: errors show at fsync */
-        sp->next = done + SYNC_STEP;
-    }
-    return progress_update(sp->prog, file, done, total);
-}
-
 static int write_image(fsi_image *img, const struct create_opts *o)
 {
     fsi_result *res = NULL;
@@ -334,11 +314,7 @@ static int write_image(fsi_image *img, const struct create_opts *o)
     }
     struct progress prog;
     progress_start(&prog, o->quiet ? PROGRESS_NONE : o->progress ? PROGRESS_LINES : PROGRESS_AUTO);
-    struct sync_progress sp = {.prog = &prog, .fd = fd, .next = SYNC_STEP};
-    if (o->sync && !to_stdout)
-        fsi_result_set_progress(res, sync_progress_update, &sp);
-    else
-        fsi_result_set_progress(res, progress_update, &prog);
+    fsi_result_set_progress(res, progress_update, &prog);
     uint64_t written = 0;
     writing = 1;
     hr = fsi_result_write_fd(res, fd, &written);

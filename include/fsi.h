@@ -688,7 +688,9 @@ FSI_API uint64_t fsi_result_total_blocks(const fsi_result *res);
  *  kernel allows it (else, or for small files, through a large buffer);
  *  structures are generated as they are written, never all at once.  Into
  *  a regular file of 16 MiB or more, full buffers are written by a second
- *  thread while the next is made.  Files of 8 MiB or more start on a
+ *  thread while the next is made, and every 32 MiB the kernel is asked to
+ *  start writing the dirty pages to disk (write-behind: no gigabytes of
+ *  dirty pages pile up; the call does not wait for them).  Files of 8 MiB or more start on a
  *  64 KiB boundary of the image when no size limit is set (the padding is
  *  zeros), which lets the kernel copy them faster.
  *  `written` (may be NULL) gets the bytes written, also on failure.

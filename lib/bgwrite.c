@@ -5,11 +5,14 @@
 #include "bgwrite.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+#define WB_STEP ((uint64_t)32 << 20)
 
 struct bgwrite {
     pthread_t thread;
@@ -21,6 +24,7 @@ struct bgwrite {
     bool quit;
     int err;                     /* first write error, sticky */
     uint64_t done;
+    uint64_t wb_next;            /* write-behind when done passes this */
 };
 
 static void *bg_main(void *arg)
@@ -49,8 +53,14 @@ static void *bg_main(void *arg)
             left -= (size_t)r;
             wrote += (uint64_t)r;
         }
+        if (!err && bg->done + wrote >= bg->wb_next) {
+            /* A hint: errors (EIO, ENOSPC) show at the next write or fsync. */
+            sync_file_range(bg->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+        }
         pthread_mutex_lock(&bg->mu);
         bg->done += wrote;
+        if (bg->done >= bg->wb_next)
+            bg->wb_next = bg->done + WB_STEP;
         if (err && !bg->err)
             bg->err = err;
         bg->job = NULL;
@@ -66,6 +76,7 @@ struct bgwrite *bgwrite_start(int fd)
     if (!bg)
         return NULL;
     bg->fd = fd;
+    bg->wb_next = WB_STEP;
     if (pthread_mutex_init(&bg->mu, NULL) != 0) {
         free(bg);
         return NULL;

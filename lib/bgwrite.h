@@ -7,6 +7,12 @@
  * one, so with two buffers the caller always has a free one to fill.  The
  * thread blocks every signal, so signals (Ctrl-C) reach the caller's
  * threads, which see them at their next progress report.
+ *
+ * Write-behind: every WB_STEP bytes the thread also asks the kernel to
+ * start writing the file's dirty pages to disk (sync_file_range, without
+ * waiting), so gigabytes of dirty pages never pile up to be flushed in one
+ * go later, and a final fsync (mkimage --sync) has little left to wait
+ * for.
  */
 #ifndef FSI_BGWRITE_H
 #define FSI_BGWRITE_H
