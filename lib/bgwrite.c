@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #define WB_STEP ((uint64_t)32 << 20)
+#define DROP_LAG ((uint64_t)128 << 20)
 
 struct bgwrite {
     pthread_t thread;
@@ -26,6 +27,15 @@ struct bgwrite {
     uint64_t done;
     uint64_t wb_next;            /* write-behind when done passes this */
 };
+
+/* The write-behind step (see bgwrite.h) for a file `written` bytes long. */
+static void write_behind(int fd, uint64_t written)
+{
+    /* Hints: errors (EIO, ENOSPC) show at the next write or fsync. */
+    sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    if (written > DROP_LAG)
+        posix_fadvise(fd, 0, (off_t)(written - DROP_LAG), POSIX_FADV_DONTNEED);
+}
 
 static void *bg_main(void *arg)
 {
@@ -53,10 +63,9 @@ static void *bg_main(void *arg)
             left -= (size_t)r;
             wrote += (uint64_t)r;
         }
-        if (!err && bg->done + wrote >= bg->wb_next) {
-            /* A hint: errors (EIO, ENOSPC) show at the next write or fsync. */
-            sync_file_range(bg->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-        }
+        uint64_t total = bg->done + wrote;
+        if (!err && total >= bg->wb_next)
+            write_behind(bg->fd, total);
         pthread_mutex_lock(&bg->mu);
         bg->done += wrote;
         if (bg->done >= bg->wb_next)
