@@ -60,18 +60,23 @@ extract_check() {   # desc dir cmd...
         tap_fail "$desc" "$(diff "$tmp/src.sums" "$tmp/got.sums" | head -10)"
     fi
 }
-if have 7z; then
-    extract_check "7-Zip extracts all 1000 files from the UDF view, hashes equal" "$tmp/x7" \
-        7z x -y -o"$tmp/x7" "$tmp/out/file.iso"
-else
-    tap_skip "7-Zip extracts all 1000 files from the UDF view, hashes equal" "7z not installed"
-fi
-if have xorriso; then
-    extract_check "xorriso extracts all 1000 files from the Joliet view, hashes equal" "$tmp/xx" \
-        xorriso -osirrox on -indev "$tmp/out/file.iso" -extract / "$tmp/xx"
-else
-    tap_skip "xorriso extracts all 1000 files from the Joliet view, hashes equal" "xorriso not installed"
-fi
+# two_readers IMG WHAT TAG: 7-Zip (UDF view) and xorriso (Joliet view)
+# extract IMG; WHAT completes the test names.
+two_readers() {
+    if have 7z; then
+        extract_check "7-Zip extracts $2 from the UDF view, hashes equal" "$tmp/x7$3" \
+            7z x -y -o"$tmp/x7$3" "$1"
+    else
+        tap_skip "7-Zip extracts $2 from the UDF view, hashes equal" "7z not installed"
+    fi
+    if have xorriso; then
+        extract_check "xorriso extracts $2 from the Joliet view, hashes equal" "$tmp/xx$3" \
+            xorriso -osirrox on -indev "$1" -extract / "$tmp/xx$3"
+    else
+        tap_skip "xorriso extracts $2 from the Joliet view, hashes equal" "xorriso not installed"
+    fi
+}
+two_readers "$tmp/out/file.iso" "all 1000 files" a
 
 # 5-6: the file system fills up half-way (a file size limit stands in for
 # a full disk): E_FAIL naming the reason, no temporary left, the old
@@ -123,18 +128,7 @@ else
     tap_skip "a 9 MiB file starts on a 64 KiB boundary" "isoinfo not installed"
 fi
 (cd "$tmp/big" && find . -type f | sort | xargs sha256sum) >"$tmp/src.sums"
-if have 7z; then
-    extract_check "7-Zip reads the aligned file whole from the UDF view" "$tmp/xb7" \
-        7z x -y -o"$tmp/xb7" "$tmp/out/big.iso"
-else
-    tap_skip "7-Zip reads the aligned file whole from the UDF view" "7z not installed"
-fi
-if have xorriso; then
-    extract_check "xorriso reads the aligned file whole from the Joliet view" "$tmp/xbx" \
-        xorriso -osirrox on -indev "$tmp/out/big.iso" -extract / "$tmp/xbx"
-else
-    tap_skip "xorriso reads the aligned file whole from the Joliet view" "xorriso not installed"
-fi
+two_readers "$tmp/out/big.iso" "the aligned file whole" b
 if [ "$(stat -c %s "$tmp/out/packed.iso")" -lt "$(stat -c %s "$tmp/out/big.iso")" ]; then
     tap_ok "with a size limit the image is packed (smaller)"
 else
