@@ -84,26 +84,24 @@ static fsi_hresult open_host(struct layout *lay, struct src_cur *cur, fsi_item i
     if (cur->fd >= 0)
         return FSI_S_OK;
     cur->fd = source_open_host(lay->img, item, &cur->dir);
-    int e = errno;
-    fsi_hresult hr = FSI_S_OK;
-    struct stat st;
-    char *path = NULL;
-    if (cur->fd < 0 && e == ENOMEM)
-        return fsi_fail(lay->img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
-    if (cur->fd < 0 && !(path = source_host_path(lay->img, item)))
-        return fsi_fail(lay->img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
     if (cur->fd < 0) {
+        int e = errno;
+        char *path = e == ENOMEM ? NULL : source_host_path(lay->img, item);
+        if (!path)
+            return fsi_fail(lay->img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
         char *ip = layout_item_path(lay, item);
-        hr = fsi_failf(lay->img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, e, ip ? ip : "?", NULL,
-                       "host file '%s'", path);
+        fsi_hresult hr = fsi_failf(lay->img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, e,
+                                   ip ? ip : "?", NULL, "host file '%s'", path);
         free(ip);
-    } else if (fstat(cur->fd, &st) == 0 && S_ISREG(st.st_mode) &&
-               (uint64_t)st.st_size != lay->img->nodes[item].size) {
-        /* It must still hold exactly the bytes it had when added. */
-        hr = src_fail(lay, item, 0, (uint64_t)st.st_size);
+        free(path);
+        return hr;
     }
-    free(path);
-    return hr;
+    /* It must still hold exactly the bytes it had when added. */
+    struct stat st;
+    if (fstat(cur->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        (uint64_t)st.st_size != lay->img->nodes[item].size)
+        return src_fail(lay, item, 0, (uint64_t)st.st_size);
+    return FSI_S_OK;
 }
 
 static bool is_host(const fsi_image *img, fsi_item item);

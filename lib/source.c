@@ -93,6 +93,19 @@ char *source_host_path(const fsi_image *img, fsi_item item)
     return NULL;
 }
 
+/* Open a host file by its whole path (-1 with errno). */
+static int open_by_path(const fsi_image *img, fsi_item item)
+{
+    char *path = source_host_path(img, item);
+    if (!path)
+        return -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int e = errno;
+    free(path);
+    errno = e;
+    return fd;
+}
+
 int source_open_host(const fsi_image *img, fsi_item item, struct host_dir *hd)
 {
     const struct node *n = &img->nodes[item];
@@ -121,14 +134,7 @@ int source_open_host(const fsi_image *img, fsi_item item, struct host_dir *hd)
         name[n->name_len] = '\0';
         return openat(hd->fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     }
-    char *path = source_host_path(img, item);
-    if (!path)
-        return -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    int e = errno;
-    free(path);
-    errno = e;
-    return fd;
+    return open_by_path(img, item);
 }
 
 int64_t source_read(const fsi_image *img, fsi_item item, int *fd, uint64_t off, void *buf,
@@ -145,18 +151,8 @@ int64_t source_read(const fsi_image *img, fsi_item item, int *fd, uint64_t off, 
     }
     const struct source *src = (n->src & SRC_TREE_BIT) ? NULL : &img->sources[n->src];
     if (!src || src->kind == SRC_HOST) {
-        if (*fd < 0) {
-            char *path = source_host_path(img, item);
-            if (!path)
-                return -1;
-            *fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-            int e = errno;
-            free(path);
-            if (*fd < 0) {
-                errno = e;
-                return -1;
-            }
-        }
+        if (*fd < 0 && (*fd = open_by_path(img, item)) < 0)
+            return -1;
         ssize_t r;
         do
             r = pread(*fd, buf, len, (off_t)off);

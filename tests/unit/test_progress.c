@@ -150,14 +150,13 @@ static int64_t liar_read(void *ctx, uint64_t off, void *buf, size_t len)
     return (int64_t)len;
 }
 
-static fsi_hresult write_with_source(struct liar *l, uint64_t declared, char *msg, size_t msz)
+/* Write img into the output file `name`; msg gets the last error.  Frees
+ * img. */
+static fsi_hresult write_out(fsi_image *img, const char *name, char *msg, size_t msz)
 {
-    fsi_image *img;
-    assert_code(fsi_image_new(&img), FSI_S_OK);
-    assert_code(fsi_add_file_cb(img, "f.bin", declared, liar_read, l, NULL), FSI_S_OK);
     fsi_result *res;
     assert_code(fsi_create_result(img, &res), FSI_S_OK);
-    int fd = out_fd("s.iso");
+    int fd = out_fd(name);
     uint64_t written;
     fsi_hresult hr = fsi_result_write_fd(res, fd, &written);
     close(fd);
@@ -165,6 +164,14 @@ static fsi_hresult write_with_source(struct liar *l, uint64_t declared, char *ms
     fsi_result_free(res);
     fsi_image_free(img);
     return hr;
+}
+
+static fsi_hresult write_with_source(struct liar *l, uint64_t declared, char *msg, size_t msz)
+{
+    fsi_image *img;
+    assert_code(fsi_image_new(&img), FSI_S_OK);
+    assert_code(fsi_add_file_cb(img, "f.bin", declared, liar_read, l, NULL), FSI_S_OK);
+    return write_out(img, "s.iso", msg, msz);
 }
 
 static void test_callback_short_is_inconsistency(void **state)
@@ -205,16 +212,7 @@ static fsi_hresult write_host(const char *name, void (*change)(const char *path)
     assert_code(fsi_image_new(&img), FSI_S_OK);
     assert_code(fsi_add_file(img, "h.bin", p), FSI_S_OK);
     change(p);
-    fsi_result *res;
-    assert_code(fsi_create_result(img, &res), FSI_S_OK);
-    int fd = out_fd("h.iso");
-    uint64_t written;
-    fsi_hresult hr = fsi_result_write_fd(res, fd, &written);
-    close(fd);
-    snprintf(msg, msz, "%s", fsi_image_last_error(img));
-    fsi_result_free(res);
-    fsi_image_free(img);
-    return hr;
+    return write_out(img, "h.iso", msg, msz);
 }
 
 static void grow(const char *p)
