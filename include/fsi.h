@@ -733,6 +733,250 @@ typedef int (*fsi_progress_fn)(void *ctx, const char *current_file,
 FSI_API fsi_hresult fsi_result_set_progress(fsi_result *res, fsi_progress_fn fn, void *ctx);
 
 
+/* ------------------------------------------------------------------ */
+/* Existing images: the disc (IIsoImageManager, import, listing)       */
+/* ------------------------------------------------------------------ */
+
+/** An existing image to read: what IMAPI calls the disc (import source)
+ *  and what IIsoImageManager checks.  Made from a path (SetPath), an open
+ *  descriptor or a read callback (SetStream).  The bytes are untrusted:
+ *  every structure is checked before it is used, and a malformed one is
+ *  IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR naming the structure, its
+ *  block and what is wrong; never a crash, a hang or unbounded memory.
+ *
+ *  Ownership: reference counted like fsi_boot.  fsi_disc_open* give the
+ *  caller one reference, fsi_disc_free drops it; an image that imported
+ *  items from the disc holds another until those items are gone (their
+ *  data is read from the disc when a result is written).  One thread at
+ *  a time. */
+typedef struct fsi_disc fsi_disc;
+
+/** A disc with no image yet (MsftIsoImageManager). */
+FSI_API fsi_hresult fsi_disc_new(fsi_disc **out);
+/** SetPath: read the image file (or block device) at `path`, read-only;
+ *  it replaces what the disc read before.  NULL or "" is
+ *  IMAPI_E_IMAGEMANAGER_NO_IMAGE; a path that cannot be opened (or is a
+ *  pipe or a directory) is IMAPI_E_IMPORT_READ_FAILURE with the system
+ *  error, recorded on the disc.  Nothing is checked yet: fsi_disc_validate
+ *  does that. */
+FSI_API fsi_hresult fsi_disc_set_path(fsi_disc *disc, const char *path);
+/** The same on an open descriptor (duplicated: the caller keeps `fd`). */
+FSI_API fsi_hresult fsi_disc_set_fd(fsi_disc *disc, int fd);
+/** SetStream: an image of `size` bytes read through a callback (see
+ *  fsi_read_fn; any offset, any order).  free_ctx (may be NULL) is called
+ *  with ctx once, when the stream is replaced or the disc freed. */
+FSI_API fsi_hresult fsi_disc_set_stream(fsi_disc *disc, uint64_t size, fsi_read_fn read,
+                                        void *ctx, void (*free_ctx)(void *ctx));
+/** fsi_disc_new + fsi_disc_set_path / _set_stream in one call; on failure
+ *  *out is NULL (use the two calls to get the message). */
+FSI_API fsi_hresult fsi_disc_open(const char *path, fsi_disc **out);
+FSI_API fsi_hresult fsi_disc_open_stream(uint64_t size, fsi_read_fn read, void *ctx,
+                                         void (*free_ctx)(void *ctx), fsi_disc **out);
+/** Drop the caller's reference (NULL is allowed). */
+FSI_API void fsi_disc_free(fsi_disc *disc);
+
+/** Code and message of the disc's last failure ("" / FSI_S_OK if none). */
+FSI_API fsi_hresult fsi_disc_last_code(const fsi_disc *disc);
+FSI_API const char *fsi_disc_last_error(const fsi_disc *disc);
+
+/** Path given to fsi_disc_set_path (NULL for a descriptor or a stream), and
+ *  size in bytes. */
+FSI_API const char *fsi_disc_path(const fsi_disc *disc);
+FSI_API uint64_t fsi_disc_size(const fsi_disc *disc);
+
+/** Validate (IIsoImageManager): the size is a multiple of 2048
+ *  (IMAPI_E_IMAGEMANAGER_IMAGE_NOT_ALIGNED), at most 2^31 - 1 blocks
+ *  (IMAPI_E_IMAGEMANAGER_IMAGE_TOO_BIG), and a volume recognition
+ *  sequence with at least one valid ISO9660 or UDF descriptor starts at
+ *  block 16 (IMAPI_E_IMAGEMANAGER_NO_VALID_VD_FOUND).  A disc with no
+ *  path or stream is IMAPI_E_IMAGEMANAGER_NO_IMAGE. */
+FSI_API fsi_hresult fsi_disc_validate(fsi_disc *disc);
+
+/** IdentifyFileSystemsOnDisc: the file systems of the last session, a
+ *  mask of FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF.  An empty or
+ *  all-zero image is IMAPI_E_EMPTY_DISC; one with nothing we know
+ *  succeeds with FSI_FS_UNKNOWN. */
+FSI_API fsi_hresult fsi_disc_identify(fsi_disc *disc, unsigned *fs);
+
+/** GetDefaultFileSystemForImport: the one file system of `fs` that import
+ *  takes by default: UDF, else ISO9660 (with Rock Ridge when present: it
+ *  holds more than Joliet), else Joliet.  FSI_FS_NONE if `fs` has none of
+ *  them. */
+FSI_API unsigned fsi_default_fs_for_import(unsigned fs);
+
+/** What one file system of the disc says about its volume. */
+typedef struct {
+    unsigned fs;                  /* the FSI_FS_* bit */
+    char volume_name[128];        /* UTF-8, trailing blanks removed */
+    char system_id[128], volume_set[256], publisher[256], preparer[256], application[256];
+    int level;                    /* ISO9660: interchange level seen (1-3);
+                                     Joliet: 1-3 (escape sequence);
+                                     UDF: revision, 0x102 ... 0x260 */
+    bool rock_ridge;              /* ISO9660: Rock Ridge (SUSP SP + ER) present */
+    bool iso9660_1999;            /* ISO9660: an enhanced (version 2) descriptor too */
+    uint64_t blocks;              /* volume space size (ISO9660/Joliet) or
+                                     partition end (UDF), 2048-byte blocks */
+    uint64_t descriptor_block;    /* block of its primary descriptor */
+    uint64_t root_block;          /* block of the root directory (UDF: its File Entry) */
+    struct timespec created, modified;
+    bool has_created, has_modified;
+} fsi_volume_info;
+
+/** Volume facts of one file system (a single FSI_FS_* bit; else
+ *  IMAPI_E_INVALID_PARAM); IMAPI_E_FILE_SYSTEM_NOT_FOUND if absent. */
+FSI_API fsi_hresult fsi_disc_volume_info(fsi_disc *disc, unsigned fs, fsi_volume_info *out);
+
+/** Sessions found: a session is a descriptor set (ISO9660 at start + 16);
+ *  the first one at block 0, each next one where the one before ends.
+ *  `starts` gets up to `max` session start blocks in disc order; the
+ *  count found is returned in *count (it may exceed max). */
+FSI_API fsi_hresult fsi_disc_sessions(fsi_disc *disc, uint64_t *starts, size_t max,
+                                      size_t *count);
+
+/** One El Torito boot entry of the disc. */
+typedef struct {
+    fsi_platform platform;
+    fsi_emulation emulation;
+    bool bootable;                /* boot indicator 0x88 */
+    bool is_default;              /* the catalog's initial/default entry */
+    uint16_t load_segment;        /* 0: the BIOS default 0x07C0 */
+    uint16_t sector_count;        /* 512-byte virtual sectors loaded */
+    uint32_t load_block;          /* the boot image's first block */
+    uint8_t system_type;          /* partition type byte (hard-disk emulation) */
+    char id[32];                  /* section or validation ID string */
+} fsi_disc_boot_entry;
+
+/** El Torito: the boot catalog's block (0 if the disc has no boot record)
+ *  and its entries.  Up to `max` entries go to `out`; *count gets how
+ *  many there are.  A malformed catalog is
+ *  IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR. */
+FSI_API fsi_hresult fsi_disc_boot_entries(fsi_disc *disc, uint32_t *catalog_block,
+                                          fsi_disc_boot_entry *out, size_t max, size_t *count);
+
+/* --- Walking a file system of the disc --- */
+
+/** Kinds of entries an image can hold. */
+typedef enum {
+    FSI_ENTRY_FILE = 1,
+    FSI_ENTRY_DIRECTORY = 2,
+    FSI_ENTRY_SYMLINK = 3,
+    FSI_ENTRY_CHAR_DEVICE = 4,
+    FSI_ENTRY_BLOCK_DEVICE = 5,
+    FSI_ENTRY_FIFO = 6,
+    FSI_ENTRY_SOCKET = 7
+} fsi_entry_type;
+
+/** A byte range of the disc holding part of a file's data, in file
+ *  order.  offset FSI_EXTENT_HOLE: `length` bytes of zeros (UDF extents
+ *  not recorded). */
+typedef struct {
+    uint64_t offset;
+    uint64_t length;
+} fsi_extent;
+#define FSI_EXTENT_HOLE UINT64_MAX
+
+/** Which optional fields of an entry are set. */
+enum {
+    FSI_HAS_MODE = 1,        /* mode (from Rock Ridge PX or UDF permissions) */
+    FSI_HAS_OWNER = 2,       /* uid, gid */
+    FSI_HAS_MTIME = 4,
+    FSI_HAS_ATIME = 8,
+    FSI_HAS_CTIME = 16,      /* attribute (status) change */
+    FSI_HAS_BTIME = 32,      /* creation */
+    FSI_HAS_NLINK = 64,
+    FSI_HAS_RDEV = 128
+};
+
+/** An entry of a file system, as its view holds it.  Every pointer is
+ *  valid only during the callback that gets it. */
+typedef struct {
+    const char *path;             /* "/a/b" (the root is "/") */
+    size_t path_len;
+    const char *name;             /* the last component; "" for the root.
+                                     Bytes as the image holds them after
+                                     decoding (Joliet UCS-2 and UDF CS0 to
+                                     UTF-8, ISO9660 without ";1"): from a
+                                     hostile image it may be "..", hold '/'
+                                     or other bytes; see fsi_name_is_safe */
+    size_t name_len;
+    fsi_entry_type type;
+    unsigned has;                 /* FSI_HAS_* */
+    uint64_t size;                /* bytes of data (symlinks: of the target) */
+    uint32_t mode;                /* permission bits 07777 (FSI_HAS_MODE) */
+    uint32_t uid, gid;            /* FSI_HAS_OWNER */
+    uint32_t nlink;               /* FSI_HAS_NLINK */
+    uint32_t rdev_major, rdev_minor; /* devices (FSI_HAS_RDEV) */
+    struct timespec mtime, atime, ctime, btime;
+    bool hidden;                  /* ISO9660/Joliet existence bit; UDF hidden */
+    const char *link_target;      /* symlinks: the target, else NULL */
+    size_t link_target_len;
+    const fsi_extent *extents;    /* the data, in file order */
+    size_t nextents;
+    uint64_t first_block;         /* block of the first byte of data (of the
+                                     UDF File Entry when the data is inside
+                                     it); 0 when there is no data */
+    unsigned depth;               /* components below the root (root 0) */
+} fsi_disc_entry;
+
+/** Walk flags. */
+enum {
+    FSI_WALK_RECURSIVE = 1,       /* descend into every directory */
+    FSI_WALK_NO_ROCK_RIDGE = 2,   /* ISO9660: ignore Rock Ridge (plain names) */
+    FSI_WALK_SELF = 4             /* report the starting directory itself first */
+};
+
+/** Return 0 to go on; anything else stops the walk (returned as is). */
+typedef int (*fsi_disc_walk_fn)(void *ctx, const fsi_disc_entry *entry);
+
+/** Walk file system `fs` (one FSI_FS_* bit, or FSI_FS_NONE for the import
+ *  default) of the disc's last session from directory `path` (NULL or "/"
+ *  for the root; a file is reported alone).  Entries come a directory at
+ *  a time, in the order the directory holds them; with FSI_WALK_RECURSIVE
+ *  the subdirectories of a directory follow it, in that order (as ls -R).
+ *  Directory loops and excessive depth are
+ *  IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR; a missing path
+ *  IMAPI_E_ITEM_NOT_FOUND. */
+FSI_API fsi_hresult fsi_disc_walk(fsi_disc *disc, unsigned fs, const char *path, unsigned flags,
+                                  fsi_disc_walk_fn fn, void *ctx);
+
+/** Read up to `len` bytes of an entry's data at `offset` (holes read as
+ *  zeros); *got gets the bytes copied, less than len only at the end of
+ *  the data.  IMAPI_E_IMPORT_READ_FAILURE / _SEEK_FAILURE on a failing or
+ *  short read of the disc. */
+FSI_API fsi_hresult fsi_disc_read(fsi_disc *disc, const fsi_extent *extents, size_t nextents,
+                                  uint64_t offset, void *buf, size_t len, size_t *got);
+
+/** The descriptor the disc reads from (-1 for a stream): for zero-copy
+ *  extraction with the extents' byte offsets. */
+FSI_API int fsi_disc_fd(const fsi_disc *disc);
+
+/** Whether a name from an image is safe to create inside a directory:
+ *  not empty, ".", "..", and no '/' or NUL. */
+FSI_API bool fsi_name_is_safe(const char *name, size_t len);
+
+/* --- Import (ImportFileSystem, ImportSpecificFileSystem) --- */
+
+/** Import file system `fs` of the disc's last session into the image's
+ *  tree: FSI_FS_NONE takes the default (fsi_default_fs_for_import of what
+ *  is there; IMAPI_E_NO_SUPPORTED_FILE_SYSTEM if nothing), else one
+ *  FSI_FS_* bit (IMAPI_E_FILE_SYSTEM_NOT_FOUND if absent).  flags:
+ *  FSI_WALK_NO_ROCK_RIDGE.  *imported (may be NULL) gets the file system
+ *  taken.  Imported files keep their data where it is on the disc (read
+ *  when a result is written; the image holds a reference to the disc),
+ *  with their times, hidden flag, and from Rock Ridge or UDF their modes
+ *  and owners.  Items already in the tree win over imported ones of the
+ *  same path and type; a file where the tree has a directory is
+ *  IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY, the reverse
+ *  _DIRECTORY_EXISTS_AS_FILE.  The import progress callback is called
+ *  once before each directory and after each file; cancelling gives
+ *  E_IMAPI_REQUEST_CANCELLED.  All or nothing: on any failure the tree is
+ *  left as it was.  Sets the imported volume name. */
+FSI_API fsi_hresult fsi_import(fsi_image *img, fsi_disc *disc, unsigned fs, unsigned flags,
+                               unsigned *imported);
+
+/** ImportedVolumeName: the volume name of the last import, NULL if none. */
+FSI_API const char *fsi_image_get_imported_volume_name(const fsi_image *img);
+
 #ifdef __cplusplus
 }
 #endif

@@ -680,8 +680,8 @@ static void store(fsi_image *img, fsi_hresult hr, char *msg,
 
 /* Build "<message>[; <extra>][: <strerror>]" in a new buffer.  The
  * template's final period is dropped when something follows it. */
-static char *compose(fsi_hresult hr, const char *const *ins, size_t nins,
-                     const char *extra, int err)
+char *fsi_error_compose(fsi_hresult hr, const char *const *ins, size_t nins,
+                        const char *extra, int err)
 {
     char ebuf[256];
     const char *etext = err ? errno_text(err, ebuf, sizeof ebuf) : NULL;
@@ -725,7 +725,7 @@ fsi_hresult fsi_fail(fsi_image *img, fsi_hresult hr, int err, const char *i1,
         return hr;
     const char *ins[3] = { i1, i2, i3 };
     size_t nins = count_inserts(ins, 3);
-    store(img, hr, compose(hr, ins, nins, NULL, err), ins, nins);
+    store(img, hr, fsi_error_compose(hr, ins, nins, NULL, err), ins, nins);
     return hr;
 }
 
@@ -756,7 +756,7 @@ fsi_hresult fsi_failf(fsi_image *img, fsi_hresult hr, int err, const char *i1,
         va_end(ap2);
     }
     size_t nins = count_inserts(ins, 2);
-    char *msg = compose(hr, ins, nins, x, err);
+    char *msg = fsi_error_compose(hr, ins, nins, x, err);
     free(extra);
     store(img, hr, msg, ins, nins);
     return hr;

@@ -54,6 +54,7 @@ FSI_API void fsi_image_free(fsi_image *img)
         return;
     boot_state_free(img);
     tree_free_all(img);
+    import_free_all(img);
     stash_close(img);
     free(img->work_dir);
     free(img->volume_name);

@@ -35,6 +35,7 @@ enum source_kind {
     SRC_MEM,           /* copied buffer */
     SRC_CALLBACK,      /* caller's read function */
     SRC_STASH,         /* staged: a byte range of the stash file */
+    SRC_IMPORT,        /* imported: left where it is on a disc (import.c) */
 };
 
 struct source {
@@ -44,6 +45,12 @@ struct source {
         struct { void *data; } mem;                           /* SRC_MEM */
         struct { fsi_read_fn read; void *ctx; void (*free_ctx)(void *); } cb;
         struct { uint64_t at; } stash;                        /* SRC_STASH */
+        struct {                                              /* SRC_IMPORT */
+            uint64_t at;          /* byte offset of the data on the disc */
+            fsi_extent *ext;      /* several extents or holes: malloc'ed, else NULL */
+            uint32_t next;
+            uint32_t disc;        /* index in img->discs */
+        } imp;
     } u;
 };
 
@@ -145,6 +152,11 @@ struct fsi_image {
     int stash_fd;                  /* the unlinked stash file, -1 if none */
     uint64_t stash_size;           /* bytes in it */
 
+    /* discs imported from (import.c): held while the image lives */
+    fsi_disc **discs;
+    uint32_t ndiscs;
+    char *imported_volume_name;
+
     /* import progress (for the importer) */
     fsi_import_progress_fn import_progress;
     void *import_progress_ctx;
@@ -168,6 +180,12 @@ fsi_hresult fsi_fail(fsi_image *img, fsi_hresult hr, int err, const char *i1,
 fsi_hresult fsi_failf(fsi_image *img, fsi_hresult hr, int err, const char *i1,
                       const char *i2, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+
+/* The message of hr with its inserts, "; extra" and ": strerror(err)"
+ * (err != 0) in a new buffer (NULL on ENOMEM); control characters
+ * become '?'. */
+char *fsi_error_compose(fsi_hresult hr, const char *const *ins, size_t nins,
+                        const char *extra, int err);
 
 /* IMAPI_E_READONLY (recorded) while a result exists, else FSI_S_OK. */
 fsi_hresult image_check_writable(fsi_image *img);
@@ -243,6 +261,28 @@ fsi_hresult tree_add_system_file(fsi_image *img, const char *path, const void *d
 /* Unlink and free an item added with tree_add_system_file. */
 void tree_remove_system_file(fsi_image *img, fsi_item item);
 
+/* --- tree.c: batches of adds for import.c (all or nothing) --- */
+struct tree_batch {
+    size_t mark;
+    uint64_t stash_before, changes_before;
+};
+struct tree_new {
+    bool dir, hidden;
+    uint64_t size;
+    int64_t times[3];        /* creation, access, modification (ns) */
+    uint32_t mode, uid, gid;
+};
+/* The child `name` of dir, 0 if none. */
+fsi_item tree_child(const fsi_image *img, fsi_item dir, const char *name, size_t len);
+void tree_batch_begin(fsi_image *img, struct tree_batch *b);
+/* Add one item with the usual checks; src (may be NULL) is taken (and
+ * discarded on failure). */
+fsi_hresult tree_batch_add(fsi_image *img, fsi_item dir, const char *name, size_t len,
+                           const struct tree_new *tn, struct source *src, fsi_item *out);
+/* End a batch: on failure (hr, or the size limit, naming `what`) every
+ * add since tree_batch_begin is undone. */
+fsi_hresult tree_batch_end(fsi_image *img, struct tree_batch *b, fsi_hresult hr, const char *what);
+
 /* --- limits.c --- */
 uint64_t limits_item_bound(const fsi_image *img, fsi_item item);
 fsi_hresult limits_exact(fsi_image *img, uint64_t *blocks);
@@ -251,6 +291,12 @@ void limits_invalidate(fsi_image *img);
  * looked at while a limit is set): FSI_S_OK, or IMAPI_E_IMAGE_SIZE_LIMIT
  * naming `what` (the caller takes the items back). */
 fsi_hresult limits_after_add(fsi_image *img, uint64_t bound, const char *what);
+
+/* --- import.c --- */
+/* Read imported data (as source_read); free what an image holds of it. */
+int64_t import_read(const fsi_image *img, const struct source *src, uint64_t size, uint64_t off,
+                    void *buf, size_t len);
+void import_free_all(fsi_image *img);
 
 /* --- stash.c --- */
 const char *stash_default_dir(void);

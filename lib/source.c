@@ -46,6 +46,9 @@ void source_release(fsi_image *img, fsi_item item)
         if (src->u.cb.free_ctx)
             src->u.cb.free_ctx(src->u.cb.ctx);
         break;
+    case SRC_IMPORT:
+        free(src->u.imp.ext);
+        break;
     }
     src->kind = SRC_NONE;
 }
@@ -58,6 +61,8 @@ void source_discard(fsi_image *img, struct source *src)
         free(src->u.mem.data);
     else if (src->kind == SRC_STASH)
         stash_truncate(img, src->u.stash.at);   /* it was the last staged */
+    else if (src->kind == SRC_IMPORT)
+        free(src->u.imp.ext);
     src->kind = SRC_NONE;
 }
 
@@ -167,6 +172,8 @@ int64_t source_read(const fsi_image *img, fsi_item item, int *fd, uint64_t off, 
         return src->u.cb.read(src->u.cb.ctx, off, buf, len);
     if (src->kind == SRC_STASH)
         return stash_read(img, src->u.stash.at + off, buf, len);
+    if (src->kind == SRC_IMPORT)
+        return import_read(img, src, n->size, off, buf, len);
     errno = EIO;
     return -1;
 }

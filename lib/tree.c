@@ -1555,6 +1555,78 @@ void tree_remove_system_file(fsi_image *img, fsi_item item)
 }
 
 /* ---------------------------------------------------------------- */
+/* Batches of adds from elsewhere (import.c)                         */
+/* ---------------------------------------------------------------- */
+
+fsi_item tree_child(const fsi_image *img, fsi_item dir, const char *name, size_t len)
+{
+    return hash_find(img, dir, name, len);
+}
+
+void tree_batch_begin(fsi_image *img, struct tree_batch *b)
+{
+    b->mark = img->njournal;
+    b->stash_before = img->stash_size;
+    b->changes_before = img->changes;
+    img->journaling++;
+}
+
+fsi_hresult tree_batch_end(fsi_image *img, struct tree_batch *b, fsi_hresult hr, const char *what)
+{
+    if (FSI_SUCCEEDED(hr) && img->max_blocks) {
+        uint64_t bound = 0;
+        for (size_t i = b->mark; i < img->njournal; i++)
+            bound += limits_item_bound(img, img->journal[i].item);
+        hr = limits_after_add(img, bound, what);
+    }
+    img->journaling--;
+    if (FSI_FAILED(hr)) {
+        for (size_t i = img->njournal; i > b->mark; i--)
+            undo_apply(img, &img->journal[i - 1]);
+        journal_drop(img, b->mark, true);
+        stash_truncate(img, b->stash_before);
+        img->changes = b->changes_before;
+    } else if (!img->journaling) {
+        img->njournal = b->mark;
+    }
+    return hr;
+}
+
+fsi_hresult tree_batch_add(fsi_image *img, fsi_item dir, const char *name, size_t len,
+                           const struct tree_new *tn, struct source *src, fsi_item *out)
+{
+    struct new_item it;
+    new_item_defaults(&it, tn->dir ? NODE_DIR : NODE_FILE);
+    memcpy(it.times, tn->times, sizeof it.times);
+    it.size = tn->dir ? 0 : tn->size;
+    it.mode = tn->mode;
+    it.uid = tn->uid;
+    it.gid = tn->gid;
+    if (src) {
+        it.src = source_add(img, src);
+        if (!it.src) {
+            source_discard(img, src);
+            return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+        }
+    }
+    fsi_item id = 0;
+    fsi_hresult hr = add_child(img, dir, name, len, &it, NULL, &id);
+    if (FSI_FAILED(hr)) {
+        if (it.src) {
+            source_discard(img, &img->sources[it.src]);
+            if (it.src == img->nsources - 1)
+                img->nsources--;
+        }
+        return hr;
+    }
+    if (tn->hidden)
+        img->nodes[id].flags |= NF_HIDDEN;
+    if (out)
+        *out = id;
+    return FSI_S_OK;
+}
+
+/* ---------------------------------------------------------------- */
 /* Teardown                                                          */
 /* ---------------------------------------------------------------- */
 

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * import.c - ImportFileSystem: a file system of a disc becomes items of
+ * the tree whose data stays where it is on the disc (SRC_IMPORT), read
+ * only when a result is written.  Items already in the tree win; a type
+ * change is a collision.  All or nothing, like add_tree.
+ */
+#include "config.h"
+#include "internal.h"
+#include "reader.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int64_t import_read(const fsi_image *img, const struct source *src, uint64_t size, uint64_t off,
+                    void *buf, size_t len)
+{
+    if (src->u.imp.disc >= img->ndiscs) {
+        errno = EIO;
+        return -1;
+    }
+    fsi_disc *d = img->discs[src->u.imp.disc];
+    fsi_extent one = { src->u.imp.at, size };
+    const fsi_extent *ext = src->u.imp.ext ? src->u.imp.ext : &one;
+    size_t n = src->u.imp.ext ? src->u.imp.next : 1;
+    size_t got = 0;
+    fsi_hresult hr = fsi_disc_read(d, ext, n, off, buf, len, &got);
+    if (FSI_FAILED(hr)) {
+        errno = EIO;
+        return -1;
+    }
+    return (int64_t)got;
+}
+
+void import_free_all(fsi_image *img)
+{
+    for (uint32_t i = 0; i < img->ndiscs; i++)
+        fsi_disc_free(img->discs[i]);
+    free(img->discs);
+    img->discs = NULL;
+    img->ndiscs = 0;
+    free(img->imported_volume_name);
+    img->imported_volume_name = NULL;
+}
+
+FSI_API const char *fsi_image_get_imported_volume_name(const fsi_image *img)
+{
+    return img ? img->imported_volume_name : NULL;
+}
+
+struct imp {
+    fsi_image *img;
+    fsi_disc *disc;
+    uint32_t disc_index;
+    const char *fsname;
+    unsigned fs;
+    /* the tree directory of the directory being read */
+    char *dir_path;
+    size_t dir_path_len, dir_path_cap;
+    fsi_item dir;
+    uint64_t dirs, files, skipped;
+    fsi_hresult hr;          /* a failure recorded on img */
+};
+
+static int64_t ts_ns(struct timespec t)
+{
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* The tree item of the directory that holds path (whose last component
+ * is name_len bytes): looked up once per directory read. */
+static fsi_hresult parent_of(struct imp *im, const fsi_disc_entry *e, fsi_item *out)
+{
+    size_t plen = e->path_len - e->name_len;
+    if (plen > 1)
+        plen--;   /* without the '/' before the name */
+    if (im->dir && plen == im->dir_path_len && !memcmp(e->path, im->dir_path, plen)) {
+        *out = im->dir;
+        return FSI_S_OK;
+    }
+    fsi_item at = FSI_ROOT;
+    for (size_t i = 1; i < plen;) {
+        const char *c = e->path + i;
+        const char *slash = memchr(c, '/', plen - i);
+        size_t len = slash ? (size_t)(slash - c) : plen - i;
+        at = tree_child(im->img, at, c, len);
+        if (!at)
+            return fsi_fail(im->img, IMAPI_E_FSI_INTERNAL_ERROR, 0,
+                            "import: a directory read before it was added", NULL, NULL);
+        i += len + 1;
+    }
+    if (plen + 1 > im->dir_path_cap) {
+        char *p = realloc(im->dir_path, plen + 64);
+        if (!p)
+            return fsi_fail(im->img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+        im->dir_path = p;
+        im->dir_path_cap = plen + 64;
+    }
+    memcpy(im->dir_path, e->path, plen);
+    im->dir_path_len = plen;
+    im->dir = at;
+    *out = at;
+    return FSI_S_OK;
+}
+
+static fsi_hresult progress(struct imp *im, const fsi_disc_entry *e)
+{
+    fsi_image *img = im->img;
+    if (!img->import_progress)
+        return FSI_S_OK;
+    /* IMAPI names a directory with a separator at its end. */
+    char *item = malloc(e->path_len + 2);
+    if (!item)
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    memcpy(item, e->path, e->path_len);
+    size_t n = e->path_len;
+    if (e->type == FSI_ENTRY_DIRECTORY && (n == 0 || item[n - 1] != '/'))
+        item[n++] = '/';
+    item[n] = '\0';
+    int rc = img->import_progress(img->import_progress_ctx, im->fs, item, im->dirs,
+                                  UINT64_MAX, im->files, UINT64_MAX);
+    free(item);
+    if (rc)
+        return fsi_fail(img, E_IMAPI_REQUEST_CANCELLED, 0, NULL, NULL, NULL);
+    return FSI_S_OK;
+}
+
+static fsi_hresult on_entry(void *ctx, fsi_disc_entry *e, const struct rd_dirref *sub)
+{
+    (void)sub;
+    struct imp *im = ctx;
+    fsi_image *img = im->img;
+    if (e->type != FSI_ENTRY_FILE && e->type != FSI_ENTRY_DIRECTORY) {
+        im->skipped++;   /* links and special files: the tree holds neither yet */
+        return FSI_S_OK;
+    }
+    bool dir = e->type == FSI_ENTRY_DIRECTORY;
+    if (dir) {
+        fsi_hresult hr = progress(im, e);   /* before the directory */
+        if (FSI_FAILED(hr))
+            return hr;
+    }
+    fsi_item parent = 0;
+    fsi_hresult hr = parent_of(im, e, &parent);
+    if (FSI_FAILED(hr))
+        return hr;
+    fsi_item have = tree_child(img, parent, e->name, e->name_len);
+    if (have) {
+        bool have_dir = img->nodes[have].type == NODE_DIR;
+        if (have_dir && !dir)
+            return fsi_fail(img, IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY, 0,
+                            e->path, im->fsname, NULL);
+        if (!have_dir && dir)
+            return fsi_fail(img, IMAPI_E_IMPORT_TYPE_COLLISION_DIRECTORY_EXISTS_AS_FILE, 0,
+                            e->path, im->fsname, NULL);
+        /* The item in memory wins; a directory's contents still merge. */
+        if (dir)
+            im->dirs++;
+        else
+            im->files++;
+        return dir ? FSI_S_OK : progress(im, e);
+    }
+
+    struct tree_new tn = { .dir = dir, .hidden = e->hidden, .size = dir ? 0 : e->size };
+    int64_t m = (e->has & FSI_HAS_MTIME) ? ts_ns(e->mtime) : 0;
+    tn.times[2] = m;
+    tn.times[1] = (e->has & FSI_HAS_ATIME) ? ts_ns(e->atime) : m;
+    tn.times[0] = (e->has & FSI_HAS_BTIME) ? ts_ns(e->btime) : m;
+    tn.mode = (e->has & FSI_HAS_MODE) ? (e->mode & 07777) : (dir ? 0755 : 0644);
+    if (e->has & FSI_HAS_OWNER) {
+        tn.uid = e->uid;
+        tn.gid = e->gid;
+    }
+    struct source src = { .kind = SRC_NONE };
+    if (!dir && e->size > 0) {
+        /* Every byte of data lies inside the disc: checked now, so that
+         * writing a result never meets a file cut short. */
+        uint64_t total = 0;
+        bool contiguous = e->nextents >= 1;
+        for (size_t i = 0; i < e->nextents; i++) {
+            const fsi_extent *x = &e->extents[i];
+            if (x->offset != FSI_EXTENT_HOLE &&
+                (x->offset > im->disc->size || x->length > im->disc->size - x->offset))
+                return fsi_failf(img, IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR, 0, im->fsname,
+                                 NULL, "the data of '%s' lies past the end of the image",
+                                 e->path);
+            if (x->offset == FSI_EXTENT_HOLE ||
+                (i > 0 && x->offset != e->extents[0].offset + total))
+                contiguous = false;
+            total += x->length;
+        }
+        if (total < e->size)
+            return fsi_failf(img, IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR, 0, im->fsname,
+                             NULL, "'%s' has %llu bytes of data for a size of %llu", e->path,
+                             (unsigned long long)total, (unsigned long long)e->size);
+        src.kind = SRC_IMPORT;
+        src.u.imp.disc = im->disc_index;
+        if (contiguous) {
+            src.u.imp.at = e->extents[0].offset;
+        } else {
+            if (e->nextents > UINT32_MAX)
+                return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+            src.u.imp.ext = malloc(e->nextents * sizeof *src.u.imp.ext);
+            if (!src.u.imp.ext)
+                return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+            memcpy(src.u.imp.ext, e->extents, e->nextents * sizeof *src.u.imp.ext);
+            src.u.imp.next = (uint32_t)e->nextents;
+        }
+    }
+    hr = tree_batch_add(img, parent, e->name, e->name_len, &tn,
+                        src.kind == SRC_IMPORT ? &src : NULL, NULL);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (dir)
+        im->dirs++;
+    else
+        im->files++;
+    return dir ? FSI_S_OK : progress(im, e);
+}
+
+FSI_API fsi_hresult fsi_import(fsi_image *img, fsi_disc *disc, unsigned fs, unsigned flags,
+                               unsigned *imported)
+{
+    if (imported)
+        *imported = FSI_FS_NONE;
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    if (!disc)
+        return fsi_fail(img, IMAPI_E_MULTISESSION_NOT_SET, 0, NULL, NULL, NULL);
+    fsi_hresult hr = image_check_writable(img);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (flags & ~(unsigned)FSI_WALK_NO_ROCK_RIDGE)
+        return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "flags", NULL, NULL);
+    if (fs != FSI_FS_NONE && fs != FSI_FS_ISO9660 && fs != FSI_FS_JOLIET && fs != FSI_FS_UDF)
+        return fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, "fs", NULL,
+                         "one of ISO9660 (1), Joliet (2) or UDF (4), or none for the default");
+
+    /* Failures of the disc are copied to the image with their message. */
+#define DISC_FAIL(h) fsi_failf(img, (h), 0, NULL, NULL, "%s", fsi_disc_last_error(disc))
+    if (fs == FSI_FS_NONE) {
+        hr = disc_default_fs(disc, &fs);
+        if (FSI_FAILED(hr))
+            return DISC_FAIL(hr);
+    } else {
+        unsigned have;
+        hr = fsi_disc_identify(disc, &have);
+        if (FSI_FAILED(hr))
+            return DISC_FAIL(hr);
+    }
+    const struct rd_reader *r = rd_reader_for(fs);
+    void *view;
+    fsi_volume_info vol;
+    struct rd_dirref root;
+    hr = disc_open_view(disc, fs, flags, &view, &vol, &root);
+    if (hr == IMAPI_E_FILE_SYSTEM_NOT_FOUND)
+        return fsi_fail(img, hr, 0, r->name, NULL, NULL);
+    if (FSI_FAILED(hr))
+        return DISC_FAIL(hr);
+
+    /* The image holds the disc while it lives (imported data is read from
+     * it); the same disc imported twice is held once. */
+    uint32_t index = 0;
+    while (index < img->ndiscs && img->discs[index] != disc)
+        index++;
+    bool new_disc = index == img->ndiscs;
+    if (new_disc) {
+        fsi_disc **n = realloc(img->discs, (img->ndiscs + 1) * sizeof *n);
+        if (!n) {
+            r->close(view);
+            return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+        }
+        img->discs = n;
+    }
+    char *volname = strdup(vol.volume_name);
+    if (!volname) {
+        r->close(view);
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    }
+
+    struct imp im = { .img = img, .disc = disc, .disc_index = index, .fsname = r->name, .fs = fs };
+    struct tree_batch batch;
+    tree_batch_begin(img, &batch);
+    img->last_code = FSI_S_OK;
+    hr = walk_view(disc, r, view, &root, "/", FSI_WALK_RECURSIVE, on_entry, &im);
+    if (FSI_FAILED(hr) && img->last_code != hr)
+        DISC_FAIL(hr);   /* a failure of the disc (read, consistency), not of the tree */
+    r->close(view);
+    free(im.dir_path);
+    hr = tree_batch_end(img, &batch, hr, fsi_disc_path(disc) ? fsi_disc_path(disc) : "import");
+    if (FSI_FAILED(hr)) {
+        free(volname);
+        return hr;
+    }
+    if (new_disc) {
+        disc_ref(disc);
+        img->discs[img->ndiscs++] = disc;
+    }
+    free(img->imported_volume_name);
+    img->imported_volume_name = volname;
+    if (imported)
+        *imported = fs;
+    if (im.skipped) {
+        char n[32];
+        snprintf(n, sizeof n, "%llu", (unsigned long long)im.skipped);
+        fsi_failf(img, IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED, 0, NULL, NULL,
+                  "%s symbolic links or special files of the %s file system were left out "
+                  "(the tree cannot hold them yet)", n, r->name);
+        return IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED;
+    }
+    return FSI_S_OK;
+}
