@@ -19,7 +19,20 @@ int cli_report_image(fsi_image *img, fsi_hresult hr);
 /* Print "mkimage: message" plus a hint to run --help, return EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Open the image at path for reading (a failure is reported: returns
+ * EXIT_FAIL). */
+int cli_open_disc(const char *path, fsi_disc **out);
+/* Report the last failure of a disc (see cli_report). */
+int cli_report_disc(fsi_disc *d, fsi_hresult hr);
+/* --fs NAME: iso9660 (plain names: Rock Ridge ignored), rockridge (ISO9660
+ * with Rock Ridge), joliet, udf.  Returns -1 for an unknown name. */
+int cli_parse_fs(const char *name, unsigned *fs, unsigned *flags);
+
 int cmd_errors(int argc, char **argv);
 int cmd_create(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

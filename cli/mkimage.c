@@ -48,6 +48,10 @@ static void usage(FILE *f)
           "\n"
           "Commands:\n"
           "  create [OPTIONS] -o OUTPUT SOURCE...   make an image (also: mkimage -o OUTPUT ...)\n"
+          "  info [--json] IMAGE                    file systems, labels, sizes, sessions, boot entries\n"
+          "  ls [-l] [-R] [--fs FS] IMAGE [PATH]    list what an image holds\n"
+          "  extract [--fs FS] IMAGE DIR [PATH...]  copy the tree out (safe paths only)\n"
+          "  verify [--strict] IMAGE                deep check of an image\n"
           "  errors [NAME|0xVALUE]                  list the IMAPI codes, or show one\n"
           "\n"
           "Run 'mkimage COMMAND --help' for the options of a command.\n"
@@ -70,6 +74,14 @@ int main(int argc, char **argv)
         return cmd_errors(argc - 1, argv + 1);
     if (!strcmp(cmd, "create"))
         return cmd_create(argc - 1, argv + 1);
+    if (!strcmp(cmd, "info"))
+        return cmd_info(argc - 1, argv + 1);
+    if (!strcmp(cmd, "ls"))
+        return cmd_ls(argc - 1, argv + 1);
+    if (!strcmp(cmd, "extract"))
+        return cmd_extract(argc - 1, argv + 1);
+    if (!strcmp(cmd, "verify"))
+        return cmd_verify(argc - 1, argv + 1);
     if (cmd[0] == '-')  /* "mkimage -o OUT ..." is create */
         return cmd_create(argc, argv);
     return cli_usage_error("unknown command '%s'", cmd);

@@ -954,6 +954,29 @@ FSI_API int fsi_disc_fd(const fsi_disc *disc);
  *  not empty, ".", "..", and no '/' or NUL. */
 FSI_API bool fsi_name_is_safe(const char *name, size_t len);
 
+/* --- Verify --- */
+
+/** Severity of a finding of fsi_disc_verify. */
+enum { FSI_FINDING_WARNING = 1, FSI_FINDING_ERROR = 2 };
+
+/** Called for each finding: its severity, the file system ("ISO9660",
+ *  "Joliet", "Rock Ridge", "UDF", "El Torito", "image"), the block it is
+ *  about (0 if none) and a one-line message. */
+typedef void (*fsi_verify_fn)(void *ctx, int severity, const char *fsname, uint64_t block,
+                              const char *message);
+
+/** Deep check of a disc: the image manager's checks, then every
+ *  descriptor's tag, checksum and CRC, every directory, extents inside the
+ *  image and not shared by two files unless on purpose, ISO9660, Joliet
+ *  and UDF listing the same files with the same sizes and data, path
+ *  tables against directories, UDF integrity counts and unique IDs, no
+ *  loops.  An error is what makes a reader get something wrong; a warning
+ *  a deviation readers tolerate.  *errors and *warnings (may be NULL) get
+ *  the counts.  Returns FSI_S_OK when the check ran (whatever it found),
+ *  or a failure that stopped it (read errors, memory). */
+FSI_API fsi_hresult fsi_disc_verify(fsi_disc *disc, fsi_verify_fn fn, void *ctx,
+                                    uint64_t *errors, uint64_t *warnings);
+
 /* --- Import (ImportFileSystem, ImportSpecificFileSystem) --- */
 
 /** Import file system `fs` of the disc's last session into the image's
