@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # build-demo.sh - quick start, step 1 (see README.md).
 #
 # On a fresh Debian 12 machine, as root:

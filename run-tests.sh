@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # run-tests.sh - quick start, step 2 (see README.md): the whole test suite.
 #
 # On a fresh Debian 12 machine, as root:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cfr.c - the benchmark's floor: append every file named on stdin (one
  * per line) to OUTPUT with copy_file_range, as a plain copy would. */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tree-scale.c - time and memory of the in-memory tree alone.
  *
  *   cc -O2 -o tree-scale bench/tree-scale.c $(pkg-config --cflags --libs fsi)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * boot_spec.c - parsing `--boot SPEC` and giving the image its El Torito
  * boot entries (see boot_spec.h and doc/mkimage.1).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * boot_spec.h - the El Torito options of `mkimage create`:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cli.h - shared helpers of the mkimage subcommands. */
 #ifndef MKIMAGE_CLI_H
 #define MKIMAGE_CLI_H

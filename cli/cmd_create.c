@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_create.c - `mkimage create`: build a tree from SOURCE arguments and
  * write the image to a temporary file beside OUTPUT, renamed into place

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cmd_errors.c - `mkimage errors [NAME|0xVALUE]`: the IMAPI code table. */
 #include "config.h"
 #include "cli.h"

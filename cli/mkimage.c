@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mkimage.c - entry point: dispatch to one subcommand per file. */
 #include "config.h"
 #include "cli.h"

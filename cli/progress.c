@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* progress.c - a progress bar on a terminal (percentage, MiB/s, ETA,
  * current file), plain lines with --progress, nothing with --quiet or
  * when stderr is not a terminal; and the cancel flag Ctrl-C sets. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* progress.h - mkimage's progress display and Ctrl-C cancellation. */
 #ifndef MKIMAGE_PROGRESS_H
 #define MKIMAGE_PROGRESS_H

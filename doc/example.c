@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * example.c - a minimal libfsi program (the example of README.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fsi.h - libfsi: build ISO9660, Joliet and UDF optical-disc images.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bgwrite.c - the background writer (see bgwrite.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bgwrite.h - writes buffers to a descriptor on a second thread, so the
  * kernel's copy of one buffer into the page cache overlaps the making of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * boot.c - boot options objects (IBootOptions) and an image's boot
  * entries (BootImageOptionsArray, the boot catalog path).  The El Torito

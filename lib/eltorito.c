@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * eltorito.c - the El Torito writer: boot record volume descriptor, boot
  * catalog, boot images and boot info tables (layout choices: eltorito.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * eltorito.h - El Torito boot entries: the boot options objects
  * (IBootOptions, boot.c) and the El Torito writer (eltorito.c): the boot

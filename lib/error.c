@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * error.c - the IMAPI code table: names, values, messages, inserts.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* image.c - the image object: creation, properties, last error. */
 #include "config.h"
 #include "internal.h"

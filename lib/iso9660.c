@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * iso9660.c - the ECMA-119 writers: the ISO9660 primary volume (PVD) and
  * the Joliet supplementary volume (SVD, UCS-2 level 3), their L and M path

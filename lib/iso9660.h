@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * iso9660.h - the ISO9660 and Joliet writers (ECMA-119 volume descriptors,
  * path tables, directory records).  One writer per view; both point their

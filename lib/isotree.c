@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * isotree.c - directories of one ECMA-119 view: numbering (path table
  * order), extents, and their directory records, generated on demand.

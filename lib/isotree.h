@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * isotree.h - the directory hierarchy of one ECMA-119 view (ISO9660 or
  * Joliet): directories numbered as the path table orders them, their

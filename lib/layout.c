@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * layout.c - runs the writers through the phases, places file data once,
  * and maps any block of the image back to where it comes from.

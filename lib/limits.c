@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * limits.c - FreeMediaBlocks: the image size, exact, and the checks that
  * keep the tree within a limit; media presets (ChooseImageDefaults).

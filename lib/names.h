@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * names.h - what the per-file-system name translators share (not installed).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * names_iso.c - ISO9660 identifiers: character mapping, 8.3 and 30-character
  * limits, unique names, ECMA-119 9.3 order.  See names_iso.h for the rules.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * names_iso.h - ISO9660 (ECMA-119) identifiers for tree names.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * names_joliet.c - Joliet identifiers: UCS-2 mapping, the 64-character
  * limit, unique names, record order.  See names_joliet.h for the rules.

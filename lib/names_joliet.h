@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * names_joliet.h - Joliet identifiers for tree names.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * names_udf.c - OSTA CS0 identifiers, their length limit and unique names
  * within a directory.  See names_udf.h for the rules.

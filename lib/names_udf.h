@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * names_udf.h - UDF identifiers (OSTA CS0) for tree names.
  *

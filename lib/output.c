@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * output.c - streams a laid-out image to a descriptor, or reads any byte
  * range of it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * output.h - the bytes of a laid-out image: written to a descriptor
  * (zero-copy for file data where the kernel allows it) or read at any

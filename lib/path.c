@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* path.c - parsing and checking image paths and names. */
 #include "config.h"
 #include "path.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* path.h - parsing and checking image paths and names. */
 #ifndef FSI_PATH_H
 #define FSI_PATH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * result.c - the result image (IFileSystemImageResult): lays the tree out
  * once, then writes it to a descriptor or reads any byte range of it

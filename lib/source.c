@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* source.c - where a file's bytes come from: host files, memory, callbacks. */
 #include "config.h"
 #include "internal.h"

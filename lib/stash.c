@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * stash.c - staging (IMAPI's StageFiles): file data copied at add time
  * into one stash file in the working directory, so later changes to the

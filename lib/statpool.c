@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * statpool.c - worker threads that stat a directory's entries ahead of the
  * caller, who takes them in order.  Entries are claimed in chunks from an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * statpool.h - stat a batch of names in one host directory on several
  * cores.  add_tree spends most of its time in fstatat (path lookup and

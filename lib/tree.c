@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tree.c - the in-memory tree: nodes, the name pool, the child hash, the
  * undo journal behind change points, and the public tree operations.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * udf.h - the UDF writer (OSTA UDF 1.02, 1.50, 2.00, 2.01, 2.50, 2.60 on
  * ECMA-167): volume recognition sequence, volume descriptor sequences,

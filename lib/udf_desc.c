@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * udf_desc.c - ECMA-167 / OSTA UDF structure encoding: tags, CRCs,
  * timestamps, allocation descriptors, dstrings, charspecs, entity ids.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * udf_desc.h - encoding of ECMA-167 / OSTA UDF structures: descriptor
  * tags (checksum, CRC, location), timestamps, allocation descriptors,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # scripts/peek-image.sh - read a small image back without mkimage or any
 # reader package (only od and awk, which every Debian has).
 #

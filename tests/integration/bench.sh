@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # bench.sh - bench/run still works: a tiny run (timings are not checked,
 # only that every tool ran on every workload and a ratio was printed),
 # and a tiny --scale-check (three sizes, a row each).

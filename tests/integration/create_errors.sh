@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # create_errors.sh - `mkimage create` failures: each gives its IMAPI code on
 # one stderr line, exit 1 (usage errors exit 2), and leaves no output file
 # behind (an existing one untouched).  Prints TAP.

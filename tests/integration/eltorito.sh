@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/integration/eltorito.sh - El Torito boot entries made by
 # `mkimage create --boot SPEC ... --boot-catalog PATH`:
 #  - the catalog read back by xorriso (-report_el_torito plain and

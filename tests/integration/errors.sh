@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # errors.sh - `mkimage errors`: the IMAPI code table on the command line.
 # Prints TAP.  MKIMAGE is the mkimage to test (default ./mkimage).
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/integration/example.sh - the README's library example
 # (doc/example.c): it compiles without warnings against include/fsi.h,
 # links against the libfsi.la of the build tree, runs, and reports its

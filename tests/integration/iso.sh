@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/integration/iso.sh - ISO9660 (levels 1-3) and Joliet images made by
 # `mkimage create` from generated trees, read back by independent readers:
 # xorriso (libisofs), isoinfo (genisoimage), libcdio (iso-info/iso-read),

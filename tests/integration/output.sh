@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # output.sh - the write path of big images: into a regular file full
 # buffers are written by a second thread (lib/bgwrite.c) while the next
 # is made; into a pipe, by the caller.  Both must give the same bytes,

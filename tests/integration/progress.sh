@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # progress.sh - mkimage's progress display and cancellation: a bar on a
 # terminal, nothing in a pipe, lines with --progress, nothing with --quiet;
 # a cancelled write (FSI_CANCEL_AT_PERCENT, or SIGINT while blocked on a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # sources.sh - SOURCE arguments of `mkimage create`: several directories
 # merged at the root, a host file to the root, graft points for files and
 # directories (parents made as needed, '\=' for a literal '='), symbolic

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/integration/udf.sh - UDF images (revisions 1.02, 1.50, 2.00, 2.01,
 # 2.50, 2.60; bridged with ISO9660 + Joliet, and UDF only) made by
 # `mkimage create`, read back and compared with the source tree (path,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_boot.c - El Torito boot options and the El Torito writer
  * (lib/boot.c, lib/eltorito.c): the boot options objects and their codes,

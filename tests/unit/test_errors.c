@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_errors.c - the IMAPI code table (lib/error.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_limits.c - FreeMediaBlocks, UsedBlocks and media presets through
  * the public API: the estimate is the exact size of the result, adds past
  * the limit fail with IMAPI_E_IMAGE_SIZE_LIMIT and change nothing. */

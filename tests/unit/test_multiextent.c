@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_multiextent.c - ISO9660 level 3 multi-extent files, on small files:
  * this test is built with the library's sources and ISO_SECTION_MAX set

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_names.c - ISO9660 and Joliet identifiers (lib/names*.c): mapping,
  * lengths, unique names, record order, volume identifiers.

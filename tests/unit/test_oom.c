@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_oom.c - running out of memory is FSI_E_OUTOFMEMORY (E_OUTOFMEMORY)
  * and leaves the tree usable: the failed add is simply absent. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_progress.c - progress callbacks, cancellation and data-stream
  * integrity of fsi_result_write_fd, through the public API. */
 #include "config.h"

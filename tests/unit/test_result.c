@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_result.c - the result image (lib/result.c, layout.c, output.c):
  * every way out gives the same bytes (write_fd with each copy method, to a

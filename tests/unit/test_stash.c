@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_stash.c - StageFiles and the working directory through the public
  * API: staged data survives changes to its source, every stash failure
  * has its IMAPI code, and a failure leaves the tree as it was. */

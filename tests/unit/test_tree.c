@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_tree.c - unit tests of the image tree (include/fsi.h), written from
  * the header's documented contract and IMAPI2FS semantics

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_udf_desc.c - UDF structure encoding (lib/udf_desc.c) and OSTA CS0
  * identifiers (lib/names_udf.c): known answers for the CRC, tag checksum,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* testutil.h - helpers shared by the cmocka unit tests (include after
  * cmocka.h and fsi.h). */
 #ifndef FSI_TESTUTIL_H

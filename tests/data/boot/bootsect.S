@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bootsect.S - tiny x86 real-mode boot programs for the El Torito boot
  * tests (tests/integration/eltorito.sh).  GNU as, no preprocessor; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * efiapp.c - a minimal UEFI application for the El Torito boot tests
  * (tests/integration/eltorito.sh), built with gnu-efi as
