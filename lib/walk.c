@@ -171,7 +171,8 @@ struct find {
     const char *path;
     size_t path_len;
     unsigned depth;
-    bool report;
+    bool report;          /* the last component: a file is reported */
+    bool self;            /* ... and so is a directory (FSI_WALK_SELF) */
 };
 
 static fsi_hresult find_one(void *ctx, fsi_disc_entry *e, const struct rd_dirref *sub)
@@ -183,7 +184,7 @@ static fsi_hresult find_one(void *ctx, fsi_disc_entry *e, const struct rd_dirref
     f->type = e->type;
     if (sub)
         f->ref = *sub;
-    if (f->report) {
+    if (f->report && (e->type != FSI_ENTRY_DIRECTORY || f->self)) {
         e->path = f->path;
         e->path_len = f->path_len;
         e->depth = f->depth;
@@ -282,6 +283,7 @@ fsi_hresult walk_view(fsi_disc *d, const struct rd_reader *r, void *view,
         /* A file at the end is reported alone, from inside the read (its
          * extents live only there); so is the directory with WALK_SELF. */
         f.report = last;
+        f.self = (flags & FSI_WALK_SELF) != 0;
         hr = r->read_dir(view, &start, find_one, &f);
         if (FSI_FAILED(hr))
             goto out;
