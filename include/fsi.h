@@ -747,9 +747,9 @@ FSI_API fsi_hresult fsi_result_set_progress(fsi_result *res, fsi_progress_fn fn,
  *
  *  Ownership: reference counted like fsi_boot.  fsi_disc_open* give the
  *  caller one reference, fsi_disc_free drops it; an image that imported
- *  items from the disc holds another until those items are gone (their
- *  data is read from the disc when a result is written).  One thread at
- *  a time. */
+ *  items from the disc holds another until the image is freed (their data
+ *  is read from the disc when a result is written, so the image file must
+ *  stay as it is until then).  One thread at a time. */
 typedef struct fsi_disc fsi_disc;
 
 /** A disc with no image yet (MsftIsoImageManager). */
