@@ -636,6 +636,10 @@ FSI_API fsi_hresult fsi_disc_sessions(fsi_disc *d, uint64_t *starts, size_t max,
         if (n < max)
             starts[n] = start;
         (*count)++;
+        /* Session images made for -C (genisoimage, xorriso) count their
+         * volume space from their own start. */
+        if (end > 0 && end <= start + 16)
+            end += start;
         if (end <= start || end >= rd_blocks(d))
             break;
         uint64_t next = 0, cand[3] = { end, (end + 15) & ~(uint64_t)15, (end + 31) & ~(uint64_t)31 };

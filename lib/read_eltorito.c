@@ -119,7 +119,9 @@ static fsi_hresult find_boot_record(fsi_disc *d, uint8_t *buf, uint32_t *cat, bo
         if (!zeros)
             rd_warn(d, ET, b, "boot record: boot system identifier is not padded with zeros");
         uint32_t c = le32(buf + 71);
-        if (c == 0 || c >= nblocks)
+        if (c == 0)     /* also our "no catalog" */
+            return rd_corrupt(d, ET, "boot record", b, "catalog block 0 (the system area)");
+        if (c >= nblocks)
             return rd_corrupt(d, ET, "boot record", b,
                               "catalog block %u lies outside the image (%llu blocks)", c,
                               (unsigned long long)nblocks);
