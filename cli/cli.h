@@ -5,6 +5,10 @@
 
 #include "fsi.h"
 
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+
 /* Exit statuses (DESIGN.md section 4). */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
@@ -28,6 +32,24 @@ int cli_report_disc(fsi_disc *d, fsi_hresult hr);
 /* --fs NAME: iso9660 (plain names: Rock Ridge ignored), rockridge (ISO9660
  * with Rock Ridge), joliet, udf.  Returns -1 for an unknown name. */
 int cli_parse_fs(const char *name, unsigned *fs, unsigned *flags);
+
+/* A name (or link target) from an image for a terminal or a script:
+ * control characters, DEL, C1 controls, backslash and bytes that are
+ * not UTF-8 become \ooo octal escapes, one per byte (as ls -b).  The
+ * result is malloc'ed (NULL when out of memory). */
+char *cli_escape_name(const char *name, size_t len);
+void cli_put_name(FILE *f, const char *name, size_t len);
+/* A JSON string: control characters escaped, a byte that is not part of
+ * valid UTF-8 written as \u00XX (its Latin-1 reading). */
+void cli_json_string(FILE *f, const char *s, size_t len);
+/* "ISO9660", "Joliet", "UDF" for one FSI_FS_* bit. */
+const char *cli_fs_name(unsigned fs);
+/* UTC time: ISO 8601 "YYYY-MM-DDTHH:MM:SSZ" (iso) or "YYYY-MM-DD HH:MM";
+ * false (and a placeholder) when it has no such form. */
+bool cli_format_time(char *buf, size_t size, const struct timespec *ts, bool iso);
+/* --session N: accepted when N is the last session (what the library
+ * reads); else a usage error (returned, EXIT_OK when accepted). */
+int cli_parse_session(fsi_disc *d, const char *arg);
 
 int cmd_errors(int argc, char **argv);
 int cmd_create(int argc, char **argv);

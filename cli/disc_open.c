@@ -3,7 +3,10 @@
 #include "config.h"
 #include "cli.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int cli_open_disc(const char *path, fsi_disc **out)
 {
@@ -43,4 +46,145 @@ int cli_parse_fs(const char *name, unsigned *fs, unsigned *flags)
         return 0;
     }
     return -1;
+}
+
+/* ---- printing what an image holds ---- */
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if the
+ * bytes there are not one (overlong forms, surrogates and values above
+ * U+10FFFF included). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len;
+    unsigned min;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4, min = 0x10000;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    unsigned cp = c & (0x7F >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+char *cli_escape_name(const char *name, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)name;
+    char *out = malloc(len * 4 + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_seq(s + i, len - i);
+        /* C1 controls (U+0080-U+009F) can drive a terminal too. */
+        bool c1 = n == 2 && s[i] == 0xC2 && s[i + 1] < 0xA0;
+        if (n == 0 || c1 || s[i] < 0x20 || s[i] == 0x7F || s[i] == '\\') {
+            size_t k = n ? n : 1;
+            for (size_t j = 0; j < k; j++)
+                o += sprintf(o, "\\%03o", s[i + j]);
+            i += k;
+        } else {
+            memcpy(o, s + i, n);
+            o += n;
+            i += n;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+void cli_put_name(FILE *f, const char *name, size_t len)
+{
+    char *e = cli_escape_name(name, len);
+    if (e) {
+        fputs(e, f);
+        free(e);
+    }
+}
+
+void cli_json_string(FILE *f, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    putc('"', f);
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_seq(p + i, len - i);
+        unsigned c = p[i];
+        if (n == 0) {               /* not UTF-8: the byte read as Latin-1 */
+            fprintf(f, "\\u%04x", c);
+            i++;
+            continue;
+        }
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", f);
+        else if (c == '\t')
+            fputs("\\t", f);
+        else if (c == '\r')
+            fputs("\\r", f);
+        else if (c < 0x20 || c == 0x7F)
+            fprintf(f, "\\u%04x", c);
+        else
+            fwrite(p + i, 1, n, f);
+        i += n;
+    }
+    putc('"', f);
+}
+
+const char *cli_fs_name(unsigned fs)
+{
+    switch (fs) {
+    case FSI_FS_ISO9660: return "ISO9660";
+    case FSI_FS_JOLIET: return "Joliet";
+    case FSI_FS_UDF: return "UDF";
+    default: return "none";
+    }
+}
+
+bool cli_format_time(char *buf, size_t size, const struct timespec *ts, bool iso)
+{
+    struct tm tm;
+    time_t t = (time_t)ts->tv_sec;
+    if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+        snprintf(buf, size, iso ? "-" : "\?\?\?\?-\?\?-\?\? \?\?:\?\?");
+        return false;
+    }
+    if (iso)
+        strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    else
+        strftime(buf, size, "%Y-%m-%d %H:%M", &tm);
+    return true;
+}
+
+int cli_parse_session(fsi_disc *d, const char *arg)
+{
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(arg, &end, 10);
+    if (errno || *end || !*arg || arg[0] == '-' || n == 0)
+        return cli_usage_error("--session: '%s' is not a session number (1 = the first)", arg);
+    size_t count = 0;
+    fsi_hresult hr = fsi_disc_sessions(d, NULL, 0, &count);
+    if (FSI_FAILED(hr))
+        return cli_report_disc(d, hr);
+    if (n > count)
+        return cli_usage_error("--session %lu: the image holds %zu session%s", n, count,
+                               count == 1 ? "" : "s");
+    if (n != count)
+        return cli_usage_error("--session %lu: reading a session other than the last (%zu) "
+                               "is not supported yet", n, count);
+    return EXIT_OK;
 }

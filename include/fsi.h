@@ -805,6 +805,12 @@ FSI_API fsi_hresult fsi_disc_identify(fsi_disc *disc, unsigned *fs);
  *  them. */
 FSI_API unsigned fsi_default_fs_for_import(unsigned fs);
 
+/** The file system import takes by default from this disc: UDF, else
+ *  ISO9660 when it has Rock Ridge, else Joliet, else ISO9660.  Failures as
+ *  fsi_disc_identify, and IMAPI_E_NO_SUPPORTED_FILE_SYSTEM when it holds
+ *  none of them. */
+FSI_API fsi_hresult fsi_disc_default_fs(fsi_disc *disc, unsigned *fs);
+
 /** What one file system of the disc says about its volume. */
 typedef struct {
     unsigned fs;                  /* the FSI_FS_* bit */

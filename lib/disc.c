@@ -288,7 +288,8 @@ fsi_hresult rd_unsupported(fsi_disc *d, const char *fsname, const char *fmt, ...
     const char *ins[2] = { fsname, what ? what : "?" };
     disc_store(d, IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED, ins, 2, NULL, 0);
     if (d->finding)
-        d->finding(d->finding_ctx, RD_ERROR, fsname, 0, d->last_msg ? d->last_msg : "");
+        /* not wrong, only not checked: verify says so without failing */
+        d->finding(d->finding_ctx, RD_WARNING, fsname, 0, d->last_msg ? d->last_msg : "");
     free(what);
     return IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED;
 }
@@ -570,6 +571,14 @@ fsi_hresult disc_default_fs(fsi_disc *d, unsigned *fs)
     }
     *fs = fsi_default_fs_for_import(have);
     return FSI_S_OK;
+}
+
+FSI_API fsi_hresult fsi_disc_default_fs(fsi_disc *d, unsigned *fs)
+{
+    if (!d || !fs)
+        return FSI_E_POINTER;
+    *fs = FSI_FS_NONE;
+    return disc_default_fs(d, fs);
 }
 
 static bool one_fs(unsigned fs)
