@@ -162,14 +162,9 @@ static void gather(fsi_disc *d, struct info *in)
         }
     }
     /* The import default as import takes it (Rock Ridge counted). */
-    unsigned def = in->fs & FSI_FS_UDF ? FSI_FS_UDF : FSI_FS_NONE;
-    if (!def) {
-        bool rr = false;
-        for (size_t i = 0; i < in->nvols; i++)
-            if (in->vols[i].info.fs == FSI_FS_ISO9660 && !FSI_FAILED(in->vols[i].err.hr))
-                rr = in->vols[i].info.rock_ridge;
-        def = (in->fs & FSI_FS_JOLIET) && !rr ? FSI_FS_JOLIET : fsi_default_fs_for_import(in->fs);
-    }
+    unsigned def = FSI_FS_NONE;
+    if (in->fs & (FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF))
+        (void)fsi_disc_default_fs(d, &def);   /* none on failure */
     in->def = def;
 
     size_t n = 0;
