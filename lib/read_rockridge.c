@@ -90,9 +90,11 @@ static fsi_hresult parse_sl(struct ps *s, const uint8_t *p, size_t n)
     size_t i = 0;
     fsi_hresult hr;
     while (i < n) {
-        if (n - i < 2 || (size_t)p[i + 1] > n - i - 2)
-            return rd_corrupt(s->c->d, RR_FS, "SL entry", s->block,
-                              "component record overruns the entry");
+        if (n - i < 2 || (size_t)p[i + 1] > n - i - 2) {
+            /* genisoimage 1.1.11 writes these for long components. */
+            rd_warn(s->c->d, RR_FS, s->block, "SL component record overruns its entry");
+            return FSI_S_OK;
+        }
         unsigned f = p[i];
         const uint8_t *data = p + i + 2;
         size_t len = p[i + 1];

@@ -81,8 +81,10 @@ fsi_hresult rd_fail(fsi_disc *d, fsi_hresult hr, const char *i1, const char *i2,
 /* --- the readers --- */
 
 /* How a reader finds a directory again.  `loc` must differ between
- * directories that differ (the walker detects loops with it); the rest is
- * the reader's. */
+ * directories that differ (the walker detects loops with it): for
+ * ISO9660 and Joliet the directory's first block, for UDF the byte offset
+ * of its File Entry (rd_dirref_block gives the block of either); the rest
+ * is the reader's. */
 struct rd_dirref {
     uint64_t loc;
     uint64_t len;
@@ -122,6 +124,9 @@ struct rd_reader {
     fsi_hresult (*read_dir)(void *view, const struct rd_dirref *dir, rd_entry_fn fn, void *ctx);
     void (*close)(void *view);
 };
+
+/* The block a directory reference names, for messages. */
+#define rd_dirref_block(r, ref) ((r)->fs == FSI_FS_UDF ? (ref)->loc / RD_BLOCK : (ref)->loc)
 
 extern const struct rd_reader rd_iso9660;   /* read_iso9660.c */
 extern const struct rd_reader rd_joliet;    /* read_iso9660.c */

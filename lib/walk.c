@@ -327,7 +327,7 @@ fsi_hresult walk_view(fsi_disc *d, const struct rd_reader *r, void *view,
             goto out;
         }
         if (dup) {
-            hr = rd_corrupt(d, r->name, "directory", cur.ref.loc / RD_BLOCK,
+            hr = rd_corrupt(d, r->name, "directory", rd_dirref_block(r, &cur.ref),
                             "a directory loop: '%.400s' is a directory already seen", cur.path);
             free(cur.path);
             goto out;
