@@ -382,10 +382,13 @@ FSI_API fsi_hresult fsi_image_set_working_dir(fsi_image *img, const char *dir);
 FSI_API const char *fsi_image_get_working_dir(const fsi_image *img);
 
 /** Import progress (IMAPI's UpdateImport event): the file system being
- *  read, the item being imported, and directories and files imported so
- *  far and in total.  Return 0 to go on, anything else to cancel (the
- *  import then fails with E_IMAPI_REQUEST_CANCELLED and adds nothing).
- *  Called by the import of an existing image; setting it is allowed at
+ *  read, the item being imported (its image path; a directory's ends
+ *  with '/'), and directories and files imported so far and in total.
+ *  Called once before each directory and once after each file.  The
+ *  totals are UINT64_MAX (unknown, IMAPI's -1): import reads each
+ *  directory once, so it knows them only at the end.  Return 0 to go on,
+ *  anything else to cancel (the import then fails with
+ *  E_IMAPI_REQUEST_CANCELLED and adds nothing).  Setting it is allowed at
  *  any time (fn NULL clears it). */
 typedef int (*fsi_import_progress_fn)(void *ctx, unsigned file_system, const char *current_item,
                                       uint64_t dirs_done, uint64_t dirs_total,
