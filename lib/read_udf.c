@@ -96,6 +96,7 @@ struct uv {
     struct timespec lvid_time;
     uint32_t files, dirs;
     uint64_t next_uid;
+    uint64_t max_uid;             /* largest Unique ID of the File Entries read */
 
     struct held *hold;          /* non-NULL: failures go there, unrecorded */
 
@@ -683,6 +684,12 @@ static fsi_hresult fe_load(struct uv *v, uint16_t ref, uint32_t lbn, int want, f
     e->nlink = udf_get16(f + 48);
     if (e->nlink)
         e->has |= FSI_HAS_NLINK;
+    if (want == WANT_ENTRY) {   /* verify compares it with the LVID's next one */
+        const uint8_t *u = f + (efe ? 200 : 160);
+        uint64_t uniq = (uint64_t)udf_get32(u) | (uint64_t)udf_get32(u + 4) << 32;
+        if (uniq > v->max_uid)
+            v->max_uid = uniq;
+    }
     e->size = (uint64_t)udf_get32(f + 56) | (uint64_t)udf_get32(f + 60) << 32;
     const uint8_t *ta = f + 72, *tm_ = f + 84, *tc = f + 96;
     if (efe) {
@@ -1453,6 +1460,12 @@ fail:
     free(q);
     view_free(v);
     return r;
+}
+
+uint64_t rd_udf_max_unique_id(void *view)
+{
+    const struct uv *v = view;
+    return v ? v->max_uid : 0;
 }
 
 bool rd_udf_integrity(void *view, uint32_t *files, uint32_t *dirs, uint64_t *next_uid,

@@ -19,4 +19,7 @@
 bool rd_udf_integrity(void *view, uint32_t *files, uint32_t *dirs, uint64_t *next_uid,
                       bool *closed);
 
+/* The largest Unique ID of the File Entries a view has read so far. */
+uint64_t rd_udf_max_unique_id(void *view);
+
 #endif

@@ -185,6 +185,7 @@ struct view {
     bool udf_counts;
     uint32_t lvid_files, lvid_dirs;
     uint64_t lvid_next_uid;
+    uint64_t max_uid;            /* largest Unique ID of the File Entries walked */
 };
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -304,6 +305,8 @@ static fsi_hresult walk_one(struct vctx *v, struct view *w)
         }
         struct collect c = { v, w };
         hr = walk_view(v->d, w->r, vp, &w->root, "/", FSI_WALK_RECURSIVE, on_entry, &c);
+        if (w->fs == FSI_FS_UDF)
+            w->max_uid = rd_udf_max_unique_id(vp);
         w->r->close(vp);
         if (FSI_SUCCEEDED(hr))
             w->walked = true;
@@ -1002,6 +1005,12 @@ static void check_udf_counts(struct vctx *v, const struct view *w)
     if (w->lvid_files != w->nfiles)
         report(v, FSI_FINDING_WARNING, "UDF", 0, "the Logical Volume Integrity Descriptor "
                "counts %" PRIu32 " files, the tree has %" PRIu64, w->lvid_files, w->nfiles);
+    /* A writer that appends takes the next Unique ID from the LVID: one
+     * already in use would be given twice (UDF 2.60 3.2.1.1). */
+    if (w->lvid_next_uid && w->max_uid >= w->lvid_next_uid)
+        report(v, FSI_FINDING_WARNING, "UDF", 0, "a File Entry has Unique ID %" PRIu64
+               ", not below the integrity descriptor's next Unique ID %" PRIu64, w->max_uid,
+               w->lvid_next_uid);
 }
 
 /* ------------------------------------------------------------------ */
