@@ -174,6 +174,24 @@ static bool disc_has_image(const fsi_disc *d)
     return d->fd >= 0 || d->read;
 }
 
+int rd_grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 16;
+    while (c < need) {
+        if (c > SIZE_MAX / 2 / elem)
+            return -1;
+        c *= 2;
+    }
+    void *n = realloc(*p, c * elem);
+    if (!n)
+        return -1;
+    *p = n;
+    *cap = c;
+    return 0;
+}
+
 void disc_ref(fsi_disc *d)
 {
     d->refs++;

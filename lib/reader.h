@@ -137,6 +137,10 @@ const struct rd_reader *rd_reader_for(unsigned fs);
 
 /* --- disc.c, for walk.c, import.c and verify.c --- */
 
+/* Make room for `need` elements of `elem` bytes in *p (capacity *cap,
+ * doubled as it grows): 0, or -1 on ENOMEM with *p unchanged. */
+int rd_grow(void **p, size_t *cap, size_t need, size_t elem);
+
 /* Another reference (fsi_disc_free drops it). */
 void disc_ref(fsi_disc *d);
 /* Open the reader of one FSI_FS_* bit: as rd_reader.open, with vol->fs

@@ -188,21 +188,6 @@ struct view {
     uint64_t max_uid;            /* largest Unique ID of the File Entries walked */
 };
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 64;
-    while (c < need)
-        c *= 2;
-    void *n = realloc(*p, c * elem);
-    if (!n)
-        return -1;
-    *p = n;
-    *cap = c;
-    return 0;
-}
-
 struct collect {
     struct vctx *v;
     struct view *w;
@@ -210,7 +195,7 @@ struct collect {
 
 static fsi_hresult add_ext(struct view *w, uint64_t off, uint64_t len)
 {
-    if (grow((void **)&w->x, &w->capx, w->nx + 1, sizeof *w->x))
+    if (rd_grow((void **)&w->x, &w->capx, w->nx + 1, sizeof *w->x))
         return FSI_E_OUTOFMEMORY;
     w->x[w->nx++] = (struct vext){ off, len, w->nf };
     return FSI_S_OK;
@@ -221,8 +206,8 @@ static fsi_hresult on_entry(void *ctx, fsi_disc_entry *e, const struct rd_dirref
     struct collect *c = ctx;
     struct view *w = c->w;
     (void)sub;
-    if (grow((void **)&w->f, &w->capf, w->nf + 1, sizeof *w->f) ||
-        grow((void **)&w->names, &w->capnames, w->nnames + e->path_len + 1, 1))
+    if (rd_grow((void **)&w->f, &w->capf, w->nf + 1, sizeof *w->f) ||
+        rd_grow((void **)&w->names, &w->capnames, w->nnames + e->path_len + 1, 1))
         return rd_fail(c->v->d, FSI_E_OUTOFMEMORY, NULL, NULL, "verify");
     struct vfile *f = &w->f[w->nf];
     memset(f, 0, sizeof *f);

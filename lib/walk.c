@@ -96,21 +96,6 @@ static fsi_hresult nomem(fsi_disc *d)
     return rd_fail(d, FSI_E_OUTOFMEMORY, NULL, NULL, "walking the directories");
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 16;
-    while (c < need)
-        c *= 2;
-    void *n = realloc(*p, c * elem);
-    if (!n)
-        return -1;
-    *p = n;
-    *cap = c;
-    return 0;
-}
-
 /* Path of a child of the directory being read into w->path. */
 static fsi_hresult child_path(struct walk *w, const char *name, size_t len, size_t *out)
 {
@@ -119,7 +104,7 @@ static fsi_hresult child_path(struct walk *w, const char *name, size_t len, size
     if (n > RD_MAX_PATH)
         return rd_unsupported(w->d, w->r->name, "a path longer than %d bytes under '%.200s'",
                               RD_MAX_PATH, w->dir_path);
-    if (grow((void **)&w->path, &w->path_cap, n + 1, 1))
+    if (rd_grow((void **)&w->path, &w->path_cap, n + 1, 1))
         return nomem(w->d);
     memcpy(w->path, w->dir_path, w->dir_path_len);
     size_t at = w->dir_path_len;
@@ -148,7 +133,7 @@ static fsi_hresult on_entry(void *ctx, fsi_disc_entry *e, const struct rd_dirref
             return rd_unsupported(w->d, w->r->name, "directories nested deeper than %d levels "
                                   "('%.200s')", RD_MAX_DEPTH, w->path);
         char *copy = malloc(plen + 1);
-        if (!copy || grow((void **)&w->kids, &w->cap_kids, w->nkids + 1, sizeof *w->kids)) {
+        if (!copy || rd_grow((void **)&w->kids, &w->cap_kids, w->nkids + 1, sizeof *w->kids)) {
             free(copy);
             return nomem(w->d);
         }
@@ -311,7 +296,7 @@ fsi_hresult walk_view(fsi_disc *d, const struct rd_reader *r, void *view,
     }
 
     /* The walk proper. */
-    if (grow((void **)&w.stack, &w.cap_stack, 1, sizeof *w.stack)) {
+    if (rd_grow((void **)&w.stack, &w.cap_stack, 1, sizeof *w.stack)) {
         hr = nomem(d);
         goto out;
     }
@@ -341,7 +326,7 @@ fsi_hresult walk_view(fsi_disc *d, const struct rd_reader *r, void *view,
         w.dir_path = NULL;
         if (FSI_FAILED(hr))
             goto out;
-        if (grow((void **)&w.stack, &w.cap_stack, w.nstack + w.nkids, sizeof *w.stack)) {
+        if (rd_grow((void **)&w.stack, &w.cap_stack, w.nstack + w.nkids, sizeof *w.stack)) {
             hr = nomem(d);
             goto out;
         }
