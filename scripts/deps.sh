@@ -17,6 +17,9 @@ FSI_BUILD_PKGS="build-essential autoconf automake libtool pkg-config libcmocka-d
 
 # The test-only packages: readers that integration tests compare against.
 # Extend this list when a test needs another tool.
+# The readers' tests also fill UDF volumes with udfclient
+# (tests/integration/read_udf.sh) and fuzz with clang's libFuzzer
+# (tests/integration/fuzz.sh).
 # El Torito (tests/integration/eltorito.sh) boots images in QEMU: SeaBIOS
 # and OVMF firmware, boot programs built with binutils and gnu-efi, a FAT
 # image made with dosfstools and mtools.
@@ -24,7 +27,8 @@ FSI_BUILD_PKGS="build-essential autoconf automake libtool pkg-config libcmocka-d
 FSI_TEST_PKGS="xorriso genisoimage libcdio-utils libiso9660-dev libudf-dev \
 libcdio-dev libudfread-dev udftools 7zip p7zip-full libarchive-tools \
 python3-pycdlib valgrind procps bsdutils \
-qemu-system-x86 ovmf gnu-efi dosfstools mtools binutils time"
+qemu-system-x86 ovmf gnu-efi dosfstools mtools binutils time \
+udfclient clang libclang-rt-14-dev"
 
 : "${FSI_PROG:=$(basename "$0")}"
 
