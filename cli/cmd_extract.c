@@ -102,6 +102,9 @@ struct ex {
 };
 
 enum { BUF_SIZE = 1 << 20, ZERO_GRAIN = 4096, STOP = 2 };
+/* copy_file_range path: zeros are left as holes in blocks of HOLE_GRAIN
+ * (at most BUF_SIZE). */
+#define HOLE_GRAIN ((uint64_t)65536)
 
 /* ---- messages ---- */
 
@@ -284,6 +287,65 @@ static bool all_zero(const uint8_t *p, size_t n)
     return true;
 }
 
+/* Whether the HOLE_GRAIN image bytes at `at` are zeros.  A probe of the
+ * first bytes settles it for data (one small read per grain, far cheaper
+ * than mapping or copying the grain); only a grain that starts with zeros
+ * is read whole. */
+static bool grain_zero(struct ex *x, uint64_t at)
+{
+    uint8_t probe[16];
+    if (pread(x->imgfd, probe, sizeof probe, (off_t)at) != (ssize_t)sizeof probe ||
+        !all_zero(probe, sizeof probe))
+        return false;
+    ssize_t n = pread(x->imgfd, x->buf, HOLE_GRAIN, (off_t)at);
+    return n == (ssize_t)HOLE_GRAIN && all_zero(x->buf, HOLE_GRAIN);
+}
+
+/* copy_file_range image bytes [in, end) to the output at `out`, leaving
+ * whole HOLE_GRAIN blocks of zeros (aligned in the output) unwritten:
+ * holes once the file gets its size.  Returns the bytes handled (less
+ * when copy_file_range failed: read/write takes the rest over). */
+static uint64_t cfr_data(struct ex *x, uint64_t in, uint64_t end, int outfd, uint64_t out)
+{
+    uint64_t start = in;
+    while (in < end) {
+        /* the next run: data up to the next grain of zeros */
+        uint64_t run = in;
+        while (run < end) {
+            uint64_t g = HOLE_GRAIN - (out + (run - in)) % HOLE_GRAIN;
+            if (g > end - run)
+                g = end - run;
+            if (g == HOLE_GRAIN && grain_zero(x, run))
+                break;
+            run += g;
+        }
+        while (in < run) {
+            loff_t ri = (loff_t)in, ro = (loff_t)out;
+            size_t want = run - in > (1u << 30) ? (1u << 30) : (size_t)(run - in);
+            ssize_t n = copy_file_range(x->imgfd, &ri, outfd, &ro, want, 0);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+                              errno == EOPNOTSUPP || errno == EBADF))
+                    x->use_cfr = false;
+                return in - start;
+            }
+            in += (uint64_t)n;
+            out += (uint64_t)n;
+            x->done += (uint64_t)n;
+        }
+        /* skip the grains of zeros (the first one is known) */
+        while (in < end && end - in >= HOLE_GRAIN && out % HOLE_GRAIN == 0 &&
+               grain_zero(x, in)) {
+            in += HOLE_GRAIN;
+            out += HOLE_GRAIN;
+            x->done += HOLE_GRAIN;
+        }
+    }
+    return in - start;
+}
+
 /* copy_file_range of image bytes [in, in + len) to the output at `out`,
  * skipping the image file's holes.  Returns the bytes handled; fewer
  * than len when the rest is for read/write (which reports any error). */
@@ -308,22 +370,11 @@ static uint64_t copy_range(struct ex *x, uint64_t in, uint64_t len, int outfd, u
             return len;
         out += (uint64_t)data - in;
         in = (uint64_t)data;
-        while (in < seg_end) {
-            loff_t ri = (loff_t)in, ro = (loff_t)out;
-            size_t want = seg_end - in > (1u << 30) ? (1u << 30) : (size_t)(seg_end - in);
-            ssize_t n = copy_file_range(x->imgfd, &ri, outfd, &ro, want, 0);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0) {
-                if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
-                              errno == EOPNOTSUPP || errno == EBADF))
-                    x->use_cfr = false;
-                return in - start;
-            }
-            in += (uint64_t)n;
-            out += (uint64_t)n;
-            x->done += (uint64_t)n;
-        }
+        uint64_t n = cfr_data(x, in, seg_end, outfd, out);
+        if (n < seg_end - in)
+            return in + n - start;
+        out += n;
+        in = seg_end;
     }
     return len;
 }
