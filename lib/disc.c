@@ -637,8 +637,16 @@ static fsi_hresult session_size(fsi_disc *d, uint64_t start, uint64_t *blocks)
         if (memcmp(b + 1, "CD001", 5) != 0 || b[0] == 255)
             return FSI_S_OK;
         if (b[0] == 1) {
-            *blocks = (uint64_t)b[80] | (uint64_t)b[81] << 8 | (uint64_t)b[82] << 16 |
-                      (uint64_t)b[83] << 24;
+            uint64_t vss = (uint64_t)b[80] | (uint64_t)b[81] << 8 | (uint64_t)b[82] << 16 |
+                           (uint64_t)b[83] << 24;
+            uint64_t root = (uint64_t)b[158] | (uint64_t)b[159] << 8 | (uint64_t)b[160] << 16 |
+                            (uint64_t)b[161] << 24;
+            /* Session images made for -C (genisoimage, xorriso) number
+             * their blocks from the disc's start but count their volume
+             * space from their own: a root past the space tells. */
+            if (start > 0 && root >= vss)
+                vss += start;
+            *blocks = vss;
             return FSI_S_OK;
         }
     }
@@ -663,10 +671,6 @@ FSI_API fsi_hresult fsi_disc_sessions(fsi_disc *d, uint64_t *starts, size_t max,
         if (n < max)
             starts[n] = start;
         (*count)++;
-        /* Session images made for -C (genisoimage, xorriso) count their
-         * volume space from their own start. */
-        if (end > 0 && end <= start + 16)
-            end += start;
         if (end <= start || end >= rd_blocks(d))
             break;
         uint64_t next = 0, cand[3] = { end, (end + 15) & ~(uint64_t)15, (end + 31) & ~(uint64_t)31 };
@@ -675,7 +679,7 @@ FSI_API fsi_hresult fsi_disc_sessions(fsi_disc *d, uint64_t *starts, size_t max,
             hr = session_size(d, cand[i], &s);
             if (FSI_FAILED(hr))
                 return hr;
-            if (s > cand[i])
+            if (s > cand[i])   /* a descriptor set whose volume ends past its start */
                 next = cand[i];
         }
         if (!next)
