@@ -730,6 +730,17 @@ fsi_hresult fsi_fail(fsi_image *img, fsi_hresult hr, int err, const char *i1,
     return hr;
 }
 
+fsi_hresult fsi_fail_extra(fsi_image *img, fsi_hresult hr, const char *i1, const char *i2,
+                           const char *i3, const char *extra)
+{
+    if (!img)
+        return hr;
+    const char *ins[3] = { i1, i2, i3 };
+    size_t nins = count_inserts(ins, 3);
+    store(img, hr, fsi_error_compose(hr, ins, nins, extra, 0), ins, nins);
+    return hr;
+}
+
 fsi_hresult fsi_failf(fsi_image *img, fsi_hresult hr, int err, const char *i1,
                       const char *i2, const char *fmt, ...)
 {

@@ -177,6 +177,9 @@ struct fsi_image {
  * ": strerror(err)".  Returns hr so callers can `return fsi_fail(...)`. */
 fsi_hresult fsi_fail(fsi_image *img, fsi_hresult hr, int err, const char *i1,
                      const char *i2, const char *i3);
+/* fsi_fail with three inserts and an explanation appended ("; extra"). */
+fsi_hresult fsi_fail_extra(fsi_image *img, fsi_hresult hr, const char *i1, const char *i2,
+                           const char *i3, const char *extra);
 /* Like fsi_fail with an extra free-form explanation appended ("; why"). */
 fsi_hresult fsi_failf(fsi_image *img, fsi_hresult hr, int err, const char *i1,
                       const char *i2, const char *fmt, ...)

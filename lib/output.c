@@ -36,6 +36,7 @@ void src_cur_close(struct src_cur *c)
         close(c->fd);
     c->fd = -1;
     c->item = 0;
+    c->seen = false;
 }
 
 void src_cur_done(struct src_cur *c)
@@ -77,6 +78,15 @@ static fsi_hresult src_fail(struct layout *lay, fsi_item item, int err, uint64_t
     return hr;
 }
 
+/* The size of the open host file now (for messages), else `dflt`. */
+static uint64_t now_size(const struct src_cur *cur, uint64_t dflt)
+{
+    struct stat st;
+    if (cur->fd >= 0 && fstat(cur->fd, &st) == 0 && S_ISREG(st.st_mode))
+        return (uint64_t)st.st_size;
+    return dflt;
+}
+
 /* Make sure a host file's descriptor is open in cur: a source that can no
  * longer be opened is IMAPI_E_DATA_STREAM_CREATE_FAILURE. */
 static fsi_hresult open_host(struct layout *lay, struct src_cur *cur, fsi_item item)
@@ -97,11 +107,17 @@ static fsi_hresult open_host(struct layout *lay, struct src_cur *cur, fsi_item i
         free(path);
         return hr;
     }
-    /* It must still hold exactly the bytes it had when added. */
+    /* It must still hold exactly the bytes it had when added; what it is
+     * now is checked again once it has been read (check_unchanged). */
     struct stat st;
-    if (fstat(cur->fd, &st) == 0 && S_ISREG(st.st_mode) &&
-        (uint64_t)st.st_size != lay->img->nodes[item].size)
-        return src_fail(lay, item, 0, (uint64_t)st.st_size);
+    cur->seen = false;
+    if (fstat(cur->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        if ((uint64_t)st.st_size != lay->img->nodes[item].size)
+            return src_fail(lay, item, 0, (uint64_t)st.st_size);
+        cur->seen = true;
+        cur->open_size = (uint64_t)st.st_size;
+        cur->open_mtime = st.st_mtim;
+    }
     return FSI_S_OK;
 }
 
@@ -125,8 +141,8 @@ static fsi_hresult read_file(struct layout *lay, struct src_cur *cur, fsi_item i
         int64_t r = source_read(lay->img, item, &cur->fd, off, buf, len);
         if (r < 0)
             return src_fail(lay, item, errno ? errno : EIO, 0);
-        if (r == 0)
-            return src_fail(lay, item, 0, off);   /* the file shrank */
+        if (r == 0)                                /* the file shrank */
+            return src_fail(lay, item, 0, now_size(cur, off));
         if ((uint64_t)r > len)                     /* a callback gave too much */
             return src_fail(lay, item, 0, off + (uint64_t)r);
         off += (uint64_t)r;
@@ -400,7 +416,7 @@ static fsi_hresult zero_copy(struct wr *w, fsi_item item, uint64_t *off, uint64_
                     w->can_splice = false;
                 return FSI_S_OK;
             }
-            return src_fail(w->lay, item, 0, *off);
+            return src_fail(w->lay, item, 0, now_size(&w->cur, *off));
         }
         *off += (uint64_t)r;
         w->written += (uint64_t)r;
@@ -411,11 +427,32 @@ static fsi_hresult zero_copy(struct wr *w, fsi_item item, uint64_t *off, uint64_
     return FSI_S_OK;
 }
 
-/* After all `size` bytes: a callback that still has more is inconsistent
- * (a host file's size is checked when it is opened, see open_host). */
+/* After all `size` bytes: a callback that still has more, or a host file
+ * that changed since it was opened (open_host), is inconsistent. */
 static fsi_hresult check_no_more(struct wr *w, fsi_item item, uint64_t size)
 {
-    if (is_host(w->lay->img, item) || size == 0)
+    if (is_host(w->lay->img, item)) {
+        /* A host file written to while it was read (grown, or changed in
+         * place): what the image got is not the file (GNU tar's "file
+         * changed as we read it"). */
+        struct stat st;
+        const struct src_cur *c = &w->cur;
+        if (c->item != item || c->fd < 0 || !c->seen || fstat(c->fd, &st) != 0)
+            return FSI_S_OK;
+        if ((uint64_t)st.st_size == c->open_size && st.st_mtim.tv_sec == c->open_mtime.tv_sec &&
+            st.st_mtim.tv_nsec == c->open_mtime.tv_nsec)
+            return FSI_S_OK;
+        char *path = layout_item_path(w->lay, item);
+        char exp[32], got[32];
+        snprintf(exp, sizeof exp, "%llu", (unsigned long long)size);
+        snprintf(got, sizeof got, "%llu", (unsigned long long)st.st_size);
+        fsi_hresult hr = fsi_fail_extra(w->lay->img, IMAPI_E_DATA_STREAM_INCONSISTENCY,
+                                        path ? path : "?", exp, got,
+                                        "the file changed while it was read");
+        free(path);
+        return hr;
+    }
+    if (size == 0)
         return FSI_S_OK;
     uint8_t extra[512];
     int64_t r = source_read_past(w->lay->img, item, size, extra, sizeof extra);

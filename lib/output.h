@@ -16,12 +16,16 @@ struct src_cur {
     fsi_item item;
     int fd;             /* host files: open descriptor, else -1 */
     struct host_dir dir;
+    bool seen;          /* host files: size and mtime when opened */
+    uint64_t open_size;
+    struct timespec open_mtime;
 };
 
 static inline void src_cur_init(struct src_cur *c)
 {
     c->item = 0;
     c->fd = c->dir.fd = -1;
+    c->seen = false;
 }
 /* Close the file (src_cur_close), or the file and the directory (done). */
 void src_cur_close(struct src_cur *c);

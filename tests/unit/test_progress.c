@@ -249,6 +249,90 @@ static void test_host_removed_is_create_failure(void **state)
     assert_non_null(strstr(msg, "No such file"));
 }
 
+
+/* A host file changed while its data is being read: the progress
+ * callback, called every MiB of a read/write copy, changes it once the
+ * copy of that file has begun (its second report). */
+struct during {
+    const char *path;
+    int seen;                 /* reports naming the file, or after it began */
+    void (*change)(const char *path);
+    bool started;
+};
+
+static int change_during(void *ctx, const char *file, uint64_t done, uint64_t total)
+{
+    (void)done;
+    (void)total;
+    struct during *d = ctx;
+    if (file && strcmp(file, "/big.bin") == 0)
+        d->started = true;
+    if (d->started && ++d->seen == 2)
+        d->change(d->path);
+    return 0;
+}
+
+static void truncate0(const char *p) { assert_int_equal(truncate(p, 0), 0); }
+static void retouch(const char *p)
+{
+    struct timespec ts[2] = { { 0, UTIME_OMIT }, { 1000000000, 0 } };
+    assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+}
+
+static fsi_hresult write_changing(const char *name, void (*change)(const char *), int method,
+                                  char *msg, size_t msz)
+{
+    char p[128];
+    snprintf(p, sizeof p, "%s/%s", tmpdir, name);
+    host_file(name, 3u << 20);
+    fsi_image *img;
+    assert_code(fsi_image_new(&img), FSI_S_OK);
+    assert_code(fsi_add_file(img, "big.bin", p), FSI_S_OK);
+    fsi_result *res;
+    assert_code(fsi_create_result(img, &res), FSI_S_OK);
+    assert_code(fsi_result_set_copy_method(res, method), FSI_S_OK);
+    struct during d = { .path = p, .change = change };
+    assert_code(fsi_result_set_progress(res, change_during, &d), FSI_S_OK);
+    int fd = out_fd("during.iso");
+    fsi_hresult hr = fsi_result_write_fd(res, fd, NULL);
+    close(fd);
+    snprintf(msg, msz, "%s", fsi_image_last_error(img));
+    assert_true(d.seen >= 2);
+    fsi_result_free(res);
+    fsi_image_free(img);
+    return hr;
+}
+
+static void test_host_grown_while_read_is_inconsistency(void **state)
+{
+    (void)state;
+    char msg[512];
+    assert_code(write_changing("gw.bin", grow, FSI_COPY_READ_WRITE, msg, sizeof msg),
+                IMAPI_E_DATA_STREAM_INCONSISTENCY);
+    assert_non_null(strstr(msg, "/big.bin"));
+    assert_non_null(strstr(msg, "3145728"));
+    assert_non_null(strstr(msg, "3145732"));
+    assert_non_null(strstr(msg, "changed while it was read"));
+}
+
+static void test_host_touched_while_read_is_inconsistency(void **state)
+{
+    (void)state;
+    char msg[512];
+    assert_code(write_changing("tw.bin", retouch, FSI_COPY_READ_WRITE, msg, sizeof msg),
+                IMAPI_E_DATA_STREAM_INCONSISTENCY);
+    assert_non_null(strstr(msg, "changed while it was read"));
+}
+
+static void test_host_emptied_while_read_names_its_size(void **state)
+{
+    (void)state;
+    char msg[512];
+    assert_code(write_changing("ew.bin", truncate0, FSI_COPY_READ_WRITE, msg, sizeof msg),
+                IMAPI_E_DATA_STREAM_INCONSISTENCY);
+    assert_non_null(strstr(msg, "3145728 bytes were expected, 0 were found"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +344,9 @@ int main(void)
         cmocka_unit_test(test_host_grown_is_inconsistency),
         cmocka_unit_test(test_host_shrunk_is_inconsistency),
         cmocka_unit_test(test_host_removed_is_create_failure),
+        cmocka_unit_test(test_host_grown_while_read_is_inconsistency),
+        cmocka_unit_test(test_host_touched_while_read_is_inconsistency),
+        cmocka_unit_test(test_host_emptied_while_read_names_its_size),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
