@@ -427,16 +427,15 @@ const struct rd_reader *rd_reader_for(unsigned fs)
     return NULL;
 }
 
-/* Standard identifiers of volume descriptors (ECMA-119 8.1, ECMA-167 2/9). */
-static bool vd_known(const uint8_t *b, bool *valid)
+bool rd_vd_known(const uint8_t *b, bool *volume)
 {
     static const char *const ids[] = { "CD001", "BEA01", "NSR02", "NSR03", "TEA01", "BOOT2",
                                        "CDW02" };
     for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
         if (!memcmp(b + 1, ids[i], 5)) {
             /* a primary ISO9660 descriptor or a UDF NSR descriptor is a volume */
-            if ((i == 0 && b[0] == 1 && b[6] == 1) || i == 2 || i == 3)
-                *valid = true;
+            if (volume && ((i == 0 && b[0] == 1 && b[6] == 1) || i == 2 || i == 3))
+                *volume = true;
             return true;
         }
     return false;
@@ -463,7 +462,7 @@ FSI_API fsi_hresult fsi_disc_validate(fsi_disc *d)
         fsi_hresult hr = rd_block(d, blk, b);
         if (FSI_FAILED(hr))
             return hr;
-        if (!vd_known(b, &valid))
+        if (!rd_vd_known(b, &valid))
             break;
     }
     if (!valid)

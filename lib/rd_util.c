@@ -27,6 +27,11 @@ static int64_t day_number(int64_t y, unsigned m, unsigned d)
     return n;
 }
 
+int64_t rd_days_since_epoch(int64_t y, unsigned m, unsigned d)
+{
+    return day_number(y, m, d) - 719162;   /* day_number(1970, 1, 1) */
+}
+
 /* Seconds since the Unix epoch of a local time `gmtoff` quarter hours
  * east of UTC.  An offset outside ECMA-119's -48..52 is ignored (as the
  * readers most images were tested with do). */
@@ -35,7 +40,7 @@ static bool make_time(int64_t y, unsigned mo, unsigned d, unsigned h, unsigned m
 {
     if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
         return false;
-    int64_t days = day_number(y, mo, d) - day_number(1970, 1, 1);
+    int64_t days = rd_days_since_epoch(y, mo, d);
     int64_t t = days * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + s;
     if (gmtoff >= -48 && gmtoff <= 52)
         t -= (int64_t)gmtoff * 900;

@@ -160,16 +160,6 @@ void ur_dstring(const uint8_t *p, size_t field, char *out, size_t size)
     out[len] = '\0';
 }
 
-static int64_t days_from_epoch(int y, int m, int d)
-{
-    static const int before[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
-    int64_t py = y - 1;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    int64_t days = py * 365 + py / 4 - py / 100 + py / 400;    /* since 0001-01-01 */
-    days += before[m - 1] + (m > 2 && leap) + d - 1;
-    return days - 719162;                                       /* 1970-01-01 */
-}
-
 /* An ECMA-167 1/7.3 timestamp to UTC.  false if unset or invalid. */
 bool ur_timestamp(const uint8_t *p, struct timespec *out)
 {
@@ -187,7 +177,7 @@ bool ur_timestamp(const uint8_t *p, struct timespec *out)
     if (y < 1 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
         mi > 59 || s > 60 || p[9] > 99 || p[10] > 99 || p[11] > 99)
         return false;
-    out->tv_sec = (time_t)(days_from_epoch(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
+    out->tv_sec = (time_t)(rd_days_since_epoch(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s -
                            (int64_t)off * 60);
     out->tv_nsec = ((long)p[9] * 10000 + (long)p[10] * 100 + p[11]) * 1000;
     return true;

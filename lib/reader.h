@@ -137,6 +137,12 @@ const struct rd_reader *rd_reader_for(unsigned fs);
 
 /* --- disc.c, for walk.c, import.c and verify.c --- */
 
+/* Whether a block holds a standard volume recognition descriptor
+ * (ECMA-119 "CD001", ECMA-167 "BEA01" "NSR02" "NSR03" "TEA01" "BOOT2"
+ * "CDW02"); *volume (may be NULL) is set when it is an ISO9660 primary
+ * or a UDF NSR descriptor, i.e. a volume to read. */
+bool rd_vd_known(const uint8_t *b, bool *volume);
+
 /* Make room for `need` elements of `elem` bytes in *p (capacity *cap,
  * doubled as it grows): 0, or -1 on ENOMEM with *p unchanged. */
 int rd_grow(void **p, size_t *cap, size_t need, size_t elem);
@@ -179,6 +185,9 @@ fsi_hresult rd_eltorito(fsi_disc *d, uint32_t *catalog, fsi_disc_boot_entry *out
  * or out of range. */
 bool rd_iso_date7(const uint8_t *p, struct timespec *out);
 bool rd_iso_date17(const uint8_t *p, struct timespec *out);
+/* Days from 1970-01-01 to y-m-d (y >= 1, m 1-12, d 1-31), for the
+ * readers' date fields. */
+int64_t rd_days_since_epoch(int64_t y, unsigned m, unsigned d);
 /* UCS-2 big-endian (Joliet) to UTF-8; surrogate pairs joined, lone
  * surrogates and U+0000 become U+FFFD.  Returns the bytes written (out
  * holds at least 3 * (len / 2) + 1 bytes; NUL-terminated). */

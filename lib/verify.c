@@ -1009,15 +1009,11 @@ static fsi_hresult vd_range(fsi_disc *d, struct range *r)
 {
     uint8_t b[RD_BLOCK];
     uint64_t blk = 16;
-    static const char *const ids[] = { "CD001", "BEA01", "NSR02", "NSR03", "TEA01", "BOOT2" };
     for (; blk < 16 + 512 && blk < rd_blocks(d); blk++) {
         fsi_hresult hr = rd_block(d, blk, b);
         if (FSI_FAILED(hr))
             return hr;
-        bool known = false;
-        for (size_t i = 0; i < sizeof ids / sizeof *ids && !known; i++)
-            known = !memcmp(b + 1, ids[i], 5);
-        if (!known)
+        if (!rd_vd_known(b, NULL))
             break;
     }
     *r = (struct range){ 16 * RD_BLOCK, (blk - 16) * RD_BLOCK, "the volume descriptors" };

@@ -524,7 +524,7 @@ static void test_feature_not_supported(void **state)
     unlink(path);
 }
 
-/* A root directory record whose length runs past its directory. */
+/* A subdirectory record pointing back at the root: a loop, named. */
 static void test_consistency_error_names_the_structure(void **state)
 {
     (void)state;
