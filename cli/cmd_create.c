@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_create.c - `mkimage create`: build a tree from SOURCE arguments and
- * write the image to a temporary file beside OUTPUT, renamed into place
- * only when complete (or to stdout with -o -).
+ * write the image to OUTPUT (output_target.c: atomically for a file, in
+ * place for a device or FIFO, or to stdout with -o -).
  */
 #include "config.h"
 #include "cli.h"
 #include "progress.h"
 #include "boot_spec.h"
+#include "output_target.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +35,7 @@ struct opt_doc {
 };
 
 static const struct opt_doc options[] = {
-    {{"output", required_argument, NULL, 'o'}, 'o', "OUTPUT", "image file to write ('-' = stdout)"},
+    {{"output", required_argument, NULL, 'o'}, 'o', "OUTPUT", "image file, device or FIFO to write ('-' = stdout)"},
     {{"volume-name", required_argument, NULL, 'V'}, 'V', "NAME", "volume name (at most 32 characters)"},
     {{"fs", required_argument, NULL, OPT_FS}, 0, "LIST", "file systems: iso9660,joliet,udf (default all)"},
     {{"iso-level", required_argument, NULL, OPT_ISO_LEVEL}, 0, "1|2|3", "ISO9660 interchange level (default 3)"},
@@ -48,7 +49,7 @@ static const struct opt_doc options[] = {
     {{"hidden", required_argument, NULL, OPT_HIDDEN}, 0, "IMAGE/PATH", "mark an item hidden (repeatable)"},
     {{"boot", required_argument, NULL, OPT_BOOT}, 0, "SPEC", "El Torito boot entry (repeatable; see mkimage(1))"},
     {{"boot-catalog", required_argument, NULL, OPT_BOOT_CATALOG}, 0, "IMAGE/PATH", "make the boot catalog visible there"},
-    {{"sync", no_argument, NULL, OPT_SYNC}, 0, NULL, "wait for the image to reach the disk before renaming it"},
+    {{"sync", no_argument, NULL, OPT_SYNC}, 0, NULL, "wait for the image to reach the disk before naming it"},
     {{"no-sync", no_argument, NULL, OPT_NO_SYNC}, 0, NULL, "do not wait for the disk (the default)"},
     {{"progress", no_argument, NULL, OPT_PROGRESS}, 0, NULL, "print progress lines"},
     {{"quiet", no_argument, NULL, OPT_QUIET}, 'q', NULL, "print nothing but errors"},
@@ -73,22 +74,20 @@ static void create_usage(FILE *f)
     }
 }
 
-/* ---- temporary output, removed on failure or signal ---- */
+/* ---- signals ---- */
 
-static char tmp_path[PATH_MAX];
-static volatile sig_atomic_t have_tmp, writing;
+static volatile sig_atomic_t writing;
 
 /* While the image is written, a signal asks the progress callback to
- * cancel (the write then fails and the temporary is removed normally).
- * Before that there is nothing to clean but a temporary, if any. */
+ * cancel (the write then fails and is cleaned up normally).  Before that
+ * there is nothing to clean but a named temporary, if any. */
 static void on_signal(int sig)
 {
     if (writing) {
         progress_cancel = 1;
         return;
     }
-    if (have_tmp)
-        unlink(tmp_path);            /* async-signal-safe */
+    out_signal_cleanup();
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -103,8 +102,57 @@ static void install_signals(void)
         sigemptyset(&sa.sa_mask);
         sigaction(sigs[i], &sa, NULL);
     }
-    /* A closed reader of -o - is a write error (EPIPE), not a kill. */
+    /* A closed reader of -o - is a write error (EPIPE), not a kill; a
+     * file size limit (ulimit -f) is a write error (EFBIG), not a kill. */
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
+}
+
+/* ---- what add_tree leaves out ---- */
+
+struct notices {
+    char *output_met;         /* host path where the output was met in a source tree */
+};
+
+static void on_notice(void *ctx, fsi_hresult code, const char *host_path, const char *message)
+{
+    struct notices *n = ctx;
+    if (code == FSI_S_OK) {   /* the only exclusion is the output */
+        if (!n->output_met)
+            n->output_met = strdup(host_path);
+        return;
+    }
+    cli_report(code, message);
+}
+
+/* The output was met inside a source tree.  An image there (the last
+ * run's) is left out and replaced; anything else is a source file the
+ * user would lose: refused. */
+static int output_in_tree(const struct out_target *t, const char *host, bool quiet)
+{
+    fsi_disc *d = NULL;
+    unsigned fs = 0;
+    if (FSI_SUCCEEDED(fsi_disc_open(t->path, &d)))
+        fsi_disc_identify(d, &fs);
+    fsi_disc_free(d);
+    char *eo = cli_escape_name(t->given, strlen(t->given));
+    char *eh = cli_escape_name(host, strlen(host));
+    char msg[2 * PATH_MAX + 200];
+    int rc;
+    if (fs) {
+        snprintf(msg, sizeof msg, "'%s' left out of the image: it is the output '%s', which "
+                 "this run replaces", eh ? eh : "?", eo ? eo : "?");
+        if (!quiet)
+            fprintf(stderr, "mkimage: warning: %s\n", msg);
+        rc = EXIT_OK;
+    } else {
+        snprintf(msg, sizeof msg, "the output '%s' is a source file ('%s') and not an image: "
+                 "refusing to overwrite it", eo ? eo : "?", eh ? eh : "?");
+        rc = cli_report(IMAPI_E_INVALID_PARAM, msg);
+    }
+    free(eo);
+    free(eh);
+    return rc;
 }
 
 /* ---- sources ---- */
@@ -176,13 +224,27 @@ static const char *base_name(const char *path, char *buf, size_t size)
     return buf;
 }
 
-static fsi_hresult add_source(fsi_image *img, const char *arg)
+static fsi_hresult add_source(fsi_image *img, const char *arg, const struct out_target *out)
 {
     char *image = NULL, *host = NULL;
     bool graft = split_graft(arg, &image, &host);
     const char *hp = graft ? host : arg;
     struct stat st;
     fsi_hresult hr;
+    if (out_is(out, hp)) {
+        /* Writing would destroy what is read. */
+        char *eo = cli_escape_name(out->given, strlen(out->given));
+        char *es = cli_escape_name(hp, strlen(hp));
+        char msg[2 * PATH_MAX + 64];
+        snprintf(msg, sizeof msg, "the output '%s' is the source '%s': refusing to overwrite it",
+                 eo ? eo : "?", es ? es : "?");
+        free(eo);
+        free(es);
+        free(image);
+        free(host);
+        cli_report(IMAPI_E_INVALID_PARAM, msg);
+        return IMAPI_E_INVALID_PARAM;
+    }
     if (stat(hp, &st) != 0) {
         int e = errno;
         char why[PATH_MAX + 256];
@@ -230,7 +292,7 @@ static int parse_fs(const char *s, unsigned *out)
     unsigned fs = 0;
     char *copy = strdup(s), *save = NULL;
     if (!copy)
-        return -1;
+        return -2;                    /* out of memory, not a bad list */
     for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         if (!strcasecmp(t, "iso9660") || !strcasecmp(t, "iso"))
             fs |= FSI_FS_ISO9660;
@@ -279,82 +341,31 @@ struct create_opts {
     struct boot_opts boot;      /* --boot, --boot-catalog (boot_spec.c) */
 };
 
-static int write_image(fsi_image *img, const struct create_opts *o)
+static int write_image(fsi_image *img, const struct create_opts *o, struct out_target *out)
 {
     fsi_result *res = NULL;
     fsi_hresult hr = fsi_create_result(img, &res);
     if (FSI_FAILED(hr))
         return cli_report_image(img, hr);
-
-    int fd;
-    bool to_stdout = !strcmp(o->output, "-");
-    if (to_stdout) {
-        fd = STDOUT_FILENO;
-    } else {
-        /* Temporary beside the target so rename() is atomic. */
-        const char *slash = strrchr(o->output, '/');
-        size_t dirlen = slash ? (size_t)(slash - o->output + 1) : 0;
-        int n = snprintf(tmp_path, sizeof tmp_path, "%.*s.%s.tmp.XXXXXX", (int)dirlen,
-                         o->output, o->output + dirlen);
-        if (n < 0 || (size_t)n >= sizeof tmp_path) {
-            fsi_result_free(res);
-            return cli_usage_error("output path too long: '%s'", o->output);
-        }
-        fd = mkstemp(tmp_path);
-        if (fd < 0) {
-            char msg[PATH_MAX + 128];
-            snprintf(msg, sizeof msg, "cannot create a temporary file beside '%s': %s",
-                     o->output, strerror(errno));
-            fsi_result_free(res);
-            return cli_report(IMAPI_E_INVALID_PARAM, msg);
-        }
-        have_tmp = 1;
-        mode_t um = umask(0);
-        umask(um);
-        fchmod(fd, 0666 & ~um);   /* mkstemp makes 0600; give what open() would */
+    int rc = out_open(out, fsi_result_total_blocks(res) * 2048u);
+    if (rc != EXIT_OK) {
+        fsi_result_free(res);
+        return rc;
     }
     struct progress prog;
     progress_start(&prog, o->quiet ? PROGRESS_NONE : o->progress ? PROGRESS_LINES : PROGRESS_AUTO);
     fsi_result_set_progress(res, progress_update, &prog);
     uint64_t written = 0;
     writing = 1;
-    hr = fsi_result_write_fd(res, fd, &written);
+    hr = fsi_result_write_fd(res, out->fd, &written);
     writing = 0;
     progress_end(&prog);
-    int rc = EXIT_OK;
-    if (FSI_FAILED(hr)) {
+    if (FSI_FAILED(hr))
         rc = cli_report_image(img, hr);
-    } else if (!to_stdout) {
-        /* --sync: on disk before the rename, so even a power failure
-         * leaves the old file or the whole new one.  Without it, as cp
-         * and every peer do, the rename alone is atomic for programs. */
-        if ((o->sync && fsync(fd) != 0) || close(fd) != 0) {
-            char msg[PATH_MAX + 128];
-            snprintf(msg, sizeof msg, "writing '%s' failed: %s", tmp_path, strerror(errno));
-            rc = cli_report(IMAPI_E_DATA_STREAM_READ_FAILURE, msg);
-            fd = -1;
-        } else {
-            fd = -1;
-            if (rename(tmp_path, o->output) != 0) {
-                char msg[2 * PATH_MAX + 64];
-                snprintf(msg, sizeof msg, "cannot rename '%s' to '%s': %s", tmp_path, o->output,
-                         strerror(errno));
-                rc = cli_report(IMAPI_E_INVALID_PARAM, msg);
-            } else {
-                have_tmp = 0;
-            }
-        }
-    }
-    if (!to_stdout) {
-        if (fd >= 0)
-            close(fd);
-        if (have_tmp) {
-            unlink(tmp_path);
-            have_tmp = 0;
-        }
-    }
-    if (rc == EXIT_OK && !o->quiet && !to_stdout)
-        fprintf(stderr, "mkimage: wrote '%s': %llu blocks (%llu bytes)\n", o->output,
+    else
+        rc = out_commit(out, o->sync);   /* --sync: on disk before it gets its name */
+    if (rc == EXIT_OK && !o->quiet && out->kind != OUT_STDOUT)
+        fprintf(stderr, "mkimage: wrote '%s': %llu blocks (%llu bytes)\n", out->given,
                 (unsigned long long)fsi_result_total_blocks(res),
                 (unsigned long long)written);
     fsi_result_free(res);
@@ -390,8 +401,10 @@ int cmd_create(int argc, char **argv)
         case 'o': o.output = optarg; break;
         case 'V': o.volume = optarg; break;
         case OPT_FS:
-            if (parse_fs(optarg, &o.fs) != 0) {
-                rc = cli_usage_error("--fs: '%s' is not a list of iso9660, joliet, udf", optarg);
+            if ((rc = parse_fs(optarg, &o.fs)) != 0) {
+                rc = rc == -2 ? cli_report(FSI_E_OUTOFMEMORY, NULL)
+                              : cli_usage_error("--fs: '%s' is not a list of iso9660, joliet, udf",
+                                                optarg);
                 goto out;
             }
             o.fs_set = true;
@@ -458,15 +471,26 @@ int cmd_create(int argc, char **argv)
     }
 
     install_signals();
+    struct out_target target;
+    if ((rc = out_check(&target, o.output)) != EXIT_OK) {
+        out_close(&target);
+        goto out;
+    }
+    struct notices notices = {NULL};
     fsi_image *img = NULL;
     fsi_hresult hr = fsi_image_new(&img);
     if (FSI_FAILED(hr)) {
         rc = cli_report(hr, NULL);
+        out_close(&target);
         goto out;
     }
+    /* The output is never part of its own image. */
+    fsi_image_set_notice_callback(img, on_notice, &notices);
+    if (target.kind == OUT_FILE && target.exists)
+        hr = fsi_image_exclude_host(img, target.path);
     /* Settings first: limits and name rules apply while adding.  A media
      * preset goes first so explicit options override it. */
-    if (o.media >= 0)
+    if (FSI_SUCCEEDED(hr) && o.media >= 0)
         hr = fsi_image_choose_defaults_for_media(img, (fsi_media)o.media);
     if (FSI_SUCCEEDED(hr) && o.fs_set)
         hr = fsi_image_set_file_systems(img, o.fs);
@@ -489,14 +513,18 @@ int cmd_create(int argc, char **argv)
     if (FSI_FAILED(hr)) {
         rc = cli_report_image(img, hr);
         fsi_image_free(img);
+        out_close(&target);
         goto out;
     }
     for (int i = optind; i < argc; i++) {
-        if (FSI_FAILED(add_source(img, argv[i]))) {
+        if (FSI_FAILED(add_source(img, argv[i], &target))) {
             rc = EXIT_FAIL;
             break;
         }
     }
+    if (rc == EXIT_OK && notices.output_met)
+        rc = output_in_tree(&target, notices.output_met, o.quiet);
+    free(notices.output_met);
     for (size_t i = 0; rc == EXIT_OK && i < o.nhidden; i++) {
         hr = fsi_set_hidden(img, o.hidden[i], true);
         if (FSI_FAILED(hr))
@@ -505,8 +533,9 @@ int cmd_create(int argc, char **argv)
     if (rc == EXIT_OK)
         rc = boot_opts_apply(&o.boot, img);
     if (rc == EXIT_OK)
-        rc = write_image(img, &o);
+        rc = write_image(img, &o, &target);
     fsi_image_free(img);
+    out_close(&target);
 out:
     free(o.hidden);
     boot_opts_free(&o.boot);

@@ -434,11 +434,36 @@ FSI_API fsi_hresult fsi_add_file_cb(fsi_image *img, const char *path, uint64_t s
 /** AddTree: add the host directory `host_dir` under image directory
  *  `path` (which must exist).  With include_base the directory itself is
  *  added (as path/BASENAME), else only its contents.  Symlinks are
- *  followed (a dangling one is IMAPI_E_DATA_STREAM_CREATE_FAILURE);
- *  sockets, FIFOs and devices are skipped.  All or nothing: on any error
- *  the tree is left as it was. */
+ *  followed (a dangling one is IMAPI_E_DATA_STREAM_CREATE_FAILURE; one
+ *  leading to a directory above it, IMAPI_E_DIRECTORY_READ_FAILURE).
+ *  Sockets, FIFOs and devices are left out: each is told to the notice
+ *  callback, and the call then returns IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED
+ *  (a success) with their count in fsi_image_last_error().  Host files
+ *  excluded with fsi_image_exclude_host are left out too.  The depth of
+ *  the host tree is bounded by memory only (no recursion; a bounded number
+ *  of open descriptors; paths beyond PATH_MAX are fine).  All or nothing:
+ *  on any error the tree is left as it was. */
 FSI_API fsi_hresult fsi_add_tree(fsi_image *img, const char *path,
                                  const char *host_dir, bool include_base);
+
+/** What fsi_add_tree tells as it goes: a host item it left out without
+ *  failing.  `code` is IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED for a socket,
+ *  FIFO or device node, FSI_S_OK for a file excluded with
+ *  fsi_image_exclude_host.  `host_path` is the item's host path as the walk
+ *  reached it (raw bytes); `message` a one-line sentence naming it with
+ *  control and non-UTF-8 bytes escaped.  Both are valid during the call. */
+typedef void (*fsi_notice_fn)(void *ctx, fsi_hresult code, const char *host_path,
+                              const char *message);
+
+/** Set (fn NULL: clear) the notice callback of img (see fsi_notice_fn). */
+FSI_API fsi_hresult fsi_image_set_notice_callback(fsi_image *img, fsi_notice_fn fn, void *ctx);
+
+/** Leave the host file or directory at host_path (symlinks followed) out
+ *  of every later fsi_add_tree, under any name it is reached by: it is
+ *  matched by device and inode.  For the image being written when it lies
+ *  inside a source tree.  A path that does not exist excludes nothing
+ *  (FSI_S_OK); another stat failure is IMAPI_E_INVALID_PARAM. */
+FSI_API fsi_hresult fsi_image_exclude_host(fsi_image *img, const char *host_path);
 
 /** Remove a file or an empty directory (IMAPI_E_DIR_NOT_EMPTY otherwise). */
 FSI_API fsi_hresult fsi_remove(fsi_image *img, const char *path);

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 /* SOURCE_DATE_EPOCH (reproducible builds): seconds since the epoch. */
@@ -58,6 +59,7 @@ FSI_API void fsi_image_free(fsi_image *img)
     import_free_all(img);
     stash_close(img);
     free(img->work_dir);
+    free(img->excluded);
     free(img->volume_name);
     free(img->last_msg);
     free(img);
@@ -248,5 +250,39 @@ FSI_API fsi_hresult fsi_image_set_import_progress(fsi_image *img, fsi_import_pro
         return IMAPI_E_INVALID_PARAM;
     img->import_progress = fn;
     img->import_progress_ctx = ctx;
+    return FSI_S_OK;
+}
+
+FSI_API fsi_hresult fsi_image_set_notice_callback(fsi_image *img, fsi_notice_fn fn, void *ctx)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    img->notice = fn;
+    img->notice_ctx = fn ? ctx : NULL;
+    return FSI_S_OK;
+}
+
+FSI_API fsi_hresult fsi_image_exclude_host(fsi_image *img, const char *host_path)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    if (!host_path || !*host_path)
+        return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "host_path", NULL, NULL);
+    struct stat st;
+    if (stat(host_path, &st) != 0) {
+        if (errno == ENOENT)
+            return FSI_S_OK;          /* nothing there to leave out */
+        return fsi_failf(img, IMAPI_E_INVALID_PARAM, errno, "host_path", NULL, "'%s'", host_path);
+    }
+    for (uint32_t i = 0; i < img->nexcluded; i++)
+        if (img->excluded[i].dev == (uint64_t)st.st_dev && img->excluded[i].ino == (uint64_t)st.st_ino)
+            return FSI_S_OK;
+    struct host_id *x = realloc(img->excluded, (img->nexcluded + 1) * sizeof *x);
+    if (!x)
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    img->excluded = x;
+    x[img->nexcluded].dev = (uint64_t)st.st_dev;
+    x[img->nexcluded].ino = (uint64_t)st.st_ino;
+    img->nexcluded++;
     return FSI_S_OK;
 }

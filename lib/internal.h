@@ -82,7 +82,7 @@ struct node {
     uint16_t mode;            /* permission bits */
     uint8_t type;             /* enum node_type */
     uint8_t flags;            /* enum node_flags */
-    uint16_t depth;           /* path components below the root (root 0) */
+    uint32_t depth;           /* path components below the root (root 0) */
 };
 
 /* Undo journal record (change points, all-or-nothing add_tree). */
@@ -157,6 +157,13 @@ struct fsi_image {
     fsi_disc **discs;
     uint32_t ndiscs;
     char *imported_volume_name;
+
+    /* add_tree: host files to leave out (by device and inode) and whom
+     * to tell what was left out */
+    struct host_id { uint64_t dev, ino; } *excluded;
+    uint32_t nexcluded;
+    fsi_notice_fn notice;
+    void *notice_ctx;
 
     /* import progress (for the importer) */
     fsi_import_progress_fn import_progress;

@@ -2,6 +2,7 @@
 /* source.c - where a file's bytes come from: host files, memory, callbacks. */
 #include "config.h"
 #include "internal.h"
+#include "hostpath.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -105,7 +106,7 @@ static int open_by_path(const fsi_image *img, fsi_item item)
     char *path = source_host_path(img, item);
     if (!path)
         return -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int fd = hostpath_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     int e = errno;
     free(path);
     errno = e;
@@ -126,7 +127,7 @@ int source_open_host(const fsi_image *img, fsi_item item, struct host_dir *hd)
             char *dp = tree_host_path(img, &img->bases[base], n->parent);
             if (!dp)
                 return -1;
-            hd->fd = open(dp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            hd->fd = hostpath_openat(AT_FDCWD, dp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
             int e = errno;
             free(dp);
             if (hd->fd < 0) {

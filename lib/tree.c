@@ -7,6 +7,7 @@
 #include "internal.h"
 #include "path.h"
 #include "statpool.h"
+#include "hostpath.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -544,7 +545,7 @@ static fsi_hresult add_child(fsi_image *img, fsi_item dir, const char *name, siz
     if (hash_find(img, dir, name, len))
         return fail_child(img, IMAPI_E_DUP_NAME, dir, name, len, host, NULL);
     uint32_t depth = img->nodes[dir].depth + 1u;
-    if (depth > 0xFFFF)
+    if (depth == 0)           /* 2^32 levels: memory ran out long before */
         return fail_child(img, IMAPI_E_INVALID_PATH, dir, name, len, host, NULL);
     if (iso_on(img)) {
         if (depth > FSI_ISO_MAX_DEPTH)
@@ -571,7 +572,7 @@ static fsi_hresult add_child(fsi_image *img, fsi_item dir, const char *name, siz
     n->uid = it->uid;
     n->gid = it->gid;
     n->src = it->src;
-    n->depth = (uint16_t)depth;
+    n->depth = depth;
     node_link(img, id);
     journal_note(img, UNDO_LINK, id, 0, 0);
     if (out)
@@ -783,11 +784,19 @@ FSI_API fsi_hresult fsi_add_file_cb(fsi_image *img, const char *path, uint64_t s
 /* add_tree                                                          */
 /* ---------------------------------------------------------------- */
 
-/* Entries are read a batch at a time, then taken in readdir order one by
- * one as before while the statpool's workers stat ahead.  A batch bounds
- * the memory a huge directory needs; each level keeps its own batch,
- * reused by the directories after it at that depth. */
+/* The walk is iterative: a directory's entries are all added first (its
+ * subdirectories as empty items, noted as pending), then each pending
+ * subdirectory is entered in turn.  So depth costs heap, never stack, and
+ * a directory's descriptor is needed after its entries only to open its
+ * subdirectories: it is closed once the last one is open, and beyond
+ * WALK_KEEP_FDS levels closed at once and opened again (relative to the
+ * deepest ancestor still open) when the next subdirectory is due.  The
+ * descriptors held stay bounded however deep the tree is.
+ *
+ * Entries are read a batch at a time while the statpool's workers stat
+ * ahead; a batch bounds the memory a huge directory needs. */
 #define WALK_BATCH 4096
+#define WALK_KEEP_FDS 64
 
 struct walk_batch {
     char *names;              /* NUL-terminated names, back to back */
@@ -797,22 +806,43 @@ struct walk_batch {
     size_t n, cap;
 };
 
+/* A subdirectory to enter: its item and what it is on the host. */
+struct walk_pend {
+    fsi_item item;
+    uint64_t dev, ino;
+};
+
+/* A directory on the way down from the top of the walk. */
+struct walk_frame {
+    fsi_item dir;
+    int fd;                   /* -1 once closed (see above) */
+    uint64_t dev, ino;
+    size_t host_len;          /* its host path is w->host[0..host_len) */
+    size_t start, next, end;  /* its pending subdirectories: w->pend[start..end),
+                                 entered up to next */
+    size_t hnext;             /* older frame in the same loop-hash chain, +1 */
+};
+
 struct walk {
     fsi_image *img;
     uint32_t base;            /* index in img->bases */
     char *host;               /* current host path (grows/shrinks) */
     size_t host_len, host_cap;
-    struct dev_ino { dev_t dev; ino_t ino; } *stack;   /* loop detection */
-    struct walk_batch *batch; /* one per level, as stack */
-    size_t depth, stack_cap;
+    struct walk_frame *frames;
+    size_t depth, frames_cap;
+    struct walk_pend *pend;
+    size_t npend, pend_cap;
+    size_t *lhash;            /* (dev, ino) -> newest frame index + 1 */
+    size_t lhash_cap;         /* a power of two */
+    struct walk_batch batch;
     struct statpool *pool;    /* made at the first batch big enough */
     bool pool_tried;
+    uint64_t skipped;         /* special files left out */
 };
 
-static int walk_push_name(struct walk *w, const char *name, size_t len, size_t *saved)
+static int walk_set_host(struct walk *w, size_t at, const char *name, size_t len)
 {
-    *saved = w->host_len;
-    size_t need = w->host_len + 1 + len + 1;
+    size_t need = at + 1 + len + 1;
     if (need > w->host_cap) {
         size_t cap = need * 2;
         char *h = realloc(w->host, cap);
@@ -821,35 +851,98 @@ static int walk_push_name(struct walk *w, const char *name, size_t len, size_t *
         w->host = h;
         w->host_cap = cap;
     }
-    w->host[w->host_len++] = '/';
-    memcpy(w->host + w->host_len, name, len);
-    w->host_len += len;
+    w->host[at] = '/';
+    memcpy(w->host + at + 1, name, len);
+    w->host_len = at + 1 + len;
     w->host[w->host_len] = '\0';
     return 0;
 }
 
-static void walk_pop(struct walk *w, size_t saved)
-{
-    w->host_len = saved;
-    w->host[saved] = '\0';
-}
-
 static void walk_free(struct walk *w)
 {
-    for (size_t i = 0; w->batch && i < w->stack_cap; i++) {
-        free(w->batch[i].names);
-        free(w->batch[i].off);
-        free(w->batch[i].res);
-    }
-    free(w->batch);
-    free(w->stack);
+    for (size_t i = 0; i < w->depth; i++)
+        if (w->frames[i].fd >= 0)
+            close(w->frames[i].fd);
+    free(w->batch.names);
+    free(w->batch.off);
+    free(w->batch.res);
+    free(w->frames);
+    free(w->pend);
+    free(w->lhash);
     free(w->host);
     statpool_free(w->pool);
 }
 
+static size_t lhash_slot(const struct walk *w, uint64_t dev, uint64_t ino)
+{
+    uint64_t h = (ino * 0x9E3779B97F4A7C15ull) ^ (dev * 0xC2B2AE3D27D4EB4Full);
+    return (size_t)(h >> 17) & (w->lhash_cap - 1);
+}
+
+/* Whether (dev, ino) is a directory on the way down: a symbolic link (or a
+ * bind mount) that leads back up would make the walk endless. */
+static bool walk_on_path(const struct walk *w, uint64_t dev, uint64_t ino)
+{
+    for (size_t f = w->lhash[lhash_slot(w, dev, ino)]; f; f = w->frames[f - 1].hnext)
+        if (w->frames[f - 1].dev == dev && w->frames[f - 1].ino == ino)
+            return true;
+    return false;
+}
+
+/* Put a new frame on top: the walk is then inside directory `dir`. */
+static int walk_push(struct walk *w, fsi_item dir, int fd, uint64_t dev, uint64_t ino)
+{
+    if (w->depth == w->frames_cap) {
+        size_t cap = w->frames_cap ? 2 * w->frames_cap : 64;
+        struct walk_frame *f = realloc(w->frames, cap * sizeof *f);
+        if (!f)
+            return -1;
+        w->frames = f;
+        w->frames_cap = cap;
+    }
+    if (w->depth * 2 >= w->lhash_cap) {
+        /* Keep chains short: rebuild at twice the size. */
+        size_t cap = w->lhash_cap ? 2 * w->lhash_cap : 256;
+        size_t *h = calloc(cap, sizeof *h);
+        if (!h)
+            return -1;
+        free(w->lhash);
+        w->lhash = h;
+        w->lhash_cap = cap;
+        for (size_t i = 0; i < w->depth; i++) {
+            size_t s = lhash_slot(w, w->frames[i].dev, w->frames[i].ino);
+            w->frames[i].hnext = h[s];
+            h[s] = i + 1;
+        }
+    }
+    struct walk_frame *f = &w->frames[w->depth];
+    f->dir = dir;
+    f->fd = fd;
+    f->dev = dev;
+    f->ino = ino;
+    f->host_len = w->host_len;
+    f->start = f->next = f->end = w->npend;
+    size_t s = lhash_slot(w, dev, ino);
+    f->hnext = w->lhash[s];
+    w->lhash[s] = ++w->depth;
+    return 0;
+}
+
+static void walk_pop(struct walk *w)
+{
+    struct walk_frame *f = &w->frames[--w->depth];
+    if (f->fd >= 0)
+        close(f->fd);
+    w->lhash[lhash_slot(w, f->dev, f->ino)] = f->hnext;
+    w->npend = f->start;      /* all entered */
+    if (w->depth)
+        w->host_len = w->frames[w->depth - 1].host_len;
+    w->host[w->host_len] = '\0';
+}
+
 /* Read up to WALK_BATCH entries of d (not . and ..) into b.  A read error
  * ends the directory: it goes to *err, to be reported once the entries
- * before it are taken, as it always was.  -1 when out of memory. */
+ * before it are taken.  -1 when out of memory. */
 static int walk_read(struct walk_batch *b, DIR *d, int *err, bool *eof)
 {
     b->n = b->names_len = 0;
@@ -892,22 +985,111 @@ static int walk_read(struct walk_batch *b, DIR *d, int *err, bool *eof)
     return 0;
 }
 
-static fsi_hresult walk_dir(struct walk *w, int dfd, fsi_item dir, dev_t dev, ino_t ino);
+/* s with control bytes and bytes that are not UTF-8 written as \xHH (a
+ * backslash as \\), for messages: no name reaches a terminal raw. */
+static char *fsi_text_escape(const char *s)
+{
+    size_t len = strlen(s);
+    char *out = malloc(4 * len + 1), *o = out;
+    if (!out)
+        return NULL;
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = p[i];
+        size_t k = 0;
+        if (c >= 0x20 && c < 0x7F && c != '\\') {
+            k = 1;
+        } else if (c >= 0xC2 && c <= 0xF4) {
+            size_t need = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+            if (i + need <= len) {
+                k = need;
+                for (size_t j = 1; j < need; j++)
+                    if ((p[i + j] & 0xC0) != 0x80)
+                        k = 0;
+                /* No C1 controls, overlongs or surrogates. */
+                if (k == 2 && c == 0xC2 && p[i + 1] < 0xA0)
+                    k = 0;
+                if (k == 3 && ((c == 0xE0 && p[i + 1] < 0xA0) || (c == 0xED && p[i + 1] >= 0xA0)))
+                    k = 0;
+                if (k == 4 && ((c == 0xF0 && p[i + 1] < 0x90) || (c == 0xF4 && p[i + 1] >= 0x90)))
+                    k = 0;
+            }
+        }
+        if (k) {
+            memcpy(o, p + i, k);
+            o += k;
+            i += k;
+        } else {
+            if (c == '\\') {
+                *o++ = '\\';
+                *o++ = '\\';
+            } else {
+                o += sprintf(o, "\\x%02X", c);
+            }
+            i++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
 
-/* Add the entry nm of d (stat-ed into r by job) to dir.  w->host names it. */
-static fsi_hresult walk_entry(struct walk *w, DIR *d, fsi_item dir, const char *nm, size_t len,
-                              struct statjob *job, const struct statpool_res *r)
+/* Tell the notice callback about a host item left out (w->host names it):
+ * "'HOST' WHAT". */
+static void walk_notice(struct walk *w, fsi_hresult code, const char *what)
+{
+    fsi_image *img = w->img;
+    if (!img->notice)
+        return;
+    char *host = fsi_text_escape(w->host);
+    size_t n = (host ? strlen(host) : 1) + strlen(what) + 4;
+    char *line = malloc(n);
+    if (line)
+        snprintf(line, n, "'%s' %s", host ? host : "?", what);
+    img->notice(img->notice_ctx, code, w->host, line ? line : what);
+    free(line);
+    free(host);
+}
+
+static const char *special_kind(uint32_t mode)
+{
+    if (S_ISFIFO(mode))
+        return "is a FIFO";
+    if (S_ISSOCK(mode))
+        return "is a socket";
+    if (S_ISCHR(mode))
+        return "is a character device";
+    if (S_ISBLK(mode))
+        return "is a block device";
+    return "is of a type images cannot hold";
+}
+
+static bool is_excluded(const fsi_image *img, const struct statpool_res *r)
+{
+    for (uint32_t i = 0; i < img->nexcluded; i++)
+        if (img->excluded[i].dev == r->dev && img->excluded[i].ino == r->ino)
+            return true;
+    return false;
+}
+
+/* Add the entry nm of directory dfd (stat-ed into r) to dir.  w->host
+ * names it.  A subdirectory is added empty and noted in w->pend. */
+static fsi_hresult walk_entry(struct walk *w, int dfd, fsi_item dir, const char *nm, size_t len,
+                              const struct statpool_res *r)
 {
     fsi_image *img = w->img;
     fsi_hresult hr;
     int e = atomic_load_explicit(&r->err, memory_order_relaxed);   /* statjob_get synced */
     if (e) {
         struct stat lst;
-        if (e == ENOENT && fstatat(dirfd(d), nm, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+        if (e == ENOENT && fstatat(dfd, nm, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
             S_ISLNK(lst.st_mode))
             return fsi_failf(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, e, w->host, NULL,
                              "it is a dangling symbolic link");
         return fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, e, w->host, NULL, NULL);
+    }
+    if (img->nexcluded && is_excluded(img, r)) {
+        walk_notice(w, FSI_S_OK, "is excluded: left out of the image");
+        return FSI_S_OK;
     }
     struct new_item it;
     if (S_ISDIR(r->mode)) {
@@ -918,7 +1100,7 @@ static fsi_hresult walk_entry(struct walk *w, DIR *d, fsi_item dir, const char *
         it.src = SRC_TREE_BIT | w->base;
         if (img->stage) {
             /* Staged: copy the bytes now, into the stash. */
-            int fd = openat(dirfd(d), nm, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+            int fd = openat(dfd, nm, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
             if (fd < 0)
                 return fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, errno, w->host, NULL,
                                 NULL);
@@ -929,14 +1111,20 @@ static fsi_hresult walk_entry(struct walk *w, DIR *d, fsi_item dir, const char *
                 return hr;
             if (!(it.src = source_add(img, &src)))
                 return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
-        } else if (!(r->mode & S_IROTH) && faccessat(dirfd(d), nm, R_OK, AT_EACCESS) != 0) {
+        } else if (!(r->mode & S_IROTH) && faccessat(dfd, nm, R_OK, AT_EACCESS) != 0) {
             /* Unreadable files fail at add time, as IMAPI's do.  Bits
              * that let everyone read settle it without a syscall (ACLs
              * never narrow the "other" class); else ask the kernel. */
             return fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, errno, w->host, NULL, NULL);
         }
     } else {
-        return FSI_S_OK;      /* sockets, FIFOs, devices: no data to take */
+        /* Sockets, FIFOs, devices: the tree cannot hold them yet. */
+        w->skipped++;
+        char what[96];
+        snprintf(what, sizeof what, "%s: left out of the image (special files are not stored)",
+                 special_kind(r->mode));
+        walk_notice(w, IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED, what);
+        return FSI_S_OK;
     }
     times_set(it.times, r->atime, r->mtime);
     it.mode = r->mode & 07777;
@@ -946,55 +1134,39 @@ static fsi_hresult walk_entry(struct walk *w, DIR *d, fsi_item dir, const char *
     hr = add_child(img, dir, nm, len, &it, w->host, &child);
     if (FSI_FAILED(hr) || !S_ISDIR(r->mode))
         return hr;
-    int cfd = openat(dirfd(d), nm, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (cfd < 0)
-        return fsi_fail(img, IMAPI_E_DIRECTORY_READ_FAILURE, errno, w->host, NULL, NULL);
-    statjob_end(job);         /* the pool is the subdirectory's now */
-    return walk_dir(w, cfd, child, (dev_t)r->dev, (ino_t)r->ino);
+    if (w->npend == w->pend_cap) {
+        size_t cap = w->pend_cap ? 2 * w->pend_cap : 256;
+        struct walk_pend *p = realloc(w->pend, cap * sizeof *p);
+        if (!p)
+            return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+        w->pend = p;
+        w->pend_cap = cap;
+    }
+    w->pend[w->npend++] = (struct walk_pend){child, r->dev, r->ino};
+    return FSI_S_OK;
 }
 
-/* Add the contents of the open host directory dfd (at w->host) to dir. */
-static fsi_hresult walk_dir(struct walk *w, int dfd, fsi_item dir, dev_t dev, ino_t ino)
+/* Add the entries of the directory on top of the walk (its fd open). */
+static fsi_hresult walk_entries(struct walk *w)
 {
     fsi_image *img = w->img;
-    if (w->depth == w->stack_cap) {
-        size_t cap = w->stack_cap ? w->stack_cap * 2 : 32;
-        struct dev_ino *s = realloc(w->stack, cap * sizeof *s);
-        if (s)
-            w->stack = s;
-        struct walk_batch *b = s ? realloc(w->batch, cap * sizeof *b) : NULL;
-        if (!b) {
-            close(dfd);
-            return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
-        }
-        memset(b + w->stack_cap, 0, (cap - w->stack_cap) * sizeof *b);
-        w->batch = b;
-        w->stack_cap = cap;
-    }
-    for (size_t i = 0; i < w->depth; i++) {
-        if (w->stack[i].dev == dev && w->stack[i].ino == ino) {
-            close(dfd);
-            return fsi_failf(img, IMAPI_E_DIRECTORY_READ_FAILURE, 0, w->host, NULL,
-                             "a symbolic link loops back to a directory above it");
-        }
-    }
-    w->stack[w->depth].dev = dev;
-    w->stack[w->depth].ino = ino;
-    size_t level = w->depth++;
-
-    DIR *d = fdopendir(dfd);
+    struct walk_frame *f = &w->frames[w->depth - 1];
+    int rfd = openat(f->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = rfd >= 0 ? fdopendir(rfd) : NULL;
     if (!d) {
         int e = errno;
-        close(dfd);
-        w->depth--;
+        if (rfd >= 0)
+            close(rfd);
         return fsi_fail(img, IMAPI_E_DIRECTORY_READ_FAILURE, e, w->host, NULL, NULL);
     }
     fsi_hresult hr = FSI_S_OK;
     int read_err = 0;
     bool eof = false;
+    size_t dir_len = w->host_len;
+    fsi_item dir = f->dir;
+    int dfd = f->fd;
     while (!eof && FSI_SUCCEEDED(hr)) {
-        /* Deeper levels may move w->batch, never this level's arrays. */
-        struct walk_batch *b = &w->batch[level];
+        struct walk_batch *b = &w->batch;
         if (walk_read(b, d, &read_err, &eof)) {
             hr = fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
             break;
@@ -1004,25 +1176,111 @@ static fsi_hresult walk_dir(struct walk *w, int dfd, fsi_item dir, dev_t dev, in
             w->pool = statpool_new(statpool_threads());
         }
         struct statjob job;
-        statjob_start(&job, w->pool, dirfd(d), b->names, b->off, b->n, b->res);
+        statjob_start(&job, w->pool, dfd, b->names, b->off, b->n, b->res);
         for (size_t i = 0; i < job.n; i++) {
             const char *nm = job.names + job.off[i];
-            size_t len = strlen(nm), saved;
-            if (walk_push_name(w, nm, len, &saved)) {
+            size_t len = strlen(nm);
+            if (walk_set_host(w, dir_len, nm, len)) {
                 hr = fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
                 break;
             }
-            hr = walk_entry(w, d, dir, nm, len, &job, statjob_get(&job, i));
+            hr = walk_entry(w, dfd, dir, nm, len, statjob_get(&job, i));
             if (FSI_FAILED(hr))
                 break;
-            walk_pop(w, saved);
         }
         statjob_end(&job);    /* before b is used again */
+    }
+    if (FSI_SUCCEEDED(hr)) {
+        w->host_len = dir_len;
+        w->host[dir_len] = '\0';
     }
     if (FSI_SUCCEEDED(hr) && read_err)
         hr = fsi_fail(img, IMAPI_E_DIRECTORY_READ_FAILURE, read_err, w->host, NULL, NULL);
     closedir(d);
-    w->depth--;
+    f = &w->frames[w->depth - 1];
+    f->end = w->npend;
+    return hr;
+}
+
+/* The descriptor of frame i, opened again if it was closed: relative to
+ * the deepest ancestor still open (the top of the walk always is). */
+static int walk_frame_fd(struct walk *w, size_t i)
+{
+    struct walk_frame *f = &w->frames[i];
+    if (f->fd >= 0)
+        return f->fd;
+    size_t a = i;
+    while (a > 0 && w->frames[a].fd < 0)
+        a--;
+    const struct walk_frame *anc = &w->frames[a];
+    char save = w->host[f->host_len];
+    w->host[f->host_len] = '\0';
+    f->fd = hostpath_openat(anc->fd, w->host + anc->host_len + 1,
+                            O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    w->host[f->host_len] = save;
+    /* It must still be the directory the walk read. */
+    struct stat st;
+    if (f->fd >= 0 && (fstat(f->fd, &st) != 0 || (uint64_t)st.st_dev != f->dev ||
+                       (uint64_t)st.st_ino != f->ino)) {
+        close(f->fd);
+        f->fd = -1;
+        errno = ESTALE;
+    }
+    return f->fd;
+}
+
+/* Walk everything below the open host directory dfd (at w->host) into dir. */
+static fsi_hresult walk_tree(struct walk *w, int dfd, fsi_item dir, uint64_t dev, uint64_t ino)
+{
+    fsi_image *img = w->img;
+    if (walk_push(w, dir, dfd, dev, ino)) {
+        close(dfd);
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    }
+    fsi_hresult hr = walk_entries(w);
+    while (FSI_SUCCEEDED(hr) && w->depth > 0) {
+        size_t top = w->depth - 1;
+        struct walk_frame *f = &w->frames[top];
+        if (f->next == f->end) {
+            walk_pop(w);
+            continue;
+        }
+        struct walk_pend p = w->pend[f->next++];
+        const struct node *n = &img->nodes[p.item];
+        if (walk_set_host(w, f->host_len, node_name(img, n), n->name_len)) {
+            hr = fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+            break;
+        }
+        if (walk_on_path(w, p.dev, p.ino)) {
+            hr = fsi_failf(img, IMAPI_E_DIRECTORY_READ_FAILURE, 0, w->host, NULL,
+                           "a symbolic link loops back to a directory above it");
+            break;
+        }
+        int pfd = walk_frame_fd(w, top);
+        int cfd = -1;
+        if (pfd >= 0) {
+            char name[NAME_MAX + 1];
+            memcpy(name, node_name(img, n), n->name_len);
+            name[n->name_len] = '\0';
+            cfd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        }
+        if (cfd < 0) {
+            hr = fsi_fail(img, IMAPI_E_DIRECTORY_READ_FAILURE, errno, w->host, NULL, NULL);
+            break;
+        }
+        /* Done with the parent's descriptor, or holding too many (the top
+         * one stays: closed ones are opened again relative to it). */
+        if (top > 0 && (f->next == f->end || top >= WALK_KEEP_FDS)) {
+            close(f->fd);
+            f->fd = -1;
+        }
+        if (walk_push(w, p.item, cfd, p.dev, p.ino)) {
+            close(cfd);
+            hr = fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+            break;
+        }
+        hr = walk_entries(w);
+    }
     return hr;
 }
 
@@ -1043,7 +1301,7 @@ FSI_API fsi_hresult fsi_add_tree(fsi_image *img, const char *path, const char *h
     if (img->nodes[dir].type != NODE_DIR)
         return fsi_fail(img, IMAPI_E_NOT_DIR, 0, path, NULL, NULL);
 
-    int dfd = open(host_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dfd = hostpath_openat(AT_FDCWD, host_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return fsi_fail(img, IMAPI_E_DIRECTORY_READ_FAILURE, errno, host_dir, NULL, NULL);
     struct stat st;
@@ -1118,7 +1376,7 @@ FSI_API fsi_hresult fsi_add_tree(fsi_image *img, const char *path, const char *h
         dfd = -1;
     }
     if (FSI_SUCCEEDED(hr))
-        hr = walk_dir(&w, dfd, top, st.st_dev, st.st_ino);
+        hr = walk_tree(&w, dfd, top, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
     else if (dfd >= 0)
         close(dfd);
     if (FSI_SUCCEEDED(hr)) {
@@ -1139,6 +1397,13 @@ FSI_API fsi_hresult fsi_add_tree(fsi_image *img, const char *path, const char *h
             free(img->bases[--img->nbases].host_dir);   /* nothing uses it now */
     } else if (!img->journaling) {
         img->njournal = mark;         /* nobody can roll back: forget */
+    }
+    if (FSI_SUCCEEDED(hr) && w.skipped) {
+        char n[32];
+        snprintf(n, sizeof n, "%llu", (unsigned long long)w.skipped);
+        hr = fsi_failf(img, IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED, 0, NULL, NULL,
+                       "%s sockets, FIFOs or device nodes under '%s' were left out "
+                       "(the tree cannot hold special files yet)", n, host_dir);
     }
     walk_free(&w);
     return hr;
@@ -1306,20 +1571,89 @@ FSI_API size_t fsi_item_path(fsi_image *img, fsi_item item, char *buf, size_t si
     return need;
 }
 
+/* Children sorting: a multikey quicksort on 8-byte words of the names
+ * (big-endian, zero-padded: no name holds a NUL byte, so a name that ends
+ * first sorts first, as in byte order).  Most comparisons look at the key
+ * in the record and not at the name, which matters in a big directory,
+ * whose names lie scattered through the pool; and it needs no scratch
+ * array (16 bytes a child, turned into the result in place). */
 struct sort_ent {
-    const char *name;
-    uint16_t len;
+    uint64_t key;             /* bytes [depth, depth + 8) of the name */
     fsi_item id;
+    uint16_t len;
 };
 
-static int sort_ent_cmp(const void *a, const void *b)
+static uint64_t name_word(const char *s, size_t len, size_t depth)
 {
-    const struct sort_ent *x = a, *y = b;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->name, y->name, n);
-    if (c)
-        return c;
-    return (x->len > y->len) - (x->len < y->len);
+    uint64_t k = 0;
+    for (size_t i = 0; i < 8; i++)
+        k = k << 8 | (depth + i < len ? (unsigned char)s[depth + i] : 0);
+    return k;
+}
+
+/* Byte order of the names of a and b, which agree before `depth`. */
+static int sort_ent_cmp(const fsi_image *img, const struct sort_ent *a,
+                        const struct sort_ent *b, size_t depth)
+{
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    size_t n = a->len < b->len ? a->len : b->len;
+    if (n > depth + 8) {
+        int c = memcmp(node_name(img, &img->nodes[a->id]) + depth + 8,
+                       node_name(img, &img->nodes[b->id]) + depth + 8, n - depth - 8);
+        if (c)
+            return c;
+    }
+    return (a->len > b->len) - (a->len < b->len);
+}
+
+static void sort_ents(const fsi_image *img, struct sort_ent *e, size_t n, size_t depth)
+{
+    while (n > 12) {
+        /* Median of three keys as the pivot, then lt | eq | gt. */
+        uint64_t a = e[0].key, b = e[n / 2].key, c = e[n - 1].key, p;
+        if (a < b)
+            p = b < c ? b : (a < c ? c : a);
+        else
+            p = a < c ? a : (b < c ? c : b);
+        size_t lt = 0, i = 0, gt = n;
+        while (i < gt) {
+            struct sort_ent t;
+            if (e[i].key < p) {
+                t = e[lt]; e[lt++] = e[i]; e[i++] = t;
+            } else if (e[i].key > p) {
+                t = e[--gt]; e[gt] = e[i]; e[i] = t;
+            } else {
+                i++;
+            }
+        }
+        /* Equal words: the names go on past them unless the word ends
+         * in padding (then they are equal, which siblings never are). */
+        if (gt - lt > 1 && (p & 0xFF)) {
+            for (size_t k = lt; k < gt; k++)
+                e[k].key = name_word(node_name(img, &img->nodes[e[k].id]), e[k].len, depth + 8);
+            sort_ents(img, e + lt, gt - lt, depth + 8);
+        }
+        /* The smaller side by recursion, the larger by the loop: the
+         * stack stays O(log n) per word. */
+        if (lt < n - gt) {
+            sort_ents(img, e, lt, depth);
+            e += gt;
+            n -= gt;
+        } else {
+            sort_ents(img, e + gt, n - gt, depth);
+            n = lt;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        struct sort_ent t = e[i];
+        size_t j = i;
+        while (j > 0 && sort_ent_cmp(img, &t, &e[j - 1], depth) < 0) {
+            e[j] = e[j - 1];
+            j--;
+        }
+        e[j] = t;
+    }
 }
 
 fsi_item *tree_sorted_children(const fsi_image *img, fsi_item dir, size_t *count)
@@ -1331,25 +1665,26 @@ fsi_item *tree_sorted_children(const fsi_image *img, fsi_item dir, size_t *count
         return NULL;
     size_t n = d->nchildren;
     struct sort_ent *e = malloc(n * sizeof *e);
-    fsi_item *out = malloc(n * sizeof *out);
-    if (!e || !out) {
-        free(e);
-        free(out);
+    if (!e) {
         errno = ENOMEM;
         return NULL;
     }
     size_t i = 0;
     for (fsi_item c = d->first_child; c && i < n; c = img->nodes[c].next_sibling, i++) {
-        e[i].name = node_name(img, &img->nodes[c]);
-        e[i].len = img->nodes[c].name_len;
+        const struct node *cn = &img->nodes[c];
+        e[i].key = name_word(node_name(img, cn), cn->name_len, 0);
         e[i].id = c;
+        e[i].len = cn->name_len;
     }
-    qsort(e, i, sizeof *e, sort_ent_cmp);
+    sort_ents(img, e, i, 0);
+    /* The ids over the records, front to back (id k lands at byte 4k,
+     * never past record k), then the array shrunk to them. */
+    fsi_item *out = (fsi_item *)(void *)e;
     for (size_t k = 0; k < i; k++)
         out[k] = e[k].id;
-    free(e);
+    fsi_item *shrunk = realloc(out, (i ? i : 1) * sizeof *out);
     *count = i;
-    return out;
+    return shrunk ? shrunk : out;
 }
 
 FSI_API fsi_hresult fsi_enum_children(fsi_image *img, const char *path, fsi_enum_fn fn, void *ctx)

@@ -44,6 +44,8 @@
 #include <sys/types.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/resource.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -868,6 +870,23 @@ static void alarm_handler(int sig)
     _exit(99);
 }
 
+/* What the notice callback was told. */
+struct notes {
+    int count, codes, fifo, sock, excluded;
+    char last[512];
+};
+
+static void on_note(void *ctx, fsi_hresult code, const char *host, const char *msg)
+{
+    struct notes *n = ctx;
+    n->count++;
+    n->codes += code == IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED;
+    n->excluded += code == FSI_S_OK;
+    n->fifo += strstr(msg, "/fifo' is a FIFO: left out") != NULL && strstr(host, "/fifo") != NULL;
+    n->sock += strstr(msg, "/sock' is a socket: left out") != NULL;
+    snprintf(n->last, sizeof n->last, "%s", msg);
+}
+
 static void test_add_tree_follows_symlinks_skips_special_files(void **state)
 {
     struct fx *f = *state;
@@ -888,11 +907,18 @@ static void test_add_tree_follows_symlinks_skips_special_files(void **state)
     close(s);
     assert_int_equal(brc, 0);
 
+    struct notes n = {0};
+    fsi_image_set_notice_callback(f->img, on_note, &n);
     signal(SIGALRM, alarm_handler);
     alarm(30);
     fsi_hresult hr = fsi_add_tree(f->img, "/", hp(f, "t"), false);
     alarm(0);
-    assert_ok(f->img, hr);
+    /* Left out, each told, and the call says so (a success). */
+    assert_int_equal(hr, IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED);
+    assert_non_null(strstr(fsi_image_last_error(f->img), "2 sockets, FIFOs or device nodes"));
+    assert_int_equal(n.count, 2);
+    assert_int_equal(n.codes, 2);
+    assert_true((n.fifo == 1 && n.sock == 1));
     assert_type(f->img, "/real.txt", FSI_ITEM_FILE);
     assert_type(f->img, "/link.txt", FSI_ITEM_FILE);
     assert_int_equal(info_of(f->img, "/link.txt").size, 7);
@@ -901,6 +927,226 @@ static void test_add_tree_follows_symlinks_skips_special_files(void **state)
     assert_type(f->img, "/fifo", FSI_ITEM_NOT_FOUND);
     assert_type(f->img, "/sock", FSI_ITEM_NOT_FOUND);
     assert_counts(f->img, 4, 2);
+}
+
+/* ---- depth, descriptors, long paths (issue 12) ---- */
+
+/* A chain of `levels` directories named `name` under dir, a file `f`
+ * holding `data` at the bottom.  Made relative to descriptors: the
+ * paths are longer than PATH_MAX. */
+static void make_chain(const char *dir, const char *name, int levels, const char *data)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    assert_true(fd >= 0);
+    for (int i = 0; i < levels; i++) {
+        assert_int_equal(mkdirat(fd, name, 0755), 0);
+        int n = openat(fd, name, O_RDONLY | O_DIRECTORY);
+        assert_true(n >= 0);
+        close(fd);
+        fd = n;
+    }
+    int ffd = openat(fd, "f", O_WRONLY | O_CREAT, 0644);
+    assert_true(ffd >= 0);
+    assert_int_equal(write(ffd, data, strlen(data)), (ssize_t)strlen(data));
+    close(ffd);
+    close(fd);
+}
+
+/* Remove such a chain (nftw cannot): move the second level up, remove
+ * the first, one level per step. */
+static void remove_chain(const char *dir, const char *name)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    assert_true(fd >= 0);
+    char inner[600];
+    snprintf(inner, sizeof inner, "%s/%s", name, name);
+    for (;;) {
+        if (renameat(fd, inner, fd, "chain.tmp") != 0)
+            break;
+        char f[600];
+        snprintf(f, sizeof f, "%s/f", name);
+        unlinkat(fd, f, 0);
+        assert_int_equal(unlinkat(fd, name, AT_REMOVEDIR), 0);
+        assert_int_equal(renameat(fd, "chain.tmp", fd, name), 0);
+    }
+    char f[600];
+    snprintf(f, sizeof f, "%s/f", name);
+    unlinkat(fd, f, 0);
+    unlinkat(fd, name, AT_REMOVEDIR);
+    close(fd);
+}
+
+/* Write img's image to a temporary file and say whether `data` is in it. */
+static bool image_holds(fsi_image *img, const char *data)
+{
+    fsi_result *res = NULL;
+    if (FSI_FAILED(fsi_create_result(img, &res))) {
+        print_error("create_result: %s\n", fsi_image_last_error(img));
+        return false;
+    }
+    FILE *tf = tmpfile();
+    assert_non_null(tf);
+    fsi_hresult hr = fsi_result_write_fd(res, fileno(tf), NULL);
+    fsi_result_free(res);
+    if (FSI_FAILED(hr)) {
+        print_error("write: %s\n", fsi_image_last_error(img));
+        fclose(tf);
+        return false;
+    }
+    rewind(tf);
+    size_t dl = strlen(data), have = 0;
+    char buf[65536 + 256];
+    bool found = false;
+    for (;;) {
+        size_t r = fread(buf + have, 1, sizeof buf - have, tf);
+        if (r == 0)
+            break;
+        have += r;
+        if (memmem(buf, have, data, dl)) {
+            found = true;
+            break;
+        }
+        if (have >= dl) {
+            memmove(buf, buf + have - (dl - 1), dl - 1);
+            have = dl - 1;
+        }
+    }
+    fclose(tf);
+    return found;
+}
+
+struct deep_job {
+    fsi_image *img;
+    const char *host;
+    fsi_hresult hr;
+    bool holds;
+};
+
+static void *deep_add(void *arg)
+{
+    struct deep_job *j = arg;
+    j->hr = fsi_add_tree(j->img, "/", j->host, false);
+    if (FSI_SUCCEEDED(j->hr))
+        j->holds = image_holds(j->img, "bottom of the deep tree");
+    return NULL;
+}
+
+/* 10,000 levels on a 256 KiB stack, with at most 128 descriptors: the walk
+ * and the writers hold neither a frame nor a descriptor per level. */
+static void test_add_tree_10000_levels_small_stack_few_fds(void **state)
+{
+    struct fx *f = *state;
+    host_dir(hp(f, "deep"), 0755);
+    make_chain(hp(f, "deep"), "d", 10000, "bottom of the deep tree");
+    assert_ok(f->img, fsi_image_set_file_systems(f->img, FSI_FS_UDF));
+
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 128;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 256 << 10);
+    struct deep_job job = {f->img, hp(f, "deep"), FSI_S_OK, false};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, &attr, deep_add, &job), 0);
+    pthread_join(th, NULL);
+    pthread_attr_destroy(&attr);
+    setrlimit(RLIMIT_NOFILE, &old);
+
+    assert_ok(f->img, job.hr);
+    assert_counts(f->img, 1, 10000);
+    assert_true(job.holds);
+    remove_chain(hp(f, "deep"), "d");
+}
+
+/* A file whose host path is far beyond PATH_MAX: what add accepted, the
+ * write reads (with and without staging). */
+static void test_add_tree_host_path_beyond_path_max(void **state)
+{
+    struct fx *f = *state;
+    char name[201];
+    memset(name, 'n', 200);
+    name[200] = '\0';
+    host_dir(hp(f, "long"), 0755);
+    make_chain(hp(f, "long"), name, 40, "at the end of an 8 KiB path");   /* 8,040 bytes */
+    for (int stage = 0; stage < 2; stage++) {
+        fsi_image *img = NULL;
+        assert_int_equal(fsi_image_new(&img), FSI_S_OK);
+        assert_ok(img, fsi_image_set_file_systems(img, FSI_FS_UDF));
+        assert_ok(img, fsi_image_set_stage_files(img, stage != 0));
+        assert_ok(img, fsi_add_tree(img, "/", hp(f, "long"), false));
+        assert_true(image_holds(img, "at the end of an 8 KiB path"));
+        fsi_image_free(img);
+    }
+    remove_chain(hp(f, "long"), name);
+}
+
+/* fsi_image_exclude_host: the file is left out under any name it has;
+ * the notice callback is told (FSI_S_OK); a path that is not there
+ * excludes nothing. */
+static void test_exclude_host(void **state)
+{
+    struct fx *f = *state;
+    host_dir(hp(f, "ex"), 0755);
+    host_dir(hp(f, "ex/sub"), 0755);
+    host_file(hp(f, "ex/out.iso"), "image", 5, 0644);
+    host_file(hp(f, "ex/keep.txt"), "keep", 4, 0644);
+    assert_int_equal(link(hp(f, "ex/out.iso"), hp(f, "ex/sub/other-name")), 0);
+    assert_int_equal(symlink("../out.iso", hp(f, "ex/sub/via-link")), 0);
+    assert_hr_img(f->img, fsi_image_exclude_host(f->img, ""), IMAPI_E_INVALID_PARAM);
+    assert_ok(f->img, fsi_image_exclude_host(f->img, hp(f, "no/such/file")));
+    assert_ok(f->img, fsi_image_exclude_host(f->img, hp(f, "ex/out.iso")));
+    struct notes n = {0};
+    fsi_image_set_notice_callback(f->img, on_note, &n);
+    assert_ok(f->img, fsi_add_tree(f->img, "/", hp(f, "ex"), false));
+    assert_type(f->img, "/keep.txt", FSI_ITEM_FILE);
+    assert_type(f->img, "/out.iso", FSI_ITEM_NOT_FOUND);
+    assert_type(f->img, "/sub/other-name", FSI_ITEM_NOT_FOUND);
+    assert_type(f->img, "/sub/via-link", FSI_ITEM_NOT_FOUND);
+    assert_int_equal(n.excluded, 3);
+    assert_non_null(strstr(n.last, "is excluded: left out of the image"));
+    /* Without the callback nothing is told, and the result is the same. */
+    fsi_image_set_notice_callback(f->img, NULL, NULL);
+    assert_ok(f->img, fsi_add_tree(f->img, "/", hp(f, "ex"), true));
+    assert_type(f->img, "/ex/keep.txt", FSI_ITEM_FILE);
+    assert_type(f->img, "/ex/out.iso", FSI_ITEM_NOT_FOUND);
+    assert_int_equal(n.excluded, 3);
+}
+
+/* A symlink leading back up is an error naming it, even thousands of
+ * levels down (the check is a hash, not a scan of the path). */
+static void test_add_tree_symlink_loop_deep(void **state)
+{
+    struct fx *f = *state;
+    host_dir(hp(f, "lp"), 0755);
+    make_chain(hp(f, "lp"), "d", 3000, "x");
+    /* At the bottom: a link to the top. */
+    int fd = open(hp(f, "lp"), O_RDONLY | O_DIRECTORY);
+    for (int i = 0; i < 3000; i++) {
+        int n = openat(fd, "d", O_RDONLY | O_DIRECTORY);
+        close(fd);
+        fd = n;
+    }
+    assert_int_equal(symlinkat(hp(f, "lp"), fd, "up"), 0);
+    close(fd);
+    assert_ok(f->img, fsi_image_set_file_systems(f->img, FSI_FS_UDF));
+    assert_ok(f->img, fsi_add_dir(f->img, "keep"));
+    fsi_hresult hr = fsi_add_tree(f->img, "/", hp(f, "lp"), false);
+    assert_int_equal(hr, IMAPI_E_DIRECTORY_READ_FAILURE);
+    assert_non_null(strstr(fsi_image_last_error(f->img), "/d/d/up"));
+    assert_non_null(strstr(fsi_image_last_error(f->img), "loops back"));
+    assert_counts(f->img, 0, 1);      /* all or nothing */
+    fd = open(hp(f, "lp"), O_RDONLY | O_DIRECTORY);
+    for (int i = 0; i < 3000; i++) {
+        int n = openat(fd, "d", O_RDONLY | O_DIRECTORY);
+        close(fd);
+        fd = n;
+    }
+    unlinkat(fd, "up", 0);
+    close(fd);
+    remove_chain(hp(f, "lp"), "d");
 }
 
 static void test_remove_file_and_empty_dir(void **state)
@@ -2849,6 +3095,10 @@ int main(void)
         T(test_add_tree_without_base_directory),
         T(test_add_tree_base_with_trailing_slash),
         T(test_add_tree_follows_symlinks_skips_special_files),
+        T(test_add_tree_10000_levels_small_stack_few_fds),
+        T(test_add_tree_host_path_beyond_path_max),
+        T(test_exclude_host),
+        T(test_add_tree_symlink_loop_deep),
         T(test_remove_file_and_empty_dir),
         T(test_remove_non_empty_dir_is_dir_not_empty),
         T(test_remove_tree),
