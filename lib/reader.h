@@ -166,9 +166,11 @@ fsi_hresult disc_default_fs(fsi_disc *d, unsigned *fs);
 fsi_hresult walk_view(fsi_disc *d, const struct rd_reader *r, void *view,
                       const struct rd_dirref *root, const char *path, unsigned flags,
                       rd_entry_fn fn, void *ctx);
-/* Deepest directory level and longest path a walk follows. */
-#define RD_MAX_DEPTH 1024
+/* Deepest directory level and longest path a walk follows: bounds for
+ * hostile images that still admit every tree the writer makes from a
+ * host (10,000 levels of one-letter names fit). */
 #define RD_MAX_PATH 32768
+#define RD_MAX_DEPTH (RD_MAX_PATH / 2)
 
 /* --- El Torito (read_eltorito.c) --- */
 

@@ -682,22 +682,33 @@ FSI_API fsi_hresult fsi_add_file(fsi_image *img, const char *path, const char *h
         return hr;
     if (!host_path || !*host_path)
         return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "host_path", NULL, NULL);
+    /* O_PATH first: a FIFO must not block the open, a device not be
+     * opened at all; any length of path (hostpath.c). */
     struct stat st;
-    if (stat(host_path, &st) != 0)
-        return fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, errno, host_path, NULL, NULL);
-    if (S_ISDIR(st.st_mode))
-        return fsi_failf(img, IMAPI_E_NOT_FILE, 0, host_path, NULL,
-                         "a host directory cannot be a file's data (use fsi_add_tree)");
-    if (!S_ISREG(st.st_mode))
+    int pfd = hostpath_openat(AT_FDCWD, host_path, O_PATH | O_CLOEXEC);
+    if (pfd < 0 || fstat(pfd, &st) != 0) {
+        int e = errno;
+        if (pfd >= 0)
+            close(pfd);
+        return fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, e, host_path, NULL, NULL);
+    }
+    if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode)) {
+        close(pfd);
+        if (S_ISDIR(st.st_mode))
+            return fsi_failf(img, IMAPI_E_NOT_FILE, 0, host_path, NULL,
+                             "a host directory cannot be a file's data (use fsi_add_tree)");
         return fsi_failf(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, 0, host_path, NULL,
                          "not a regular file");
-    int fd = open(host_path, O_RDONLY | O_CLOEXEC);
+    }
+    close(pfd);
+    int fd = hostpath_openat(AT_FDCWD, host_path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         return fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, errno, host_path, NULL, NULL);
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int e = S_ISREG(st.st_mode) ? errno : 0;
         close(fd);
-        return fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, e, host_path, NULL, NULL);
+        return fsi_failf(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, e, host_path, NULL,
+                         e ? NULL : "not a regular file");
     }
     struct new_item it;
     new_item_defaults(&it, NODE_FILE);

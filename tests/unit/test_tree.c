@@ -1077,6 +1077,17 @@ static void test_add_tree_host_path_beyond_path_max(void **state)
         assert_ok(img, fsi_image_set_file_systems(img, FSI_FS_UDF));
         assert_ok(img, fsi_image_set_stage_files(img, stage != 0));
         assert_ok(img, fsi_add_tree(img, "/", hp(f, "long"), false));
+        /* The same file by its whole path, through fsi_add_file. */
+        size_t cap = strlen(hp(f, "long")) + 41 * 201 + 8;
+        char *whole = malloc(cap);
+        assert_non_null(whole);
+        size_t o = (size_t)snprintf(whole, cap, "%s", hp(f, "long"));
+        for (int i = 0; i < 40; i++)
+            o += (size_t)snprintf(whole + o, cap - o, "/%s", name);
+        snprintf(whole + o, cap - o, "/f");
+        assert_ok(img, fsi_add_file(img, "/whole", whole));
+        free(whole);
+        assert_int_equal(info_of(img, "/whole").size, strlen("at the end of an 8 KiB path"));
         assert_true(image_holds(img, "at the end of an 8 KiB path"));
         fsi_image_free(img);
     }
