@@ -39,8 +39,16 @@ int cli_parse_fs(const char *name, unsigned *fs, unsigned *flags);
  * result is malloc'ed (NULL when out of memory). */
 char *cli_escape_name(const char *name, size_t len);
 void cli_put_name(FILE *f, const char *name, size_t len);
-/* A JSON string: control characters escaped, a byte that is not part of
- * valid UTF-8 written as \u00XX (its Latin-1 reading). */
+/* Text for a message (a path, a host file name, an error message): C0
+ * and C1 controls, DEL and bytes that are not UTF-8 become \xHH, one per
+ * byte, so nothing reaches a terminal raw; everything else (backslashes
+ * too) is kept, so escaping twice changes nothing.  malloc'ed (NULL when
+ * out of memory); cli_put_text prints it ('?' for those bytes when out of
+ * memory). */
+char *cli_escape_text(const char *text, size_t len);
+void cli_put_text(FILE *f, const char *text, size_t len);
+/* A JSON string: control characters (C1 too) escaped, a byte that is not
+ * part of valid UTF-8 written as \u00XX (its Latin-1 reading). */
 void cli_json_string(FILE *f, const char *s, size_t len);
 /* "ISO9660", "Joliet", "UDF" for one FSI_FS_* bit. */
 const char *cli_fs_name(unsigned fs);

@@ -135,23 +135,22 @@ static int output_in_tree(const struct out_target *t, const char *host, bool qui
     if (FSI_SUCCEEDED(fsi_disc_open(t->path, &d)))
         fsi_disc_identify(d, &fs);
     fsi_disc_free(d);
-    char *eo = cli_escape_name(t->given, strlen(t->given));
-    char *eh = cli_escape_name(host, strlen(host));
     char msg[2 * PATH_MAX + 200];
     int rc;
     if (fs) {
         snprintf(msg, sizeof msg, "'%s' left out of the image: it is the output '%s', which "
-                 "this run replaces", eh ? eh : "?", eo ? eo : "?");
-        if (!quiet)
-            fprintf(stderr, "mkimage: warning: %s\n", msg);
+                 "this run replaces", host, t->given);
+        if (!quiet) {
+            fputs("mkimage: warning: ", stderr);
+            cli_put_text(stderr, msg, strlen(msg));
+            fputc('\n', stderr);
+        }
         rc = EXIT_OK;
     } else {
         snprintf(msg, sizeof msg, "the output '%s' is a source file ('%s') and not an image: "
-                 "refusing to overwrite it", eo ? eo : "?", eh ? eh : "?");
+                 "refusing to overwrite it", t->given, host);
         rc = cli_report(IMAPI_E_INVALID_PARAM, msg);
     }
-    free(eo);
-    free(eh);
     return rc;
 }
 
@@ -233,13 +232,9 @@ static fsi_hresult add_source(fsi_image *img, const char *arg, const struct out_
     fsi_hresult hr;
     if (out_is(out, hp)) {
         /* Writing would destroy what is read. */
-        char *eo = cli_escape_name(out->given, strlen(out->given));
-        char *es = cli_escape_name(hp, strlen(hp));
         char msg[2 * PATH_MAX + 64];
         snprintf(msg, sizeof msg, "the output '%s' is the source '%s': refusing to overwrite it",
-                 eo ? eo : "?", es ? es : "?");
-        free(eo);
-        free(es);
+                 out->given, hp);
         free(image);
         free(host);
         cli_report(IMAPI_E_INVALID_PARAM, msg);
@@ -364,10 +359,12 @@ static int write_image(fsi_image *img, const struct create_opts *o, struct out_t
         rc = cli_report_image(img, hr);
     else
         rc = out_commit(out, o->sync);   /* --sync: on disk before it gets its name */
-    if (rc == EXIT_OK && !o->quiet && out->kind != OUT_STDOUT)
-        fprintf(stderr, "mkimage: wrote '%s': %llu blocks (%llu bytes)\n", out->given,
-                (unsigned long long)fsi_result_total_blocks(res),
-                (unsigned long long)written);
+    if (rc == EXIT_OK && !o->quiet && out->kind != OUT_STDOUT) {
+        fputs("mkimage: wrote '", stderr);
+        cli_put_text(stderr, out->given, strlen(out->given));
+        fprintf(stderr, "': %llu blocks (%llu bytes)\n",
+                (unsigned long long)fsi_result_total_blocks(res), (unsigned long long)written);
+    }
     fsi_result_free(res);
     return rc;
 }

@@ -242,11 +242,14 @@ static void print_text(const struct info *in)
     cli_put_name(stdout, in->path, strlen(in->path));
     printf("\nsize:               %" PRIu64 " bytes (%" PRIu64 " blocks%s)\n", in->size,
            in->size / 2048, in->size % 2048 ? " and a part" : "");
-    if (FSI_FAILED(in->validate.hr))
-        printf("image check:        %s (0x%08X): %s\n", fsi_error_name(in->validate.hr),
-               (unsigned)(uint32_t)in->validate.hr, in->validate.msg);
-    else
+    if (FSI_FAILED(in->validate.hr)) {
+        printf("image check:        %s (0x%08X): ", fsi_error_name(in->validate.hr),
+               (unsigned)(uint32_t)in->validate.hr);
+        cli_put_text(stdout, in->validate.msg, strlen(in->validate.msg));
+        putchar('\n');
+    } else {
         printf("image check:        ok\n");
+    }
     printf("file systems:       ");
     fs_list(stdout, in->fs, false);
     putchar('\n');
@@ -263,8 +266,10 @@ static void print_text(const struct info *in)
         const fsi_volume_info *vi = &v->info;
         printf("%s:\n", cli_fs_name(vi->fs));
         if (FSI_FAILED(v->err.hr)) {
-            printf("  error:            %s (0x%08X): %s\n", fsi_error_name(v->err.hr),
-                   (unsigned)(uint32_t)v->err.hr, v->err.msg);
+            printf("  error:            %s (0x%08X): ", fsi_error_name(v->err.hr),
+                   (unsigned)(uint32_t)v->err.hr);
+            cli_put_text(stdout, v->err.msg, strlen(v->err.msg));
+            putchar('\n');
             continue;
         }
         printf("  volume name:      ");

@@ -31,17 +31,6 @@ struct out {
     bool quiet;
 };
 
-/* Names from an image may hold control characters: print them escaped. */
-static void put_safe(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7F)
-            printf("\\x%02x", *p);
-        else
-            putchar(*p);
-    }
-}
-
 static void on_finding(void *ctx, int severity, const char *fsname, uint64_t block,
                        const char *msg)
 {
@@ -52,7 +41,8 @@ static void on_finding(void *ctx, int severity, const char *fsname, uint64_t blo
     printf("%s: %s: ", err ? "error" : "warning", fsname);
     if (block)
         printf("block %" PRIu64 ": ", block);
-    put_safe(msg);
+    /* Findings quote names from the image: print them escaped. */
+    cli_put_text(stdout, msg, strlen(msg));
     putchar('\n');
 }
 
@@ -142,7 +132,8 @@ int cmd_verify(int argc, char **argv)
     if (!o.quiet) {
         char tail[256];
         summary_tail(d, tail, sizeof tail);
-        printf("%s: %" PRIu64 " error%s, %" PRIu64 " warning%s%s\n", path, errors,
+        cli_put_text(stdout, path, strlen(path));
+        printf(": %" PRIu64 " error%s, %" PRIu64 " warning%s%s\n", errors,
                errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s", tail);
     }
     fflush(stdout);

@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -81,6 +82,14 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return len;
 }
 
+/* A character that must not reach a terminal as it is: the n bytes of a
+ * UTF-8 sequence at s (n 0: a byte that is not UTF-8) that are a C0
+ * control, DEL or a C1 control. */
+static bool unprintable(const unsigned char *s, size_t n)
+{
+    return n == 0 || s[0] < 0x20 || s[0] == 0x7F || (n == 2 && s[0] == 0xC2 && s[1] < 0xA0);
+}
+
 char *cli_escape_name(const char *name, size_t len)
 {
     const unsigned char *s = (const unsigned char *)name;
@@ -90,8 +99,7 @@ char *cli_escape_name(const char *name, size_t len)
     for (size_t i = 0; i < len;) {
         size_t n = utf8_seq(s + i, len - i);
         /* C1 controls (U+0080-U+009F) can drive a terminal too. */
-        bool c1 = n == 2 && s[i] == 0xC2 && s[i + 1] < 0xA0;
-        if (n == 0 || c1 || s[i] < 0x20 || s[i] == 0x7F || s[i] == '\\') {
+        if (unprintable(s + i, n) || s[i] == '\\') {
             size_t k = n ? n : 1;
             for (size_t j = 0; j < k; j++)
                 o += sprintf(o, "\\%03o", s[i + j]);
@@ -104,6 +112,48 @@ char *cli_escape_name(const char *name, size_t len)
     }
     *o = '\0';
     return out;
+}
+
+char *cli_escape_text(const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    char *out = malloc(len * 4 + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_seq(s + i, len - i);
+        if (unprintable(s + i, n)) {
+            size_t k = n ? n : 1;
+            for (size_t j = 0; j < k; j++)
+                o += sprintf(o, "\\x%02X", s[i + j]);
+            i += k;
+        } else {
+            memcpy(o, s + i, n);
+            o += n;
+            i += n;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+void cli_put_text(FILE *f, const char *text, size_t len)
+{
+    char *e = cli_escape_text(text, len);
+    if (e) {
+        fputs(e, f);
+        free(e);
+        return;
+    }
+    /* Out of memory: the printable bytes only. */
+    const unsigned char *s = (const unsigned char *)text;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_seq(s + i, len - i);
+        if (unprintable(s + i, n))
+            putc('?', f), i += n ? n : 1;
+        else
+            fwrite(s + i, 1, n, f), i += n;
+    }
 }
 
 void cli_put_name(FILE *f, const char *name, size_t len)
@@ -137,6 +187,8 @@ void cli_json_string(FILE *f, const char *s, size_t len)
             fputs("\\r", f);
         else if (c < 0x20 || c == 0x7F)
             fprintf(f, "\\u%04x", c);
+        else if (n == 2 && c == 0xC2 && p[i + 1] < 0xA0)   /* C1: valid JSON, but not for a terminal */
+            fprintf(f, "\\u%04x", (unsigned)p[i + 1]);
         else
             fwrite(p + i, 1, n, f);
         i += n;

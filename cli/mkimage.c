@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int cli_report(fsi_hresult hr, const char *msg)
@@ -17,13 +18,16 @@ int cli_report(fsi_hresult hr, const char *msg)
     }
     if (!msg || !*msg)
         msg = fsi_error_message(hr) ? fsi_error_message(hr) : "unknown error";
-    if (FSI_FAILED(hr)) {
-        fprintf(stderr, "mkimage: %s (0x%08X): %s\n", name, (unsigned)(uint32_t)hr, msg);
-        return EXIT_FAIL;
-    }
-    if (hr != FSI_S_OK)
-        fprintf(stderr, "mkimage: warning: %s (0x%08X): %s\n", name, (unsigned)(uint32_t)hr, msg);
-    return EXIT_OK;
+    if (hr == FSI_S_OK)
+        return EXIT_OK;
+    /* The library escapes its messages; messages made here may quote a
+     * path as the user gave it, so escape once more (a no-op on the
+     * library's). */
+    fprintf(stderr, "mkimage: %s%s (0x%08X): ", FSI_FAILED(hr) ? "" : "warning: ", name,
+            (unsigned)(uint32_t)hr);
+    cli_put_text(stderr, msg, strlen(msg));
+    fputc('\n', stderr);
+    return FSI_FAILED(hr) ? EXIT_FAIL : EXIT_OK;
 }
 
 int cli_report_image(fsi_image *img, fsi_hresult hr)
@@ -34,10 +38,22 @@ int cli_report_image(fsi_image *img, fsi_hresult hr)
 int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
-    fputs("mkimage: ", stderr);
+    char small[512], *text = small;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
+    if (n >= (int)sizeof small && (text = malloc((size_t)n + 1)) != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(text, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    if (!text)
+        text = small;      /* out of memory: the message cut short */
+    /* Arguments the user typed may hold control bytes: print them escaped. */
+    fputs("mkimage: ", stderr);
+    cli_put_text(stderr, text, n < 0 ? 0 : strlen(text));
+    if (text != small)
+        free(text);
     fputs("\nTry 'mkimage --help' for more information.\n", stderr);
     return EXIT_USAGE;
 }

@@ -29,16 +29,14 @@ void out_signal_cleanup(void)
         unlink(tmp_name);          /* async-signal-safe */
 }
 
+/* Report hr with a message made of fmt and the paths a and b (raw:
+ * cli_report escapes what a terminal must not see). */
 static int report(fsi_hresult hr, const char *fmt, const char *a, const char *b, int err)
 {
-    char *ea = cli_escape_name(a, strlen(a));
-    char *eb = b ? cli_escape_name(b, strlen(b)) : NULL;
     char msg[3 * PATH_MAX];
-    int n = snprintf(msg, sizeof msg, fmt, ea ? ea : "?", eb ? eb : "?");
+    int n = snprintf(msg, sizeof msg, fmt, a, b ? b : "");
     if (err && n > 0 && (size_t)n < sizeof msg)
         snprintf(msg + n, sizeof msg - (size_t)n, ": %s", strerror(err));
-    free(ea);
-    free(eb);
     return cli_report(hr, msg);
 }
 

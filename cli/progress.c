@@ -4,6 +4,7 @@
  * when stderr is not a terminal; and the cancel flag Ctrl-C sets. */
 #include "config.h"
 #include "progress.h"
+#include "cli.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,20 +75,28 @@ int progress_update(void *ctx, const char *file, uint64_t done, uint64_t total)
     char head[96];
     int n = snprintf(head, sizeof head, "%5.1f%% %8.1f MiB/s %s %s", pct, mibs,
                      final ? "took" : "ETA", eta);
-    const char *name = file ? file : "";
+    /* A path from the tree may hold any byte: escaped, none drives the
+     * terminal (out of memory: no path shown). */
+    char *esc = file ? cli_escape_text(file, strlen(file)) : NULL;
+    const char *name = esc ? esc : "";
     if (p->bar) {
         int room = p->width - n - 2;
         size_t len = strlen(name);
-        if (room < 4)
+        if (room < 4) {
             fprintf(stderr, "\r%s\033[K", head);
-        else if ((int)len <= room)
+        } else if ((int)len <= room) {
             fprintf(stderr, "\r%s  %s\033[K", head, name);
-        else        /* keep the end of a long path: that is what differs */
-            fprintf(stderr, "\r%s  ...%s\033[K", head, name + len - (size_t)(room - 3));
+        } else {    /* keep the end of a long path: that is what differs */
+            const char *tail = name + len - (size_t)(room - 3);
+            while ((*tail & 0xC0) == 0x80)      /* not inside a character */
+                tail++;
+            fprintf(stderr, "\r%s  ...%s\033[K", head, tail);
+        }
         p->drawn = true;
     } else {
         fprintf(stderr, "mkimage: %s%s%s\n", head, *name ? "  " : "", name);
     }
+    free(esc);
     fflush(stderr);
     return 0;
 }

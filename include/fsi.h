@@ -13,9 +13,25 @@
  *    Test with FSI_SUCCEEDED()/FSI_FAILED().
  *  - After a failure, fsi_image_last_error() gives a one-line message with
  *    the inserts filled in (the path involved, the file-system name, byte
- *    counts) and, where a system call failed, strerror(errno).
+ *    counts) and, where a system call failed, strerror(errno).  Control
+ *    characters (C0, DEL, C1) and bytes that are not UTF-8 in a message
+ *    are written as "\xHH", one escape per byte, so a message can go to a
+ *    terminal as it is (fsi_error_format, which fills in the caller's own
+ *    inserts, does not escape them).
  *  - Strings are UTF-8.  Image paths use '/' separators, with or without a
  *    leading '/'; "" and "/" name the root.  Names are case-sensitive.
+ *  - Names in the tree are bytes, kept as given (fsi_item_get_info and
+ *    fsi_enum_children return them so): any name Linux allows is valid -
+ *    control characters and bytes that are not UTF-8 included - except
+ *    the empty name, ".", "..", and names with '/' or NUL or of more than
+ *    255 characters (IMAPI_E_INVALID_PATH).  Characters are counted as
+ *    UTF-8, a byte that is not part of valid UTF-8 as one.  Under
+ *    StrictFileSystemCompliance control characters and invalid UTF-8 are
+ *    IMAPI_E_INVALID_PATH too.  Each file system translates what it cannot
+ *    hold, deterministically, and keeps the names of a directory unique:
+ *    a byte that is not UTF-8 is read as Latin-1 (U+0080..U+00FF of the
+ *    same value); ISO9660 and Joliet write '_' for each control character
+ *    (C0, DEL, C1), UDF keeps them.
  *  - Thread safety: one handle per thread.  Different handles are
  *    independent; the error table functions are thread-safe.
  *  - Threads of the library's own: fsi_add_tree stats a directory's
@@ -315,7 +331,10 @@ FSI_API fsi_hresult fsi_image_set_volume_name(fsi_image *img, const char *name);
 FSI_API const char *fsi_image_get_volume_name(const fsi_image *img);
 
 /** StrictFileSystemCompliance: only while the tree is empty
- *  (IMAPI_E_FILE_SYSTEM_NOT_EMPTY otherwise).  Off by default. */
+ *  (IMAPI_E_FILE_SYSTEM_NOT_EMPTY otherwise).  Off by default.  While it
+ *  is on, a name with control characters or bytes that are not UTF-8 is
+ *  IMAPI_E_INVALID_PATH, as IMAPI has it (by default such names are kept;
+ *  see "Names in the tree" above). */
 FSI_API fsi_hresult fsi_image_set_strict(fsi_image *img, bool on);
 FSI_API bool fsi_image_get_strict(const fsi_image *img);
 
@@ -441,8 +460,10 @@ FSI_API fsi_hresult fsi_add_file_cb(fsi_image *img, const char *path, uint64_t s
  *  (a success) with their count in fsi_image_last_error().  Host files
  *  excluded with fsi_image_exclude_host are left out too.  The depth of
  *  the host tree is bounded by memory only (no recursion; a bounded number
- *  of open descriptors; paths beyond PATH_MAX are fine).  All or nothing:
- *  on any error the tree is left as it was. */
+ *  of open descriptors; paths beyond PATH_MAX are fine).  Host names are
+ *  kept byte for byte, control characters and bytes that are not UTF-8
+ *  included (not under StrictFileSystemCompliance: IMAPI_E_INVALID_PATH).
+ *  All or nothing: on any error the tree is left as it was. */
 FSI_API fsi_hresult fsi_add_tree(fsi_image *img, const char *path,
                                  const char *host_dir, bool include_base);
 

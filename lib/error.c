@@ -24,6 +24,7 @@
 #endif
 
 #include "internal.h"
+#include "names.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -653,13 +654,74 @@ static const char *errno_text(int err, char *buf, size_t size)
     return s;
 }
 
-/* Keep the message one line: control characters (a newline in a file
- * name, say) become '?'. */
+/* Whether the character c, read by name_next (raw: a byte that is not
+ * UTF-8), must not reach a terminal as it is: C0 controls (a newline in a
+ * file name would split the message), DEL, C1 controls (0x9B is CSI, an
+ * escape sequence of its own) and bytes that are not UTF-8. */
+static bool unprintable(uint32_t c, bool raw)
+{
+    return raw || c < 0x20 || (c >= 0x7F && c <= 0x9F);
+}
+
+/* In place, when there is no memory to escape: every byte of an
+ * unprintable character becomes '?'. */
 static void one_line(char *s)
 {
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7F)
-            *s = '?';
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        size_t at = i;
+        bool raw = false;
+        uint32_t c = name_next(s, len, &i, &raw);
+        if (unprintable(c, raw))
+            memset(s + at, '?', i - at);
+    }
+}
+
+/* The message s with every byte of an unprintable character written as
+ * \xHH, so a path from the host or an image never drives the terminal and
+ * still shows which bytes it has.  Returns s itself when nothing needs
+ * escaping, else a new buffer (s is freed); out of memory, s with '?' for
+ * those bytes. */
+static char *escape_message(char *s)
+{
+    size_t len = strlen(s), extra = 0;
+    for (size_t i = 0; i < len;) {
+        size_t at = i;
+        bool raw = false;
+        uint32_t c = name_next(s, len, &i, &raw);
+        if (unprintable(c, raw))
+            extra += 3 * (i - at);
+    }
+    if (!extra)
+        return s;
+    char *out = malloc(len + extra + 1);
+    if (out) {
+        size_t o = 0;
+        for (size_t i = 0; i < len;) {
+            size_t at = i;
+            bool raw = false;
+            uint32_t c = name_next(s, len, &i, &raw);
+            if (unprintable(c, raw)) {
+                for (; at < i; at++)
+                    o += (size_t)sprintf(out + o, "\\x%02X", (unsigned char)s[at]);
+            } else {
+                memcpy(out + o, s + at, i - at);
+                o += i - at;
+            }
+        }
+        out[o] = '\0';
+    } else {
+        one_line(s);
+        return s;
+    }
+    free(s);
+    return out;
+}
+
+char *fsi_text_escape(const char *s)
+{
+    char *copy = strdup(s);
+    return copy ? escape_message(copy) : NULL;
 }
 
 /* Store msg (malloc'ed, may be NULL) as the handle's message.  When
@@ -707,8 +769,7 @@ char *fsi_error_compose(fsi_hresult hr, const char *const *ins, size_t nins,
         len += 2 + elen;
     }
     msg[len] = '\0';
-    one_line(msg);
-    return msg;
+    return escape_message(msg);
 }
 
 static size_t count_inserts(const char *const *ins, size_t max)

@@ -192,6 +192,11 @@ fsi_hresult fsi_failf(fsi_image *img, fsi_hresult hr, int err, const char *i1,
                       const char *i2, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
+/* s (malloc'ed copy) with control bytes, C1 controls and bytes that are
+ * not UTF-8 written as \xHH, as every composed message is; NULL when out
+ * of memory. */
+char *fsi_text_escape(const char *s);
+
 /* The message of hr with its inserts, "; extra" and ": strerror(err)"
  * (err != 0) in a new buffer (NULL on ENOMEM); control characters
  * become '?'. */

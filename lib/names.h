@@ -5,7 +5,8 @@
  * A file system that cannot hold a tree name as it is gets a translation
  * (names_iso.c, names_joliet.c): characters mapped, the name cut to the
  * file system's lengths, then made unique among its siblings.  This header
- * has the input record, a UTF-8 decoder, and the uniquifier both use
+ * has the input record, the decoder of tree names (UTF-8, with bytes that
+ * are not UTF-8 read as Latin-1), and the uniquifier they share
  * (names.c).
  *
  * All of it is pure: no I/O, no global state, the same output for the same
@@ -16,19 +17,23 @@
 
 #include "fsi.h"
 
-/* One child of a directory: its tree name (UTF-8, not NUL-terminated,
- * `len` bytes) and whether it is a directory. */
+/* One child of a directory: its tree name (`len` bytes, not
+ * NUL-terminated; UTF-8 as a rule, but a name from the host may hold any
+ * bytes but '/' and NUL) and whether it is a directory. */
 struct name_in {
     const char *name;
     size_t len;
     bool is_dir;
 };
 
-/* Decode the code point at s[*pos] and move *pos past it.  The tree only
- * holds valid UTF-8; anything else (a stray byte, an overlong or truncated
- * sequence, a surrogate) gives U+FFFD and moves on by one byte, so the
- * decoder never reads past s + len and never loops. */
-static inline uint32_t utf8_next(const char *s, size_t len, size_t *pos)
+/* Decode the character at s[*pos] and move *pos past it.  Tree names
+ * from the host need not be UTF-8: a byte that starts no valid sequence
+ * (a stray or lone continuation byte, an overlong, truncated or
+ * surrogate sequence, one beyond U+10FFFF) is read as Latin-1, one code
+ * point U+0080..U+00FF, and *raw (may be NULL) is set.  So every name
+ * decodes, deterministically, one byte or one sequence at a time; the
+ * decoder never reads past s + len and always moves on. */
+static inline uint32_t name_next(const char *s, size_t len, size_t *pos, bool *raw)
 {
     const unsigned char *p = (const unsigned char *)s + *pos;
     size_t left = len - *pos;
@@ -46,26 +51,42 @@ static inline uint32_t utf8_next(const char *s, size_t len, size_t *pos)
     } else if (c >= 0xF0 && c <= 0xF4) {
         n = 4; c &= 0x07; min = 0x10000;
     } else {
-        *pos += 1;
-        return 0xFFFD;
+        goto latin1;
     }
-    if (left < n) {
-        *pos += 1;
-        return 0xFFFD;
-    }
+    if (left < n)
+        goto latin1;
     for (i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80) {
-            *pos += 1;
-            return 0xFFFD;
-        }
+        if ((p[i] & 0xC0) != 0x80)
+            goto latin1;
         c = (c << 6) | (p[i] & 0x3F);
     }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
-        *pos += 1;
-        return 0xFFFD;
-    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        goto latin1;
     *pos += n;
     return c;
+latin1:
+    if (raw)
+        *raw = true;
+    *pos += 1;
+    return p[0];
+}
+
+/* name_next without telling whether a byte was read as Latin-1. */
+static inline uint32_t utf8_next(const char *s, size_t len, size_t *pos)
+{
+    return name_next(s, len, pos, NULL);
+}
+
+/* Code points of s[0..len) as name_next reads them, counting no further
+ * than `stop` (the result is then stop + 1). */
+static inline size_t name_chars(const char *s, size_t len, size_t stop)
+{
+    size_t pos = 0, n = 0;
+    while (pos < len && n <= stop) {
+        name_next(s, len, &pos, NULL);
+        n++;
+    }
+    return n;
 }
 
 /* ---- the uniquifier (names.c) ---------------------------------------

@@ -114,7 +114,8 @@ static int translate(const struct name_in *in, int level, struct name_parts *p,
     bool split = false;
 
     if (!in->is_dir && in->len > 0) {
-        /* A '.' byte is never part of a multi-byte UTF-8 sequence. */
+        /* A '.' byte is never part of a multi-byte sequence that
+         * name_next decodes (nor of a byte it reads as Latin-1). */
         const char *d = memchr(in->name, '.', in->len), *last = NULL;
         while (d) {
             last = d;

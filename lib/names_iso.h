@@ -6,8 +6,11 @@
  *  - Characters: d-characters only, A-Z 0-9 _ (7.4.1).  Lower case is
  *    upper-cased; Latin-1 and Latin Extended-A letters lose their accents
  *    (e -> E for e-acute, ss -> SS, ae -> AE, oe -> OE, thorn -> TH, ij -> IJ);
- *    full-width Latin letters and digits become ASCII; anything else, spaces
- *    and punctuation included, becomes '_', one '_' per code point.
+ *    full-width Latin letters and digits become ASCII; anything else, spaces,
+ *    punctuation and control characters included, becomes '_', one '_' per
+ *    code point.  A byte that is not part of valid UTF-8 (a host name may
+ *    hold any byte) is read as Latin-1 (names.h, name_next): "caf\xe9"
+ *    gives "CAFE".
  *  - A file identifier is NAME '.' EXT ';1': SEPARATOR 1 is always there,
  *    even with no extension ("README.;1"), and the version is 1 (7.5.1,
  *    7.4.3).  The extension is what follows the last '.' of the tree name;

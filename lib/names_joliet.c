@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The UCS-2 unit Joliet records for code point c. */
+/* The UCS-2 unit Joliet records for code point c.  Joliet forbids C0;
+ * DEL and C1 are control characters too (U+009B is CSI to a terminal that
+ * shows the name), so they go the same way. */
 static uint16_t joliet_map(uint32_t c)
 {
-    if (c < 0x20 || c > 0xFFFF)
+    if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || c > 0xFFFF)
         return '_';
     switch (c) {
     case '*': case '/': case ':': case ';': case '?': case '\\':
@@ -38,16 +40,6 @@ static size_t map_part(const char *s, size_t len, uint16_t *out)
     return n;
 }
 
-/* Code points in s[0..len), counting no further than `stop`. */
-static size_t count_cps(const char *s, size_t len, size_t stop)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len && n <= stop; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
 static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
 
 static int translate(const struct name_in *in, struct name_parts *p,
@@ -67,7 +59,8 @@ static int translate(const struct name_in *in, struct name_parts *p,
             base[i] = '_';
     } else {
         if (!in->is_dir && in->len > 0) {
-            /* A '.' byte is never part of a multi-byte UTF-8 sequence. */
+            /* A '.' byte is never part of a multi-byte sequence that
+             * name_next decodes (nor of a byte it reads as Latin-1). */
             const char *d = memchr(in->name, '.', in->len), *last = NULL;
             while (d) {
                 last = d;
@@ -75,7 +68,7 @@ static int translate(const struct name_in *in, struct name_parts *p,
             }
             if (last && last != in->name) {
                 size_t at = (size_t)(last - in->name);
-                size_t e = count_cps(last + 1, in->len - at - 1, JOLIET_EXT_KEEP);
+                size_t e = name_chars(last + 1, in->len - at - 1, JOLIET_EXT_KEEP);
                 if (e >= 1 && e <= JOLIET_EXT_KEEP) {
                     split = true;
                     dot = at;

@@ -4,11 +4,15 @@
  *
  * Rules (Microsoft's Joliet Specification, 1995, an ECMA-119 Supplementary
  * Volume Descriptor with UCS-2 escape sequences):
- *  - UCS-2, recorded big-endian; case kept.  Every code point is kept
- *    except those Joliet forbids - U+0000..U+001F, '*', '/', ':', ';', '?',
- *    '\' - and those outside the BMP (UCS-2 has no surrogates): each of
- *    them becomes one '_'.  A name made only of dots ("...") becomes all
- *    '_', since readers drop trailing dots and would show "." or "".
+ *  - UCS-2, recorded big-endian; case kept.  Tree names are read as
+ *    UTF-8; a byte that is not part of valid UTF-8 (a host name may hold
+ *    any byte) is read as Latin-1, the code point U+0080..U+00FF of the
+ *    same value (names.h, name_next).  Every code point is kept except
+ *    those Joliet forbids - U+0000..U+001F, '*', '/', ':', ';', '?', '\' -,
+ *    the other control characters (DEL, U+0080..U+009F) and those outside
+ *    the BMP (UCS-2 has no surrogates): each of them becomes one '_'.
+ *    A name made only of dots ("...") becomes all '_', since readers drop
+ *    trailing dots and would show "." or "".
  *  - Files get the version ";1" (ECMA-119 7.5.1; libisofs does the same
  *    by default; Linux, libarchive, 7-Zip and xorriso drop it when they
  *    show the name).  No '.' is added to a name without one: libarchive shows

@@ -20,12 +20,15 @@ static uint16_t cs0_map(uint32_t c)
 }
 
 /* Decode s[0..len) into at most cap units; returns the number of code
- * points (possibly more than cap), *repl set if one was replaced. */
+ * points (possibly more than cap), *repl set if one was replaced or a
+ * byte that is not UTF-8 was read as Latin-1 (that name differs from its
+ * identifier, which another name may have exactly: "caf\xe9" and
+ * "caf\xc3\xa9" both give U+0063 U+0061 U+0066 U+00E9). */
 static size_t to_units(const char *s, size_t len, uint16_t *u, size_t cap, bool *repl)
 {
     size_t pos = 0, n = 0;
     while (pos < len) {
-        uint32_t c = utf8_next(s, len, &pos);
+        uint32_t c = name_next(s, len, &pos, repl);
         uint16_t m = cs0_map(c);
         if (m != c)
             *repl = true;

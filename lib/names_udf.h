@@ -9,14 +9,19 @@
  *    the identifier fits, else 16: the choice depends only on the
  *    characters, so two identifiers are equal as Unicode exactly when
  *    their bytes are equal (DCN-5049: FID names unique after uncompress).
- *  - Characters UCS-2 cannot hold (outside the BMP) and the non-characters
- *    U+FFFE, U+FFFF and U+FEFF (a byte-order mark) each become one '_'.
+ *  - Tree names are read as UTF-8; a byte that is not part of valid UTF-8
+ *    (a host name may hold any byte) is read as Latin-1, the code point
+ *    U+0080..U+00FF of the same value (names.h, name_next).  Control
+ *    characters are kept: CS0 allows every code point.  Characters UCS-2
+ *    cannot hold (outside the BMP) and the non-characters U+FFFE, U+FFFF
+ *    and U+FEFF (a byte-order mark) each become one '_'.
  *  - A File Identifier is at most 255 bytes with its compression ID: 254
  *    characters in 8 bits, 127 in 16 bits.  A longer name keeps its
  *    extension (the part after the last '.', if 1..16 characters and the
  *    '.' is not the first character) and loses the end of its name part.
  *  - Names that need no change keep their exact identifiers.  Every
- *    changed name (characters replaced or cut) then takes its changed form
+ *    changed name (characters replaced or read as Latin-1, or cut) then
+ *    takes its changed form
  *    if that is still free in the directory, else the first free
  *    "base~N.ext" (N = 1, 2, ...; the base is cut further to make room).
  *    Changed names are resolved in the order given (byte order of the tree

@@ -3,52 +3,19 @@
 #include "config.h"
 #include "path.h"
 #include "internal.h"
+#include "names.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* Decode one UTF-8 sequence at s (n bytes left).  Returns its length and
- * the code point in *cp, or 0 if it is malformed (overlong, surrogate,
- * beyond U+10FFFF, truncated). */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-        len = 2; v = c & 0x1F; min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3; v = c & 0x0F; min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4; v = c & 0x07; min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return len;
-}
 
 size_t path_text_chars(const char *s, size_t len)
 {
     size_t chars = 0;
     for (size_t i = 0; i < len; chars++) {
-        uint32_t cp;
-        size_t k = utf8_next((const unsigned char *)s + i, len - i, &cp);
-        if (k == 0 || cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
+        bool raw = false;
+        uint32_t cp = name_next(s, len, &i, &raw);
+        if (raw || cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
             return (size_t)-1;
-        i += k;
     }
     return chars;
 }
@@ -59,10 +26,18 @@ bool path_name_valid(const char *s, size_t len)
         return false;
     if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
         return false;
-    if (memchr(s, '/', len))
+    if (memchr(s, '/', len) || memchr(s, '\0', len))
         return false;
-    size_t chars = path_text_chars(s, len);
-    return chars != (size_t)-1 && chars <= FSI_NAME_MAX_CHARS;
+    /* Every other byte is allowed: a host name is kept as it is and each
+     * view translates what it cannot hold.  Characters are counted as the
+     * views decode them (a byte that is not UTF-8 counts as one), so a
+     * 255-byte host name always fits. */
+    return name_chars(s, len, FSI_NAME_MAX_CHARS) <= FSI_NAME_MAX_CHARS;
+}
+
+bool path_name_strict_ok(const char *s, size_t len)
+{
+    return path_text_chars(s, len) != (size_t)-1;
 }
 
 bool path_name_restricted_ok(const char *s, size_t len)

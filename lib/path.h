@@ -15,14 +15,19 @@ struct path_comp {
 
 /* Number of code points in s[0..len) if it is valid UTF-8 (no
  * surrogates or overlongs) without control characters (C0, DEL, C1);
- * (size_t)-1 otherwise. */
+ * (size_t)-1 otherwise.  (Volume names; tree names under --strict.) */
 size_t path_text_chars(const char *s, size_t len);
 
-/* Check one name: non-empty, not "." or "..", no '/', valid UTF-8 (no
- * surrogates or overlongs), no control characters (C0, DEL, C1), at most
- * FSI_NAME_MAX_CHARS code points and FSI_NAME_MAX_BYTES bytes.  Returns
- * true if valid. */
+/* Check one tree name: non-empty, not "." or "..", no '/' or NUL, at most
+ * FSI_NAME_MAX_BYTES bytes and FSI_NAME_MAX_CHARS characters (as
+ * name_next in names.h counts them: a byte that is not UTF-8 is one).
+ * Control characters and bytes that are not UTF-8 are valid: Linux allows
+ * them in names.  Returns true if valid. */
 bool path_name_valid(const char *s, size_t len);
+
+/* StrictFileSystemCompliance on top of path_name_valid: valid UTF-8 and no
+ * control characters (IMAPI's rules). */
+bool path_name_strict_ok(const char *s, size_t len);
 
 /* True if every character is in 32..126 (UseRestrictedCharacterSet). */
 bool path_name_restricted_ok(const char *s, size_t len);

@@ -505,29 +505,36 @@ struct new_item {
 };
 
 /* Record hr for the would-be item `name` in dir: the message names its
- * image path (control bytes escaped) and, for add_tree, the host path. */
+ * image path and, for add_tree, the host path; `why` (may be NULL) is
+ * added.  Names go in as they are: composing the message escapes control
+ * and non-UTF-8 bytes (error.c); only a NUL, which would end the string,
+ * is written out here. */
 static fsi_hresult fail_child(fsi_image *img, fsi_hresult hr, fsi_item dir, const char *name,
-                              size_t len, const char *host, const char *i2)
+                              size_t len, const char *host, const char *why)
 {
     size_t plen = fsi_item_path(img, dir, NULL, 0);
     char *buf = malloc(plen + 1 + len * 4 + 1);
     if (!buf)
-        return fsi_fail(img, hr, 0, "?", i2, NULL);
+        return fsi_fail(img, hr, 0, "?", NULL, NULL);
     fsi_item_path(img, dir, buf, plen + 1);
     size_t o = dir == FSI_ROOT ? 0 : plen;
     buf[o++] = '/';
     for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)name[i];
-        if (c < 0x20 || c == 0x7F)
-            o += (size_t)sprintf(buf + o, "\\x%02X", c);
-        else
-            buf[o++] = (char)c;
+        if (name[i] == '\0') {
+            memcpy(buf + o, "\\x00", 4);
+            o += 4;
+        } else {
+            buf[o++] = name[i];
+        }
     }
     buf[o] = '\0';
     if (host)
-        fsi_failf(img, hr, 0, buf, i2, "host path '%s'", host);
+        fsi_failf(img, hr, 0, buf, NULL, "%s%shost path '%s'", why ? why : "", why ? "; " : "",
+                  host);
+    else if (why)
+        fsi_failf(img, hr, 0, buf, NULL, "%s", why);
     else
-        fsi_fail(img, hr, 0, buf, i2, NULL);
+        fsi_fail(img, hr, 0, buf, NULL, NULL);
     free(buf);
     return hr;
 }
@@ -540,6 +547,10 @@ static fsi_hresult add_child(fsi_image *img, fsi_item dir, const char *name, siz
 {
     if (!path_name_valid(name, len))
         return fail_child(img, IMAPI_E_INVALID_PATH, dir, name, len, host, NULL);
+    if (img->strict && !path_name_strict_ok(name, len))
+        return fail_child(img, IMAPI_E_INVALID_PATH, dir, name, len, host,
+                          "control characters and bytes that are not UTF-8 are not allowed "
+                          "with strict file-system compliance");
     if (img->restricted && !path_name_restricted_ok(name, len))
         return fail_child(img, IMAPI_E_RESTRICTED_NAME_VIOLATION, dir, name, len, host, NULL);
     if (hash_find(img, dir, name, len))
@@ -994,54 +1005,6 @@ static int walk_read(struct walk_batch *b, DIR *d, int *err, bool *eof)
         b->names_len += size;
     }
     return 0;
-}
-
-/* s with control bytes and bytes that are not UTF-8 written as \xHH (a
- * backslash as \\), for messages: no name reaches a terminal raw. */
-static char *fsi_text_escape(const char *s)
-{
-    size_t len = strlen(s);
-    char *out = malloc(4 * len + 1), *o = out;
-    if (!out)
-        return NULL;
-    const unsigned char *p = (const unsigned char *)s;
-    for (size_t i = 0; i < len;) {
-        unsigned char c = p[i];
-        size_t k = 0;
-        if (c >= 0x20 && c < 0x7F && c != '\\') {
-            k = 1;
-        } else if (c >= 0xC2 && c <= 0xF4) {
-            size_t need = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-            if (i + need <= len) {
-                k = need;
-                for (size_t j = 1; j < need; j++)
-                    if ((p[i + j] & 0xC0) != 0x80)
-                        k = 0;
-                /* No C1 controls, overlongs or surrogates. */
-                if (k == 2 && c == 0xC2 && p[i + 1] < 0xA0)
-                    k = 0;
-                if (k == 3 && ((c == 0xE0 && p[i + 1] < 0xA0) || (c == 0xED && p[i + 1] >= 0xA0)))
-                    k = 0;
-                if (k == 4 && ((c == 0xF0 && p[i + 1] < 0x90) || (c == 0xF4 && p[i + 1] >= 0x90)))
-                    k = 0;
-            }
-        }
-        if (k) {
-            memcpy(o, p + i, k);
-            o += k;
-            i += k;
-        } else {
-            if (c == '\\') {
-                *o++ = '\\';
-                *o++ = '\\';
-            } else {
-                o += sprintf(o, "\\x%02X", c);
-            }
-            i++;
-        }
-    }
-    *o = '\0';
-    return out;
 }
 
 /* Tell the notice callback about a host item left out (w->host names it):

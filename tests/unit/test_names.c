@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * test_names.c - ISO9660 and Joliet identifiers (lib/names*.c): mapping,
- * lengths, unique names, record order, volume identifiers.
+ * test_names.c - ISO9660, Joliet and UDF identifiers (lib/names*.c):
+ * mapping, lengths, unique names, record order, volume identifiers; tree
+ * names with control characters and bytes that are not UTF-8.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include "names.h"
 #include "names_iso.h"
 #include "names_joliet.h"
+#include "names_udf.h"
 
 /* ---- helpers --------------------------------------------------------- */
 
@@ -784,27 +786,164 @@ static void test_volume_identifiers(void **state)
     assert_int_equal(n, 0);
 }
 
-static void test_utf8_next_decodes_and_survives_bad_bytes(void **state)
+static void test_utf8_next_decodes_and_reads_bad_bytes_as_latin1(void **state)
 {
     const char *s = "a\xc3\xa9\xe6\x97\xa5\xf0\x9f\x98\x80";
     size_t pos = 0, len = strlen(s);
+    bool raw = false;
     (void)state;
-    assert_int_equal(utf8_next(s, len, &pos), 'a');
-    assert_int_equal(utf8_next(s, len, &pos), 0xE9);
-    assert_int_equal(utf8_next(s, len, &pos), 0x65E5);
-    assert_int_equal(utf8_next(s, len, &pos), 0x1F600);
+    assert_int_equal(name_next(s, len, &pos, &raw), 'a');
+    assert_int_equal(name_next(s, len, &pos, &raw), 0xE9);
+    assert_int_equal(name_next(s, len, &pos, &raw), 0x65E5);
+    assert_int_equal(name_next(s, len, &pos, &raw), 0x1F600);
     assert_int_equal(pos, len);
+    assert_false(raw);
 
+    /* Stray continuation, truncated 2- and 3-byte sequences, an overlong
+     * '/', a surrogate, a truncated 4-byte sequence at the very end. */
     const char bad[] = "\x80\xc3\xe6\x97\xc0\xaf\xed\xa0\x80\xf0\x9f";
     len = sizeof bad - 1;
     pos = 0;
     size_t steps = 0;
     while (pos < len) {
-        assert_int_equal(utf8_next(bad, len, &pos), 0xFFFD);
+        size_t at = pos;
+        raw = false;
+        assert_int_equal(name_next(bad, len, &pos, &raw), (unsigned char)bad[at]);
+        assert_true(raw);
         steps++;
     }
     assert_int_equal(pos, len);
     assert_int_equal(steps, len);   /* one byte at a time, never past the end */
+
+    /* A valid sequence right after a bad byte is still decoded. */
+    const char mix[] = "\xe9\xc3\xa9";
+    pos = 0;
+    assert_int_equal(utf8_next(mix, 3, &pos), 0xE9);
+    assert_int_equal(pos, 1);
+    assert_int_equal(utf8_next(mix, 3, &pos), 0xE9);
+    assert_int_equal(pos, 3);
+    /* A lead byte whose sequence would run past len is one Latin-1 byte
+     * even when the bytes after len would complete it. */
+    pos = 0;
+    assert_int_equal(utf8_next("\xc3\xa9", 1, &pos), 0xC3);
+    assert_int_equal(pos, 1);
+
+    assert_int_equal(name_chars("caf\xe9", 4, 255), 4);
+    assert_int_equal(name_chars("caf\xc3\xa9", 5, 255), 4);
+    assert_int_equal(name_chars("\xff\xfe\x80", 3, 255), 3);
+    assert_int_equal(name_chars("abcdef", 6, 2), 3);   /* stops after stop + 1 */
+}
+
+/* ---- names Linux allows but IMAPI does not ------------------------- */
+
+static void test_iso_control_and_latin1_bytes(void **state)
+{
+    (void)state;
+    assert_string_equal(iso1(3, "a\tb", false), "A_B.;1");
+    assert_string_equal(iso1(3, "a\nb\x1b[31m", false), "A_B__31M.;1");
+    assert_string_equal(iso1(3, "x\x7fy\x9bz", true), "X_Y_Z");          /* DEL, raw CSI */
+    assert_string_equal(iso1(3, "x\xc2\x9by", true), "X_Y");             /* U+009B */
+    assert_string_equal(iso1(3, "caf\xe9.txt", false), "CAFE.TXT;1");    /* Latin-1 e-acute */
+    assert_string_equal(iso1(3, "\xff\xfe", false), "YTH.;1");           /* y-diaeresis, thorn */
+    assert_string_equal(iso1(1, "\x80\x81\x82\x83\x84\x85\x86\x87\x88.\x89", false),
+                        "________._;1");
+}
+
+static void test_joliet_control_and_latin1_bytes(void **state)
+{
+    (void)state;
+    assert_string_equal(jol1("a\tb", false), "a_b;1");
+    assert_string_equal(jol1("a\nb\x1b[31m", true), "a_b_[31m");
+    assert_string_equal(jol1("x\x7fy\xc2\x85z\xc2\x9f", true), "x_y_z_");  /* DEL, NEL, U+009F */
+    assert_string_equal(jol1("x\x9by", true), "x_y");                      /* raw CSI byte */
+    assert_string_equal(jol1("caf\xe9.txt", false), "caf\xc3\xa9.txt;1");   /* read as Latin-1 */
+    assert_string_equal(jol1("\xff\xfe", false), "\xc3\xbf\xc3\xbe;1");
+    assert_string_equal(jol1("\xed\xa0\x80", true), "\xc3\xad\xc2\xa0_");   /* surrogate bytes */
+    assert_string_equal(jol1("keep\xc2\xa0nbsp", true), "keep\xc2\xa0nbsp");
+
+    /* The extension is counted in characters as decoded: two stray
+     * continuation bytes are a 2-character extension, kept on cutting. */
+    char name[80];
+    memset(name, 'a', 70);
+    memcpy(name + 70, ".\x80\x81", 4);
+    char want[80];
+    memset(want, 'a', 62);
+    memcpy(want + 62, ".__;1", 6);
+    assert_string_equal(jol1(name, false), want);
+}
+
+/* Names that differ on the host but not after translation get distinct
+ * identifiers, in byte order of the tree names (the first keeps it). */
+static void test_translated_names_stay_unique(void **state)
+{
+    (void)state;
+    struct name_in in[] = {
+        mk("a\tb", false), mk("a_b", false), mk("a\x1b" "b", false), mk("a\x7f" "b", false),
+        mk("caf\xe9", false), mk("caf\xc3\xa9", false), mk("CAFE", false),
+        mk("\x9b", true), mk("\xc2\x9b", true), mk("_", true),
+    };
+    size_t n = sizeof in / sizeof in[0];
+    struct iso_name iso[sizeof in / sizeof in[0]];
+    struct joliet_name jol[sizeof in / sizeof in[0]];
+    for (int level = 1; level <= 3; level++) {
+        assert_int_equal(iso_names_dir(in, n, level, iso, NULL), FSI_S_OK);
+        assert_iso_unique(iso, n);
+        for (size_t i = 0; i < n; i++)
+            assert_iso_valid(&iso[i], level, in[i].is_dir);
+    }
+    assert_int_equal(joliet_names_dir(in, n, jol, NULL), FSI_S_OK);
+    assert_joliet_unique(jol, n);
+    /* "a\tb" < "a\x1b" "b" < "a_b" < "a\x7f" "b" in byte order. */
+    assert_string_equal(jol_str(&jol[0]), "a_b;1");
+    assert_string_equal(jol_str(&jol[2]), "a_b~1;1");
+    assert_string_equal(jol_str(&jol[1]), "a_b~2;1");
+    assert_string_equal(jol_str(&jol[3]), "a_b~3;1");
+    /* "caf\xc3\xa9" < "caf\xe9": the UTF-8 name keeps "café". */
+    assert_string_equal(jol_str(&jol[5]), "caf\xc3\xa9;1");
+    assert_string_equal(jol_str(&jol[4]), "caf\xc3\xa9~1;1");
+}
+
+static void test_udf_control_kept_latin1_read_and_unique(void **state)
+{
+    (void)state;
+    /* In byte order of the tree names, as udf_names_dir expects. */
+    struct name_in in[] = {
+        mk("a\tb", false), mk("a\x1b[0m", false), mk("a_b", false),
+        mk("caf\xc3\xa9", false), mk("caf\xe9", false),
+        mk("x\xc2\x9b", true), mk("x\x9b", true), mk("\xff\xfe", false),
+    };
+    size_t n = sizeof in / sizeof in[0];
+    size_t off[8];
+    uint8_t idlen[8];
+    struct udf_idpool pool = { 0 };
+    assert_int_equal(udf_names_dir(in, n, &pool, off, idlen, NULL), FSI_S_OK);
+    static const struct { const char *id; size_t len; } want[] = {
+        { "\x08" "a\tb", 4 },                 /* control characters kept (CS0 allows them) */
+        { "\x08" "a\x1b[0m", 6 },
+        { "\x08" "a_b", 4 },
+        { "\x08" "caf\xe9", 5 },              /* exact UTF-8 name: its identifier */
+        { "\x08" "caf\xe9~1", 7 },            /* Latin-1 reading clashes: numbered */
+        { "\x08" "x\x9b", 3 },
+        { "\x08" "x\x9b~1", 5 },
+        { "\x08" "\xff\xfe", 3 },             /* Latin-1 reading, free: taken as is */
+    };
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(idlen[i], want[i].len);
+        assert_memory_equal(pool.b + off[i], want[i].id, want[i].len);
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            assert_false(idlen[i] == idlen[j] && !memcmp(pool.b + off[i], pool.b + off[j], idlen[i]));
+    udf_idpool_free(&pool);
+
+    /* 255 stray bytes: 255 characters, 8-bit; cut to 254 like any name. */
+    char big[256];
+    memset(big, 0xE9, 255);
+    struct name_in one = { big, 255, false };
+    assert_int_equal(udf_names_dir(&one, 1, &pool, off, idlen, NULL), FSI_S_OK);
+    assert_int_equal(idlen[0], 255);
+    assert_int_equal(pool.b[off[0]], 8);
+    udf_idpool_free(&pool);
 }
 
 int main(void)
@@ -837,7 +976,11 @@ int main(void)
         cmocka_unit_test(test_iso_order_follows_ecma119_9_3),
         cmocka_unit_test(test_joliet_order_by_code_units),
         cmocka_unit_test(test_volume_identifiers),
-        cmocka_unit_test(test_utf8_next_decodes_and_survives_bad_bytes),
+        cmocka_unit_test(test_utf8_next_decodes_and_reads_bad_bytes_as_latin1),
+        cmocka_unit_test(test_iso_control_and_latin1_bytes),
+        cmocka_unit_test(test_joliet_control_and_latin1_bytes),
+        cmocka_unit_test(test_translated_names_stay_unique),
+        cmocka_unit_test(test_udf_control_kept_latin1_read_and_unique),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
