@@ -269,20 +269,36 @@ int out_commit(struct out_target *t, bool sync)
         return EXIT_OK;
     if ((sync || t->kind == OUT_BLOCK) && fsync(t->fd) != 0 && errno != EINVAL && errno != EROFS)
         return report(FSI_E_FAIL, "writing '%s' failed", t->path, NULL, errno);
-    int rc = EXIT_OK;
-    if (t->kind == OUT_FILE && t->unnamed)
+    if (t->kind != OUT_FILE) {
+        int fd = t->fd;
+        t->fd = -1;
+        if (close(fd) != 0 && errno != EINTR)
+            return report(FSI_E_FAIL, "writing '%s' failed", t->path, NULL, errno);
+        return EXIT_OK;
+    }
+    /* Every error must be known before the image takes the name: once it
+     * has, the old file is gone.  A file system that reports write errors
+     * late (NFS) does so at a close, which a duplicate gets too. */
+    int fd = t->unnamed ? dup(t->fd) : t->fd;
+    if (!t->unnamed)
+        t->fd = -1;
+    if (fd < 0 || (close(fd) != 0 && errno != EINTR))
+        return report(FSI_E_FAIL, "writing '%s' failed", t->path, NULL, errno);
+    int rc;
+    if (t->unnamed) {
         rc = link_unnamed(t);
-    else if (t->kind == OUT_FILE && rename(tmp_name, t->path) != 0)
+    } else if (rename(tmp_name, t->path) != 0) {
         rc = report(IMAPI_E_INVALID_PARAM, "cannot rename the temporary file to '%s'", t->path,
                     NULL, errno);
-    else if (t->kind == OUT_FILE)
+    } else {
         have_tmp = 0;
-    if (rc == EXIT_OK && t->kind == OUT_FILE && sync)
+        rc = EXIT_OK;
+    }
+    if (rc == EXIT_OK && sync)
         sync_dir(t->path);
-    int fd = t->fd;
+    if (t->fd >= 0)
+        close(t->fd);             /* the image is in place: nothing left to report */
     t->fd = -1;
-    if (close(fd) != 0 && rc == EXIT_OK && errno != EINTR)
-        rc = report(FSI_E_FAIL, "writing '%s' failed", t->path, NULL, errno);
     return rc;
 }
 

@@ -111,13 +111,22 @@ static fsi_hresult open_host(struct layout *lay, struct src_cur *cur, fsi_item i
      * now is checked again once it has been read (check_unchanged). */
     struct stat st;
     cur->seen = false;
-    if (fstat(cur->fd, &st) == 0 && S_ISREG(st.st_mode)) {
-        if ((uint64_t)st.st_size != lay->img->nodes[item].size)
-            return src_fail(lay, item, 0, (uint64_t)st.st_size);
-        cur->seen = true;
-        cur->open_size = (uint64_t)st.st_size;
-        cur->open_mtime = st.st_mtim;
+    if (fstat(cur->fd, &st) != 0)
+        return src_fail(lay, item, errno, 0);
+    if (!S_ISREG(st.st_mode)) {
+        /* Replaced by something else since it was added (reading a FIFO
+         * would wait for a writer forever). */
+        char *ip = layout_item_path(lay, item);
+        fsi_hresult hr = fsi_failf(lay->img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, 0,
+                                   ip ? ip : "?", NULL, "it is no longer a regular file");
+        free(ip);
+        return hr;
     }
+    if ((uint64_t)st.st_size != lay->img->nodes[item].size)
+        return src_fail(lay, item, 0, (uint64_t)st.st_size);
+    cur->seen = true;
+    cur->open_size = (uint64_t)st.st_size;
+    cur->open_mtime = st.st_mtim;
     return FSI_S_OK;
 }
 
@@ -437,8 +446,10 @@ static fsi_hresult check_no_more(struct wr *w, fsi_item item, uint64_t size)
          * changed as we read it"). */
         struct stat st;
         const struct src_cur *c = &w->cur;
-        if (c->item != item || c->fd < 0 || !c->seen || fstat(c->fd, &st) != 0)
+        if (c->item != item || c->fd < 0 || !c->seen)
             return FSI_S_OK;
+        if (fstat(c->fd, &st) != 0)
+            return src_fail(w->lay, item, errno, 0);
         if ((uint64_t)st.st_size == c->open_size && st.st_mtim.tv_sec == c->open_mtime.tv_sec &&
             st.st_mtim.tv_nsec == c->open_mtime.tv_nsec)
             return FSI_S_OK;
@@ -526,8 +537,9 @@ fsi_hresult output_write_fd(struct layout *lay, int fd, int method,
     fsi_hresult hr = FSI_S_OK;
     *written = 0;
     if (fstat(fd, &st) < 0)
-        return fsi_failf(lay->img, FSI_E_INVALIDARG, errno, NULL, NULL,
-                         "the output descriptor %d is not open", fd);
+        return fsi_failf(lay->img, errno == EBADF ? FSI_E_INVALIDARG : FSI_E_FAIL, errno, NULL,
+                         NULL, errno == EBADF ? "the output descriptor %d is not open"
+                                              : "cannot stat the output descriptor %d", fd);
     /* Appending writes ignore the file offset: no zero-copy, no holes. */
     int fl = fcntl(fd, F_GETFL);
     bool append = fl >= 0 && (fl & O_APPEND);

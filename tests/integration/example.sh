@@ -10,7 +10,8 @@
 #
 # Environment (TESTS_ENVIRONMENT in Makefile.am sets them, absolute):
 # top_srcdir, top_builddir; run by hand from the top of an in-tree build
-# they default to the current directory.  CC defaults to cc.
+# they default to the current directory.  CC defaults to cc;
+# FSI_SAN_FLAGS (a --enable-sanitizers build) are added to it.
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/integration/lib.sh
@@ -19,6 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$(pwd)}
 top_builddir=${top_builddir:-$(pwd)}
 CC=${CC:-cc}
+SAN=${FSI_SAN_FLAGS:-}      # words, or none: left unquoted below
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fsi-example.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -28,14 +30,14 @@ tap_plan 7
 
 # 1. compiles cleanly
 tap_check "doc/example.c compiles with -std=c11 -Wall -Wextra -Werror against include/fsi.h" \
-    "$CC" -std=c11 -Wall -Wextra -Werror -I"$top_srcdir/include" \
+    "$CC" $SAN -std=c11 -Wall -Wextra -Werror -I"$top_srcdir/include" \
     -c "$top_srcdir/doc/example.c" -o "$tmp/example.o"
 
 # 2. links against the library of the build tree (libtool makes a wrapper
 #    script that finds .libs/libfsi.so)
 if [ -f "$tmp/example.o" ]; then
     tap_check "example links against libfsi.la" \
-        "$top_builddir/libtool" --mode=link --tag=CC "$CC" -o "$tmp/example" \
+        "$top_builddir/libtool" --mode=link --tag=CC "$CC" $SAN -o "$tmp/example" \
         "$tmp/example.o" "$top_builddir/libfsi.la"
 else
     tap_skip "example links against libfsi.la" "it did not compile"
