@@ -90,19 +90,20 @@ static bool unprintable(const unsigned char *s, size_t n)
     return n == 0 || s[0] < 0x20 || s[0] == 0x7F || (n == 2 && s[0] == 0xC2 && s[1] < 0xA0);
 }
 
-char *cli_escape_name(const char *name, size_t len)
+/* Escape what must not reach a terminal, one escape per byte: as \ooo
+ * (backslashes too, as ls -b) or as \xHH (backslashes kept). */
+static char *escape(const char *text, size_t len, bool octal)
 {
-    const unsigned char *s = (const unsigned char *)name;
+    const unsigned char *s = (const unsigned char *)text;
     char *out = malloc(len * 4 + 1), *o = out;
     if (!out)
         return NULL;
     for (size_t i = 0; i < len;) {
         size_t n = utf8_seq(s + i, len - i);
-        /* C1 controls (U+0080-U+009F) can drive a terminal too. */
-        if (unprintable(s + i, n) || s[i] == '\\') {
+        if (unprintable(s + i, n) || (octal && s[i] == '\\')) {
             size_t k = n ? n : 1;
             for (size_t j = 0; j < k; j++)
-                o += sprintf(o, "\\%03o", s[i + j]);
+                o += sprintf(o, octal ? "\\%03o" : "\\x%02X", s[i + j]);
             i += k;
         } else {
             memcpy(o, s + i, n);
@@ -114,27 +115,14 @@ char *cli_escape_name(const char *name, size_t len)
     return out;
 }
 
+char *cli_escape_name(const char *name, size_t len)
+{
+    return escape(name, len, true);
+}
+
 char *cli_escape_text(const char *text, size_t len)
 {
-    const unsigned char *s = (const unsigned char *)text;
-    char *out = malloc(len * 4 + 1), *o = out;
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < len;) {
-        size_t n = utf8_seq(s + i, len - i);
-        if (unprintable(s + i, n)) {
-            size_t k = n ? n : 1;
-            for (size_t j = 0; j < k; j++)
-                o += sprintf(o, "\\x%02X", s[i + j]);
-            i += k;
-        } else {
-            memcpy(o, s + i, n);
-            o += n;
-            i += n;
-        }
-    }
-    *o = '\0';
-    return out;
+    return escape(text, len, false);
 }
 
 void cli_put_text(FILE *f, const char *text, size_t len)

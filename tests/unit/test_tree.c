@@ -1126,6 +1126,19 @@ static void test_exclude_host(void **state)
     assert_int_equal(n.excluded, 3);
 }
 
+/* A descriptor of the bottom directory of a chain made by make_chain. */
+static int chain_bottom(const char *dir, const char *name, int levels)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    for (int i = 0; i < levels && fd >= 0; i++) {
+        int n = openat(fd, name, O_RDONLY | O_DIRECTORY);
+        close(fd);
+        fd = n;
+    }
+    assert_true(fd >= 0);
+    return fd;
+}
+
 /* A symlink leading back up is an error naming it, even thousands of
  * levels down (the check is a hash, not a scan of the path). */
 static void test_add_tree_symlink_loop_deep(void **state)
@@ -1134,12 +1147,7 @@ static void test_add_tree_symlink_loop_deep(void **state)
     host_dir(hp(f, "lp"), 0755);
     make_chain(hp(f, "lp"), "d", 3000, "x");
     /* At the bottom: a link to the top. */
-    int fd = open(hp(f, "lp"), O_RDONLY | O_DIRECTORY);
-    for (int i = 0; i < 3000; i++) {
-        int n = openat(fd, "d", O_RDONLY | O_DIRECTORY);
-        close(fd);
-        fd = n;
-    }
+    int fd = chain_bottom(hp(f, "lp"), "d", 3000);
     assert_int_equal(symlinkat(hp(f, "lp"), fd, "up"), 0);
     close(fd);
     assert_ok(f->img, fsi_image_set_file_systems(f->img, FSI_FS_UDF));
@@ -1149,12 +1157,7 @@ static void test_add_tree_symlink_loop_deep(void **state)
     assert_non_null(strstr(fsi_image_last_error(f->img), "/d/d/up"));
     assert_non_null(strstr(fsi_image_last_error(f->img), "loops back"));
     assert_counts(f->img, 0, 1);      /* all or nothing */
-    fd = open(hp(f, "lp"), O_RDONLY | O_DIRECTORY);
-    for (int i = 0; i < 3000; i++) {
-        int n = openat(fd, "d", O_RDONLY | O_DIRECTORY);
-        close(fd);
-        fd = n;
-    }
+    fd = chain_bottom(hp(f, "lp"), "d", 3000);
     unlinkat(fd, "up", 0);
     close(fd);
     remove_chain(hp(f, "lp"), "d");
