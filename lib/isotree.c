@@ -2,6 +2,12 @@
 /*
  * isotree.c - directories of one ECMA-119 view: numbering (path table
  * order), extents, and their directory records, generated on demand.
+ *
+ * What a directory costs must not grow faster than its children: a
+ * directory of more than GROUP children is named GROUP children at a time
+ * (survey), and usually nothing of it is kept between passes but its
+ * size; its children's names and kinds come from the layout's records
+ * (layout_group_names), read front to back.
  */
 #include "config.h"
 #include "isotree.h"
@@ -14,17 +20,67 @@
 #include <string.h>
 #include <time.h>
 
+/* Children named together at most: a bigger directory is named GROUP
+ * children at a time (see survey), so what it costs stays the same
+ * whatever the directory's size. */
+#define GROUP LAYOUT_GROUP
+
+/* How a directory's names are held while it is loaded:
+ *  MODE_ALL     (at most GROUP children) all named at once, in the arrays;
+ *  MODE_GROUPS  named again group by group as they are read, nothing kept
+ *               (the usual big directory: names that do not clash and
+ *               come out in ECMA-119 order);
+ *  MODE_KEPT    the identifiers of every child kept compactly, named
+ *               group by group, sorted;
+ *  MODE_WHOLE   the same, named all at once (some names clash). */
+enum { MODE_ALL, MODE_GROUPS, MODE_KEPT, MODE_WHOLE };
+
+/* A big directory and how it was named when first loaded. */
+struct bigdir {
+    uint32_t dir;
+    uint8_t mode;
+};
+
+/* What the records need of a child, noted as it is named (from the
+ * layout's records in a big directory, whose nodes lie far apart). */
+struct gent {
+    uint64_t size;
+    int64_t mtime;              /* item_time_ns(FSI_TIME_MODIFICATION) */
+    uint16_t depth;
+    uint8_t type, flags;
+};
+
 /* The children of one directory, named for the view and in ECMA-119
  * order, plus where the last produce() stopped so the next block resumes
  * there instead of starting over. */
 struct dirents {
     uint32_t dir;               /* index in dirs[] loaded, UINT32_MAX none */
-    size_t n, cap;
+    fsi_item dir_item;          /* its item */
+    int mode;
+    size_t n;
     const fsi_item *items;      /* byte order (layout_children) */
+    uint64_t size;              /* extent bytes if known (MODE_GROUPS), else UINT64_MAX */
+    /* names of the children (MODE_ALL) or of one group (MODE_GROUPS) */
+    size_t cap;
     struct name_in *in;
     struct iso_name *iso;
     struct joliet_name *jol;
-    uint32_t *order;            /* indices into items, ECMA-119 order */
+    uint32_t *order;            /* MODE_ALL: indices into items, ECMA-119 order */
+    struct gent *ge;            /* [GROUP] of the names in the arrays */
+    size_t chunk;               /* MODE_GROUPS: the group in the arrays, SIZE_MAX none */
+    /* MODE_GROUPS, as surveyed: the children the build must look at
+     * (directories, and those the checks may refuse), ascending */
+    uint32_t *special;
+    size_t nspecial, cap_special;
+    bool have_special;
+    /* MODE_KEPT, MODE_WHOLE */
+    uint8_t *kept;              /* identifiers as recorded: length byte, bytes */
+    size_t kept_len, kept_cap;
+    uint32_t *at;               /* [n] child's identifier in kept */
+    uint32_t *kept_order;       /* [n] indices into items, ECMA-119 order */
+    /* big directories met so far, ascending */
+    struct bigdir *big;
+    size_t nbig, cap_big;
     /* resume point */
     uint64_t r_block;           /* UINT64_MAX: none */
     size_t r_i;
@@ -178,33 +234,91 @@ static int reserve(struct dirents *c, size_t n, bool joliet)
     return 0;
 }
 
-/* Make dirs[d]'s children the cached entries: view names, ECMA-119 order. */
-static fsi_hresult load_dir(struct isotree *t, uint32_t d)
+/* Give the name arrays back (after a whole big directory was named). */
+static void release(struct dirents *c)
+{
+    free(c->in);
+    free(c->iso);
+    free(c->jol);
+    free(c->order);
+    c->in = NULL;
+    c->iso = NULL;
+    c->jol = NULL;
+    c->order = NULL;
+    c->cap = 0;
+    c->chunk = SIZE_MAX;
+}
+
+/* Name the m children from index `first` (byte order) together into the
+ * arrays' first m entries; for a group (m <= GROUP, not a big directory
+ * named whole) note in ge[] what the records need of them, from the
+ * layout's records where it keeps them (a big directory), else from the
+ * nodes.  Returns the translator's code: FSI_S_OK, IMAPI_E_NO_UNIQUE_NAME
+ * (*fail: index in the group), FSI_E_OUTOFMEMORY. */
+static fsi_hresult name_group(struct isotree *t, size_t first, size_t m, size_t *fail)
 {
     struct dirents *c = t->cache;
-    if (c->dir == d)
-        return FSI_S_OK;
     const fsi_image *img = t->lay->img;
-    c->dir = UINT32_MAX;
-    c->r_block = UINT64_MAX;
-    c->items = layout_children(t->lay, t->dirs[d].item, &c->n);
-    if (reserve(c, c->n, t->joliet) < 0)
-        return nomem(t);
-    for (size_t i = 0; i < c->n; i++) {
-        const struct node *nd = &img->nodes[c->items[i]];
+    c->chunk = SIZE_MAX;
+    if (reserve(c, m, t->joliet) < 0)
+        return FSI_E_OUTOFMEMORY;
+    bool snap = m <= GROUP;
+    if (snap && !c->ge && !(c->ge = malloc(GROUP * sizeof *c->ge)))
+        return FSI_E_OUTOFMEMORY;
+    const uint8_t *rec = c->n > GROUP ? layout_group_names(t->lay, c->dir_item, first) : NULL;
+    uint16_t depth = (uint16_t)(img->nodes[c->dir_item].depth + 1);
+    struct layout_kid k = { 0 };
+    for (size_t i = 0; i < m; i++) {
+        if (rec) {
+            rec = layout_kid_next(rec, &k);
+            c->in[i] = (struct name_in){ k.name, k.len, (k.bits & LK_DIR) != 0 };
+            /* The records keep the second: all that ECMA-119 dates hold
+             * (the earliest second there is stays the earliest). */
+            int64_t mtime = k.second < INT64_MIN / 1000000000 ? INT64_MIN : k.second * 1000000000;
+            if (snap)
+                c->ge[i] = (struct gent){
+                    .size = k.size, .mtime = mtime, .depth = depth,
+                    .type = (k.bits & LK_DIR) ? NODE_DIR : NODE_FILE,
+                    .flags = (k.bits & LK_HIDDEN) ? NF_HIDDEN : 0,
+                };
+            continue;
+        }
+        fsi_item it = c->items[first + i];
+        const struct node *nd = &img->nodes[it];
         c->in[i] = (struct name_in){ node_name(img, nd), nd->name_len, nd->type == NODE_DIR };
-        c->order[i] = (uint32_t)i;
+        if (snap)
+            c->ge[i] = (struct gent){
+                .size = nd->size, .mtime = item_time_ns(img, it, FSI_TIME_MODIFICATION),
+                .depth = nd->depth, .type = nd->type, .flags = nd->flags,
+            };
     }
-    size_t fail = 0;
-    fsi_hresult hr = t->joliet ? joliet_names_dir(c->in, c->n, c->jol, &fail)
-                               : iso_names_dir(c->in, c->n, t->lay->iso_level, c->iso, &fail);
-    if (hr == IMAPI_E_NO_UNIQUE_NAME && fail < c->n)
-        return fail_path(t, IMAPI_E_NO_UNIQUE_NAME, c->items[fail], t->fsname);
+    *fail = 0;
+    return t->joliet ? joliet_names_dir(c->in, m, c->jol, fail)
+                     : iso_names_dir(c->in, m, t->lay->iso_level, c->iso, fail);
+}
+
+/* A translator's failure as the view's failure. */
+static fsi_hresult naming_failed(struct isotree *t, fsi_hresult hr, size_t first, size_t fail,
+                                 size_t m)
+{
+    if (hr == IMAPI_E_NO_UNIQUE_NAME && fail < m)
+        return fail_path(t, IMAPI_E_NO_UNIQUE_NAME, t->cache->items[first + fail], t->fsname);
     if (hr == FSI_E_OUTOFMEMORY)
         return nomem(t);
+    return fsi_failf(t->lay->img, IMAPI_E_FSI_INTERNAL_ERROR, 0, "naming failed", NULL,
+                     "code 0x%08X", (unsigned)hr);
+}
+
+/* Name all the children together and sort them (MODE_ALL). */
+static fsi_hresult name_all(struct isotree *t)
+{
+    struct dirents *c = t->cache;
+    size_t fail;
+    fsi_hresult hr = name_group(t, 0, c->n, &fail);
     if (FSI_FAILED(hr))
-        return fsi_failf(t->lay->img, IMAPI_E_FSI_INTERNAL_ERROR, 0, "naming failed", NULL,
-                         "code 0x%08X", (unsigned)hr);
+        return naming_failed(t, hr, 0, fail, c->n);
+    for (size_t i = 0; i < c->n; i++)
+        c->order[i] = (uint32_t)i;
     /* Names usually come out in the view's order already (the tree's
      * byte order): check that in n steps before sorting. */
     int (*cmp)(const void *, const void *, void *) = t->joliet ? cmp_joliet : cmp_iso;
@@ -213,23 +327,412 @@ static fsi_hresult load_dir(struct isotree *t, uint32_t d)
         k++;
     if (k < c->n)
         qsort_r(c->order, c->n, sizeof *c->order, cmp, c);
+    return FSI_S_OK;
+}
+
+/* The arrays' entry e as its record identifier into out (Joliet: UCS-2
+ * big-endian); returns its length in bytes. */
+static uint8_t group_id(const struct isotree *t, size_t e, uint8_t *out)
+{
+    const struct dirents *c = t->cache;
+    if (!t->joliet) {
+        memcpy(out, c->iso[e].id, c->iso[e].len);
+        return c->iso[e].len;
+    }
+    joliet_name_be(&c->jol[e], out);
+    return (uint8_t)(2 * c->jol[e].len);
+}
+
+/* A big directory's names, kept: the identifiers as recorded, one after
+ * another (a length byte, then the bytes), and the ECMA-119 order. */
+static fsi_hresult keep_add(struct isotree *t, size_t e)
+{
+    struct dirents *c = t->cache;
+    if (c->kept_len + 1 + 2 * JOLIET_ID_MAX > c->kept_cap) {
+        size_t cap = c->kept_cap ? c->kept_cap * 2 : 65536;
+        if (cap > UINT32_MAX)
+            return nomem(t);
+        uint8_t *p = realloc(c->kept, cap);
+        if (!p)
+            return nomem(t);
+        c->kept = p;
+        c->kept_cap = cap;
+    }
+    uint8_t *rec = c->kept + c->kept_len;
+    rec[0] = group_id(t, e, rec + 1);
+    c->kept_len += 1 + (size_t)rec[0];
+    return FSI_S_OK;
+}
+
+/* ECMA-119 order of kept identifiers: the view's own comparison, on names
+ * rebuilt from the recorded bytes. */
+static int cmp_kept(const void *a, const void *b, void *ctx)
+{
+    const struct isotree *t = ctx;
+    const struct dirents *c = t->cache;
+    const uint8_t *x = c->kept + c->at[*(const uint32_t *)a];
+    const uint8_t *y = c->kept + c->at[*(const uint32_t *)b];
+    if (!t->joliet) {
+        struct iso_name p, q;
+        p.len = x[0];
+        q.len = y[0];
+        memcpy(p.id, x + 1, p.len);
+        memcpy(q.id, y + 1, q.len);
+        return iso_name_cmp(&p, &q);
+    }
+    struct joliet_name p, q;
+    p.len = x[0] / 2;
+    q.len = y[0] / 2;
+    for (size_t i = 0; i < p.len; i++)
+        p.ch[i] = (uint16_t)(x[1 + 2 * i] << 8 | x[2 + 2 * i]);
+    for (size_t i = 0; i < q.len; i++)
+        q.ch[i] = (uint16_t)(y[1 + 2 * i] << 8 | y[2 + 2 * i]);
+    return joliet_name_cmp(&p, &q);
+}
+
+/* Keep the names of the whole directory (MODE_KEPT): from its groups when
+ * they are known to agree with naming it whole, else from naming it whole
+ * (names clash: numbering depends on all of them), then sorted. */
+static fsi_hresult keep_names(struct isotree *t, bool whole)
+{
+    struct dirents *c = t->cache;
+    fsi_hresult hr = FSI_S_OK;
+    c->kept_len = 0;
+    free(c->at);
+    c->at = malloc(c->n * sizeof *c->at);
+    uint32_t *ord = malloc(c->n * sizeof *ord);
+    if (!c->at || !ord) {
+        free(ord);
+        return nomem(t);
+    }
+    if (whole) {
+        hr = name_all(t);
+        for (size_t i = 0; i < c->n && FSI_SUCCEEDED(hr); i++) {
+            c->at[i] = (uint32_t)c->kept_len;
+            hr = keep_add(t, i);
+        }
+        if (FSI_SUCCEEDED(hr))
+            memcpy(ord, c->order, c->n * sizeof *ord);
+        release(c);
+    } else {
+        for (size_t first = 0; first < c->n && FSI_SUCCEEDED(hr); first += GROUP) {
+            size_t m = c->n - first < GROUP ? c->n - first : GROUP, fail;
+            hr = name_group(t, first, m, &fail);
+            if (FSI_FAILED(hr)) {
+                hr = naming_failed(t, hr, first, fail, m);
+                break;
+            }
+            for (size_t j = 0; j < m && FSI_SUCCEEDED(hr); j++) {
+                c->at[first + j] = (uint32_t)c->kept_len;
+                hr = keep_add(t, j);
+            }
+        }
+        for (size_t i = 0; i < c->n; i++)
+            ord[i] = (uint32_t)i;
+        if (FSI_SUCCEEDED(hr))
+            qsort_r(ord, c->n, sizeof *ord, cmp_kept, t);
+    }
+    if (FSI_FAILED(hr)) {
+        free(ord);
+        return hr;
+    }
+    free(c->kept_order);
+    c->kept_order = ord;
+    /* Trim the slack of the doubling. */
+    uint8_t *p = realloc(c->kept, c->kept_len ? c->kept_len : 1);
+    if (p) {
+        c->kept = p;
+        c->kept_cap = c->kept_len ? c->kept_len : 1;
+    }
+    return FSI_S_OK;
+}
+
+static int special_add(struct dirents *c, size_t i)
+{
+    if (c->nspecial == c->cap_special) {
+        size_t cap = c->cap_special ? c->cap_special * 2 : 64;
+        uint32_t *p = realloc(c->special, cap * sizeof *p);
+        if (!p)
+            return -1;
+        c->special = p;
+        c->cap_special = cap;
+    }
+    c->special[c->nspecial++] = (uint32_t)i;
+    return 0;
+}
+
+/* What a reader shows of an identifier (";1" and trailing dots dropped),
+ * hashed: two names clash (names.h) exactly when these forms are equal. */
+static uint64_t visible_hash(const struct isotree *t, size_t e)
+{
+    const struct dirents *c = t->cache;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    size_t n;
+    /* Only a file's ";1" holds a ';' (the translators map every other
+     * one to '_'). */
+    if (!t->joliet) {
+        const struct iso_name *a = &c->iso[e];
+        n = a->len;
+        if (n >= 2 && a->id[n - 2] == ';')
+            n -= 2;
+        while (n > 0 && a->id[n - 1] == '.')
+            n--;
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ (unsigned char)a->id[i]) * 0x100000001b3ULL;
+    } else {
+        const struct joliet_name *a = &c->jol[e];
+        n = a->len;
+        if (n >= 2 && a->ch[n - 2] == ';')
+            n -= 2;
+        while (n > 0 && a->ch[n - 1] == '.')
+            n--;
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ a->ch[i]) * 0x100000001b3ULL;
+    }
+    return layout_mix64(h ^ n);
+}
+
+/* Bytes of records an entry takes from *pos on (its sections). */
+static void advance(uint64_t *pos, const struct gent *g, uint8_t idlen)
+{
+    uint64_t nsec = g->type == NODE_DIR ? 1 : file_sections(g->size);
+    size_t rl = record_len(idlen);
+    for (uint64_t s = 0; s < nsec; s++) {
+        if (*pos % FSI_BLOCK + rl > FSI_BLOCK)
+            *pos = (*pos + FSI_BLOCK - 1) & ~(uint64_t)(FSI_BLOCK - 1);
+        *pos += rl;
+    }
+}
+
+/* A big directory seen for the first time: name it group by group, as
+ * MODE_GROUPS would.  That is exactly what naming it whole gives when no
+ * two of the names clash (checked on hashes of the visible forms): every
+ * name keeps its translation, and the numbered names a group gives (its
+ * own clashes) are numbered the same as the whole directory would, or
+ * else clash with a name outside the group.  If, besides, the names come
+ * out in ECMA-119 order, nothing needs keeping.  Sets c->mode, and
+ * c->size (the extent bytes) for MODE_GROUPS. */
+static fsi_hresult survey(struct isotree *t)
+{
+    struct dirents *c = t->cache;
+    uint64_t *h = malloc(c->n * sizeof *h);
+    if (!h)
+        return nomem(t);
+    bool clash = false, ordered = true;
+    struct iso_name last_iso;
+    struct joliet_name last_jol;
+    uint64_t pos = 68;
+    fsi_hresult hr = FSI_S_OK;
+    bool refused = false;       /* a child the checks refuse was met */
+    c->nspecial = 0;
+    for (size_t first = 0; first < c->n && !clash; first += GROUP) {
+        size_t m = c->n - first < GROUP ? c->n - first : GROUP, fail;
+        hr = name_group(t, first, m, &fail);
+        if (hr == IMAPI_E_NO_UNIQUE_NAME) {
+            clash = true;           /* naming it whole decides */
+            hr = FSI_S_OK;
+            break;
+        }
+        if (FSI_FAILED(hr)) {
+            free(h);
+            return naming_failed(t, hr, first, fail, m);
+        }
+        for (size_t j = 0; j < m; j++) {
+            h[first + j] = visible_hash(t, j);
+            if (ordered && first + j > 0)
+                ordered = t->joliet
+                              ? joliet_name_cmp(j ? &c->jol[j - 1] : &last_jol, &c->jol[j]) <= 0
+                              : iso_name_cmp(j ? &c->iso[j - 1] : &last_iso, &c->iso[j]) <= 0;
+            if (!ordered)
+                continue;
+            const struct gent *g = &c->ge[j];
+            advance(&pos, g, t->joliet ? (uint8_t)(2 * c->jol[j].len) : c->iso[j].len);
+            /* What isotree_build must look at: directories, and children
+             * the checks may refuse (up to the first that is surely
+             * refused: the build stops there). */
+            uint64_t nsec = g->type == NODE_DIR ? 1 : file_sections(g->size);
+            bool deep = g->depth > FSI_ISO_MAX_DEPTH;
+            bool big = !t->joliet && nsec > 1;
+            if (!refused && (g->type == NODE_DIR || deep || big)) {
+                if (special_add(c, first + j) < 0) {
+                    free(h);
+                    return nomem(t);
+                }
+                refused = deep || (big && (t->lay->iso_level < 3 || nsec > ISO_MAX_SECTIONS));
+            }
+        }
+        if (t->joliet)
+            last_jol = c->jol[m - 1];
+        else
+            last_iso = c->iso[m - 1];
+    }
+    if (!clash)
+        clash = !layout_hashes_distinct(h, c->n);
+    free(h);
+    if (!clash && ordered) {
+        c->mode = MODE_GROUPS;
+        c->size = (pos + FSI_BLOCK - 1) & ~(uint64_t)(FSI_BLOCK - 1);
+        c->have_special = true;
+        return FSI_S_OK;
+    }
+    c->mode = clash ? MODE_WHOLE : MODE_KEPT;
+    return keep_names(t, clash);
+}
+
+/* How a big directory was named when it was first loaded. */
+static int big_mode(const struct dirents *c, uint32_t d)
+{
+    size_t a = 0, b = c->nbig;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (c->big[mid].dir == d)
+            return c->big[mid].mode;
+        if (c->big[mid].dir < d)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return -1;
+}
+
+static int big_note(struct dirents *c, uint32_t d, int mode)
+{
+    if (c->nbig == c->cap_big) {
+        size_t cap = c->cap_big ? c->cap_big * 2 : 16;
+        struct bigdir *p = realloc(c->big, cap * sizeof *p);
+        if (!p)
+            return -1;
+        c->big = p;
+        c->cap_big = cap;
+    }
+    /* Directories are first loaded in ascending order (breadth first). */
+    c->big[c->nbig++] = (struct bigdir){ .dir = d, .mode = (uint8_t)mode };
+    return 0;
+}
+
+/* Make dirs[d]'s children the cached entries. */
+static fsi_hresult load_dir(struct isotree *t, uint32_t d)
+{
+    struct dirents *c = t->cache;
+    if (c->dir == d)
+        return FSI_S_OK;
+    c->dir = UINT32_MAX;
+    c->r_block = UINT64_MAX;
+    c->size = UINT64_MAX;
+    c->chunk = SIZE_MAX;
+    c->have_special = false;
+    c->dir_item = t->dirs[d].item;
+    c->items = layout_children(t->lay, c->dir_item, &c->n);
+    fsi_hresult hr;
+    if (c->n <= GROUP) {
+        c->mode = MODE_ALL;
+        hr = name_all(t);
+    } else {
+        int mode = big_mode(c, d);
+        if (mode < 0) {
+            if (FSI_SUCCEEDED(hr = survey(t)) && big_note(c, d, c->mode) < 0)
+                hr = nomem(t);
+        } else {
+            c->mode = mode;
+            hr = mode == MODE_GROUPS ? FSI_S_OK : keep_names(t, mode == MODE_WHOLE);
+        }
+        /* A whole big directory named at once leaves big arrays behind. */
+        if (c->cap > GROUP)
+            release(c);
+    }
+    if (FSI_FAILED(hr))
+        return hr;
     c->dir = d;
     return FSI_S_OK;
 }
 
-/* The identifier of entry i (order index) as recorded: ISO bytes, or
- * Joliet UCS-2 big-endian.  tmp holds at least 256 bytes. */
-static const uint8_t *entry_id(const struct isotree *t, size_t i, uint8_t *tmp, uint8_t *len)
+/* A child as its records need it. */
+struct ent {
+    fsi_item it;
+    uint8_t type, flags;
+    uint64_t size;
+    int64_t mtime;
+    const uint8_t *id;          /* as recorded (NULL unless asked for) */
+    uint8_t len;                /* its bytes */
+};
+
+static void ent_from(struct ent *e, fsi_item it, const struct gent *g)
+{
+    e->it = it;
+    e->type = g->type;
+    e->flags = g->flags;
+    e->size = g->size;
+    e->mtime = g->mtime;
+}
+
+/* Entry i of the loaded directory in ECMA-119 order; its identifier too
+ * if want_id (tmp holds 256 bytes). */
+static fsi_hresult entry(struct isotree *t, size_t i, bool want_id, uint8_t *tmp, struct ent *e)
+{
+    struct dirents *c = t->cache;
+    size_t x;
+    e->id = NULL;
+    switch (c->mode) {
+    case MODE_ALL:
+        x = c->order[i];
+        ent_from(e, c->items[x], &c->ge[x]);
+        break;
+    case MODE_GROUPS: {
+        size_t g = i / GROUP, fail;
+        x = i % GROUP;
+        if (g != c->chunk) {
+            size_t first = g * GROUP, m = c->n - first < GROUP ? c->n - first : GROUP;
+            fsi_hresult hr = name_group(t, first, m, &fail);
+            if (FSI_FAILED(hr))
+                return naming_failed(t, hr, first, fail, m);
+            c->chunk = g;
+        }
+        ent_from(e, c->items[i], &c->ge[x]);
+        break;
+    }
+    default: {
+        const fsi_image *img = t->lay->img;
+        x = c->kept_order[i];
+        fsi_item it = c->items[x];
+        const struct node *nd = &img->nodes[it];
+        struct gent g = {
+            .size = nd->size, .mtime = item_time_ns(img, it, FSI_TIME_MODIFICATION),
+            .depth = nd->depth, .type = nd->type, .flags = nd->flags,
+        };
+        ent_from(e, it, &g);
+        const uint8_t *rec = c->kept + c->at[x];
+        e->len = rec[0];
+        if (want_id)
+            e->id = rec + 1;
+        return FSI_S_OK;
+    }
+    }
+    if (!t->joliet) {
+        e->len = c->iso[x].len;
+        if (want_id)
+            e->id = (const uint8_t *)c->iso[x].id;
+    } else {
+        e->len = (uint8_t)(2 * c->jol[x].len);
+        if (want_id) {
+            joliet_name_be(&c->jol[x], tmp);
+            e->id = tmp;
+        }
+    }
+    return FSI_S_OK;
+}
+
+/* Entry i's item alone (no names needed). */
+static fsi_item entry_item(const struct isotree *t, size_t i)
 {
     const struct dirents *c = t->cache;
-    uint32_t e = c->order[i];
-    if (!t->joliet) {
-        *len = c->iso[e].len;
-        return (const uint8_t *)c->iso[e].id;
+    switch (c->mode) {
+    case MODE_ALL:
+        return c->items[c->order[i]];
+    case MODE_GROUPS:
+        return c->items[i];
+    default:
+        return c->items[c->kept_order[i]];
     }
-    joliet_name_be(&c->jol[e], tmp);
-    *len = (uint8_t)(2 * c->jol[e].len);
-    return tmp;
 }
 
 /* ---------------------------------------------------------------- */
@@ -271,14 +774,17 @@ static fsi_hresult dir_records(struct isotree *t, uint32_t d, uint64_t from, uin
         }
     }
     for (; i < c->n; i++, sec = 0) {
-        fsi_item it = c->items[c->order[i]];
-        const struct node *nd = &img->nodes[it];
-        bool is_dir = nd->type == NODE_DIR;
-        uint64_t nsec = is_dir ? 1 : file_sections(nd->size);
-        uint8_t idlen;
-        const uint8_t *id = entry_id(t, i, tmp, &idlen);
+        struct ent e;
+        fsi_hresult hr = entry(t, i, buf != NULL, tmp, &e);
+        if (FSI_FAILED(hr))
+            return hr;
+        fsi_item it = e.it;
+        const uint8_t *id = e.id;
+        uint8_t idlen = e.len;
+        bool is_dir = e.type == NODE_DIR;
+        uint64_t nsec = is_dir ? 1 : file_sections(e.size);
         size_t rl = record_len(idlen);
-        uint8_t hidden = (nd->flags & NF_HIDDEN) ? ISO_FLAG_HIDDEN : 0;
+        uint8_t hidden = (e.flags & NF_HIDDEN) ? ISO_FLAG_HIDDEN : 0;
         for (; sec < nsec; sec++) {
             if (pos % FSI_BLOCK + rl > FSI_BLOCK)
                 pos = (pos + FSI_BLOCK - 1) & ~(uint64_t)(FSI_BLOCK - 1);
@@ -296,19 +802,17 @@ static fsi_hresult dir_records(struct isotree *t, uint32_t d, uint64_t from, uin
                 uint8_t *p = buf + (pos - lo);
                 if (is_dir) {
                     const struct isodir *sub = &t->dirs[kid];
-                    iso_put_record(p, sub->block, sub->size,
-                                   item_time_ns(img, it, FSI_TIME_MODIFICATION),
+                    iso_put_record(p, sub->block, sub->size, e.mtime,
                                    ISO_FLAG_DIR | hidden, id, idlen);
                 } else {
                     uint64_t off = (uint64_t)sec * ISO_SECTION_MAX;
-                    uint64_t len = nd->size - off;
+                    uint64_t len = e.size - off;
                     uint32_t blk = 0;
-                    if (nd->size > 0)
+                    if (e.size > 0)
                         blk = lay->file_block[it] + (uint32_t)(off / FSI_BLOCK);
                     if (sec + 1 < nsec)
                         len = ISO_SECTION_MAX;
-                    iso_put_record(p, blk, (uint32_t)len,
-                                   item_time_ns(img, it, FSI_TIME_MODIFICATION),
+                    iso_put_record(p, blk, (uint32_t)len, e.mtime,
                                    (uint8_t)(hidden | (sec + 1 < nsec ? ISO_FLAG_MULTI : 0)),
                                    id, idlen);
                 }
@@ -391,6 +895,7 @@ fsi_hresult isotree_build(struct isotree *t, struct layout *lay, bool joliet)
     if (!t->cache)
         return nomem(t);
     t->cache->dir = UINT32_MAX;
+    t->cache->chunk = SIZE_MAX;
     const fsi_image *img = lay->img;
     const uint8_t root_id = 0;
     fsi_hresult hr = add_dir(t, FSI_ROOT, 0, &root_id, 1);
@@ -403,20 +908,23 @@ fsi_hresult isotree_build(struct isotree *t, struct layout *lay, bool joliet)
             break;
         const struct dirents *c = t->cache;
         t->dirs[d].first_kid = t->ndirs;
-        for (size_t i = 0; i < c->n && FSI_SUCCEEDED(hr); i++) {
-            fsi_item it = c->items[c->order[i]];
+        /* A big directory's survey listed the children to look at. */
+        size_t nvisit = c->have_special ? c->nspecial : c->n;
+        for (size_t v = 0; v < nvisit && FSI_SUCCEEDED(hr); v++) {
+            size_t i = c->have_special ? c->special[v] : v;
+            fsi_item it = entry_item(t, i);
             const struct node *nd = &img->nodes[it];
             if (nd->depth > FSI_ISO_MAX_DEPTH)
                 hr = fail_path(t, IMAPI_E_ISO9660_LEVELS, it, NULL);
             else if (nd->type == NODE_DIR) {
-                uint8_t len;
-                const uint8_t *id = entry_id(t, i, tmp, &len);
-                hr = add_dir(t, it, d, id, len);
+                struct ent e;
+                if (FSI_SUCCEEDED(hr = entry(t, i, true, tmp, &e)))
+                    hr = add_dir(t, it, d, e.id, e.len);
             } else
                 hr = check_file(t, it, nd);
         }
-        uint64_t size = 0;
-        if (FSI_SUCCEEDED(hr))
+        uint64_t size = c->size;
+        if (FSI_SUCCEEDED(hr) && size == UINT64_MAX)
             hr = dir_records(t, d, 0, NULL, 0, &size);
         if (FSI_SUCCEEDED(hr) && size > 0xFFFFF800u)   /* one extent, 32-bit size */
             hr = fail_path(t, IMAPI_E_DATA_TOO_BIG, t->dirs[d].item, t->fsname);
@@ -476,10 +984,13 @@ fsi_hresult isotree_produce(struct isotree *t, uint64_t block, uint8_t *buf, uin
 void isotree_free(struct isotree *t)
 {
     if (t->cache) {
-        free(t->cache->in);
-        free(t->cache->iso);
-        free(t->cache->jol);
-        free(t->cache->order);
+        release(t->cache);
+        free(t->cache->ge);
+        free(t->cache->special);
+        free(t->cache->kept);
+        free(t->cache->at);
+        free(t->cache->kept_order);
+        free(t->cache->big);
         free(t->cache);
     }
     free(t->dirs);

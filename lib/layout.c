@@ -71,42 +71,154 @@ fsi_hresult layout_alloc_at(struct layout *lay, uint64_t block, uint32_t tag,
     return add_region(lay, block, nblocks, REG_WRITER, tag);
 }
 
+/* Grow a layout array by doubling; -1 when out of memory. */
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * size);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+/* Child `it` of a big directory as a record (see layout_kid_next); *second
+ * is the second of the record before (first: the first of a group). */
+static int add_record(struct layout *lay, fsi_item it, int64_t *second, bool first)
+{
+    const fsi_image *img = lay->img;
+    const struct node *nd = &img->nodes[it];
+    if (grow((void **)&lay->names, &lay->names_cap, lay->names_len + 19 + nd->name_len, 1) < 0)
+        return -1;
+    int64_t ns = item_time_ns(img, it, FSI_TIME_MODIFICATION);
+    int64_t s = ns / 1000000000 - (ns % 1000000000 < 0);
+    uint8_t *p = lay->names + lay->names_len;
+    uint8_t bits = (uint8_t)((nd->type == NODE_DIR ? LK_DIR : 0) |
+                             (nd->flags & NF_HIDDEN ? LK_HIDDEN : 0) |
+                             (nd->type != NODE_DIR && nd->size ? LK_DATA : 0) |
+                             (first || s != *second ? LK_SECOND : 0));
+    *p++ = (uint8_t)nd->name_len;
+    *p++ = (uint8_t)(nd->name_len >> 8);
+    *p++ = bits;
+    if (bits & LK_DATA)
+        for (int i = 0; i < 8; i++)
+            *p++ = (uint8_t)(nd->size >> (8 * i));
+    if (bits & LK_SECOND)
+        for (int i = 0; i < 8; i++)
+            *p++ = (uint8_t)((uint64_t)s >> (8 * i));
+    *second = s;
+    memcpy(p, node_name(img, nd), nd->name_len);
+    lay->names_len = (size_t)(p + nd->name_len - lay->names);
+    return 0;
+}
+
 /* Sort every directory's children once (byte order of their names) for
  * all writers and passes: kids holds them grouped by directory, the
- * directories breadth first, so the array is its own BFS queue. */
+ * directories breadth first.  Each child's node is looked at once, as
+ * its directory is sorted: a big directory's records are made, the
+ * directories queued, the files with data listed for place_files (in a
+ * big directory the nodes lie far apart: every look costs). */
 static fsi_hresult index_children(struct layout *lay)
 {
     const fsi_image *img = lay->img;
     size_t total = (size_t)(img->nfiles + img->ndirs), used = 0;
+    size_t ndq = (size_t)img->ndirs + 1, head = 0, tail = 0;
+    fsi_item *dq = malloc(ndq * sizeof *dq);
     lay->kids = malloc((total ? total : 1) * sizeof *lay->kids);
     lay->kids_at = malloc((size_t)lay->nitems * sizeof *lay->kids_at);
-    if (!lay->kids || !lay->kids_at)
+    lay->data_order = malloc((size_t)(img->nfiles ? img->nfiles : 1) * sizeof *lay->data_order);
+    if (!dq || !lay->kids || !lay->kids_at || !lay->data_order) {
+        free(dq);
         return nomem(lay);
-    fsi_item dir = FSI_ROOT;
-    for (size_t q = 0;; q++) {
+    }
+    fsi_hresult hr = FSI_S_OK;
+    dq[tail++] = FSI_ROOT;
+    while (head < tail && FSI_SUCCEEDED(hr)) {
+        fsi_item dir = dq[head++];
         size_t n;
         errno = 0;
         fsi_item *k = tree_sorted_children(img, dir, &n);
-        if (!k && errno == ENOMEM)
-            return nomem(lay);
+        if (!k && errno == ENOMEM) {
+            hr = nomem(lay);
+            break;
+        }
         if (n != img->nodes[dir].nchildren || n > total - used) {
             free(k);
-            return fsi_failf(lay->img, IMAPI_E_FSI_INTERNAL_ERROR, 0, "tree counts disagree",
-                             NULL, "directory %u", (unsigned)dir);
+            hr = fsi_failf(lay->img, IMAPI_E_FSI_INTERNAL_ERROR, 0, "tree counts disagree",
+                           NULL, "directory %u", (unsigned)dir);
+            break;
         }
         lay->kids_at[dir] = (uint32_t)used;
         if (n)
             memcpy(lay->kids + used, k, n * sizeof *k);
         used += n;
-        free(k);
-        while (q < used && img->nodes[lay->kids[q]].type != NODE_DIR)
-            q++;
-        if (q >= used)
+        bool big = n > LAYOUT_GROUP;
+        if (big && (grow((void **)&lay->bigdirs, &lay->cap_bigdirs, lay->nbigdirs + 1,
+                         sizeof *lay->bigdirs) < 0 ||
+                    grow((void **)&lay->group_at, &lay->cap_group_at,
+                         lay->ngroup_at + (n + LAYOUT_GROUP - 1) / LAYOUT_GROUP,
+                         sizeof *lay->group_at) < 0)) {
+            free(k);
+            hr = nomem(lay);
             break;
-        dir = lay->kids[q];
+        }
+        if (big)
+            lay->bigdirs[lay->nbigdirs++] = (struct layout_bigdir){
+                .dir = dir, .group0 = lay->ngroup_at,
+            };
+        int64_t second = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (i + LAYOUT_AHEAD < n)
+                layout_prefetch_node(img, k[i + LAYOUT_AHEAD]);
+            const struct node *nd = &img->nodes[k[i]];
+            if (nd->type == NODE_DIR) {
+                if (tail == ndq) {
+                    hr = fsi_failf(lay->img, IMAPI_E_FSI_INTERNAL_ERROR, 0,
+                                   "tree counts disagree", NULL, "directories");
+                    break;
+                }
+                dq[tail++] = k[i];
+            } else if (nd->size > 0 && lay->ndata < img->nfiles) {
+                lay->data_order[lay->ndata++] = k[i];
+            }
+            if (!big)
+                continue;
+            if (i % LAYOUT_GROUP == 0)
+                lay->group_at[lay->ngroup_at++] = lay->names_len;
+            if (add_record(lay, k[i], &second, i % LAYOUT_GROUP == 0) < 0) {
+                hr = nomem(lay);
+                break;
+            }
+        }
+        free(k);
     }
+    free(dq);
     lay->nkids = used;
-    return FSI_S_OK;
+    return hr;
+}
+
+const uint8_t *layout_group_names(const struct layout *lay, fsi_item dir, size_t first)
+{
+    uint32_t at = lay->kids_at[dir];
+    size_t a = 0, b = lay->nbigdirs;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        uint32_t m = lay->kids_at[lay->bigdirs[mid].dir];
+        if (m == at)    /* an empty directory may share kids_at with a big one */
+            return lay->bigdirs[mid].dir != dir
+                       ? NULL
+                       : lay->names + lay->group_at[lay->bigdirs[mid].group0 + first / LAYOUT_GROUP];
+        if (m < at)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return NULL;
 }
 
 const fsi_item *layout_children(const struct layout *lay, fsi_item dir, size_t *n)
@@ -115,29 +227,23 @@ const fsi_item *layout_children(const struct layout *lay, fsi_item dir, size_t *
     return lay->kids + lay->kids_at[dir];
 }
 
-/* Place every file's data once, in the order of kids: directories
- * breadth first, children in byte order, so data follows the tree; big
- * files aligned (see LAYOUT_ALIGN_MIN), the padding left zero. */
+/* Place every file's data once, in the order of kids (data_order):
+ * directories breadth first, children in byte order, so data follows the
+ * tree; big files aligned (see LAYOUT_ALIGN_MIN), the padding left zero. */
 static fsi_hresult place_files(struct layout *lay)
 {
     const fsi_image *img = lay->img;
-    lay->data_order = malloc((size_t)(img->nfiles ? img->nfiles : 1) * sizeof *lay->data_order);
-    if (!lay->data_order)
-        return nomem(lay);
     lay->data_start = lay->next;
     uint64_t b = lay->next;
-    for (size_t i = 0; i < lay->nkids; i++) {
-        fsi_item it = lay->kids[i];
-        const struct node *nd = &img->nodes[it];
-        if (nd->type == NODE_DIR || nd->size == 0 || lay->ndata >= img->nfiles)
-            continue;
-        if (layout_align_bound(img, nd->size))
+    for (size_t i = 0; i < lay->ndata; i++) {
+        fsi_item it = lay->data_order[i];
+        uint64_t size = img->nodes[it].size;
+        if (layout_align_bound(img, size))
             b = (b + LAYOUT_ALIGN_BLOCKS - 1) / LAYOUT_ALIGN_BLOCKS * LAYOUT_ALIGN_BLOCKS;
         if (b >= LAYOUT_MAX_BLOCKS)
             return too_big(lay);
         lay->file_block[it] = (uint32_t)b;
-        lay->data_order[lay->ndata++] = it;
-        b += bytes_to_blocks(nd->size);
+        b += bytes_to_blocks(size);
     }
     lay->data_blocks = b - lay->data_start;
     if (lay->data_blocks == 0)
@@ -166,6 +272,56 @@ char *layout_item_path(const struct layout *lay, fsi_item item)
     if (p)
         fsi_item_path(lay->img, item, p, need + 1);
     return p;
+}
+
+/* Whether h[0..n) are distinct, sorting them: an MSD radix sort in
+ * place, 8 bits a level, down to insertion sort.  256 buckets keep the
+ * moves within a few hundred cache lines (one bucket per hash would miss
+ * the cache on every move, a comparison sort would be n log n). */
+static int distinct_from(uint64_t *h, size_t n, int shift)
+{
+    if (n <= 32 || shift < 0) {
+        for (size_t i = 1; i < n; i++) {
+            uint64_t v = h[i];
+            size_t j = i;
+            for (; j > 0 && h[j - 1] > v; j--)
+                h[j] = h[j - 1];
+            h[j] = v;
+            if (j > 0 && h[j - 1] == v)
+                return 0;
+        }
+        return 1;
+    }
+    size_t next[256] = {0}, end[256], at = 0;
+    for (size_t i = 0; i < n; i++)
+        next[(h[i] >> shift) & 255]++;
+    for (size_t k = 0; k < 256; k++) {
+        size_t c = next[k];
+        next[k] = at;
+        at += c;
+        end[k] = at;
+    }
+    /* Each hash moves once, along a cycle, to its bucket's next slot. */
+    for (size_t k = 0; k < 256; k++) {
+        while (next[k] < end[k]) {
+            uint64_t v = h[next[k]];
+            for (size_t j = (v >> shift) & 255; j != k; j = (v >> shift) & 255) {
+                uint64_t t = h[next[j]];
+                h[next[j]++] = v;
+                v = t;
+            }
+            h[next[k]++] = v;
+        }
+    }
+    for (size_t k = 0, s = 0; k < 256; s = end[k], k++)
+        if (!distinct_from(h + s, end[k] - s, shift - 8))
+            return 0;
+    return 1;
+}
+
+int layout_hashes_distinct(uint64_t *h, size_t n)
+{
+    return distinct_from(h, n, 56);
 }
 
 static fsi_hresult add_writer(struct layout *lay, const struct writer_ops *ops, void *self)
@@ -273,6 +429,9 @@ void layout_free(struct layout *lay)
     free(lay->data_order);
     free(lay->kids);
     free(lay->kids_at);
+    free(lay->names);
+    free(lay->bigdirs);
+    free(lay->group_at);
     free(lay);
 }
 

@@ -85,6 +85,15 @@ struct layout {
     uint32_t *kids_at;          /* [nitems]: a directory's first index in kids */
     size_t nkids;
 
+    /* What the writers read of the children of big directories, in kids
+     * order (see layout_group_names). */
+    uint8_t *names;             /* records, back to back */
+    size_t names_len, names_cap;
+    struct layout_bigdir *bigdirs;  /* ascending kids_at[] */
+    size_t nbigdirs, cap_bigdirs;
+    size_t *group_at;           /* records' offsets, a big directory's groups in turn */
+    size_t ngroup_at, cap_group_at;
+
     /* File data: each file with data once, contiguous, in data_order. */
     uint32_t nitems;            /* img->nnodes when laid out */
     uint32_t *file_block;       /* [nitems]: first block, 0 = no data */
@@ -154,6 +163,64 @@ fsi_hresult layout_alloc_at(struct layout *lay, uint64_t block, uint32_t tag,
  * number.  Sorted once for all writers. */
 const fsi_item *layout_children(const struct layout *lay, fsi_item dir, size_t *n);
 
+/* A big directory (more than LAYOUT_GROUP children) is named by the
+ * writers LAYOUT_GROUP children at a time, again for each view and each
+ * pass.  Its children's nodes and names lie scattered through memory (in
+ * the order the host listed them, not in name order), so the layout
+ * copies what the writers name them by (name, kind, size, and the second
+ * of the modification time that ECMA-119 records) into records in
+ * layout_children order: naming a group reads them front to back instead
+ * of missing the cache on every child. */
+#define LAYOUT_GROUP 1024
+
+struct layout_bigdir {
+    fsi_item dir;
+    size_t group0;              /* its first group in group_at[] */
+};
+
+enum { LK_DIR = 1, LK_HIDDEN = 2, LK_DATA = 4, LK_SECOND = 8 };
+
+/* One child as a record holds it.  Read a group's records with the same
+ * layout_kid: a record gives the second only when it differs from the
+ * record's before (the first of a group always does). */
+struct layout_kid {
+    const char *name;
+    uint16_t len;               /* bytes of the name */
+    uint8_t bits;               /* LK_* */
+    uint64_t size;              /* file bytes */
+    int64_t second;             /* of item_time_ns(FSI_TIME_MODIFICATION), floored */
+};
+
+/* The record of child `first` (a multiple of LAYOUT_GROUP) of dir, or
+ * NULL if dir is not big; read the children from there on with
+ * layout_kid_next. */
+const uint8_t *layout_group_names(const struct layout *lay, fsi_item dir, size_t first);
+
+/* Record: the name's length (2 bytes, little-endian), LK_* bits, the size
+ * (8 bytes, only with LK_DATA), the second (8 bytes, only with
+ * LK_SECOND), the name. */
+static inline const uint8_t *layout_kid_next(const uint8_t *p, struct layout_kid *k)
+{
+    k->len = (uint16_t)(p[0] | p[1] << 8);
+    k->bits = p[2];
+    p += 3;
+    k->size = 0;
+    if (k->bits & LK_DATA) {
+        for (int i = 7; i >= 0; i--)
+            k->size = k->size << 8 | p[i];
+        p += 8;
+    }
+    if (k->bits & LK_SECOND) {
+        uint64_t v = 0;
+        for (int i = 7; i >= 0; i--)
+            v = v << 8 | p[i];
+        k->second = (int64_t)v;
+        p += 8;
+    }
+    k->name = (const char *)p;
+    return p + k->len;
+}
+
 /* A maximal run of blocks that come from one place. */
 enum seg_kind { SEG_ZERO, SEG_GEN, SEG_FILE };
 struct segment {
@@ -176,5 +243,39 @@ void layout_default_volume_name(int64_t now_ns, char *buf, size_t size);
 
 /* "/a/b" of an item for messages (malloc'ed; NULL on ENOMEM). */
 char *layout_item_path(const struct layout *lay, fsi_item item);
+
+/* For writers that name a big directory in groups and check the names
+ * unique across it: a 64-bit finalizer for hashes built byte by byte, and
+ * whether the n hashes h[] are all distinct (1) or not (0); h[] is
+ * reordered (in linear time, no memory taken). */
+static inline uint64_t layout_mix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 33);
+}
+int layout_hashes_distinct(uint64_t *h, size_t n);
+
+/* A hint that *p will be read soon.  Writers go through a directory's
+ * children in name order, and in a big directory the nodes and names of
+ * successive children lie far apart: asking a few children ahead lets
+ * the cache misses overlap. */
+#if defined(__GNUC__)
+#define layout_prefetch(p) __builtin_prefetch(p)
+#else
+#define layout_prefetch(p) ((void)(p))
+#endif
+#define LAYOUT_AHEAD 16
+
+/* Every cache line of a node (it spans two or three). */
+static inline void layout_prefetch_node(const fsi_image *img, fsi_item item)
+{
+    const char *p = (const char *)&img->nodes[item];
+    layout_prefetch(p);
+    layout_prefetch(p + 64);
+    layout_prefetch(p + sizeof(struct node) - 1);
+}
 
 #endif

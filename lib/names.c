@@ -335,7 +335,13 @@ fsi_hresult names_make_unique(const struct name_in *in, size_t n,
         ord[i].len = (uint32_t)in[i].len;
         ord[i].idx = (uint32_t)i;
     }
-    qsort(ord, n, sizeof *ord, order_cmp);
+    /* The writers hand children over in byte order already: check that
+     * in n steps before sorting n log n. */
+    size_t run = 1;
+    while (run < n && order_cmp(&ord[run - 1], &ord[run]) <= 0)
+        run++;
+    if (run < n)
+        qsort(ord, n, sizeof *ord, order_cmp);
 
     /* Pass 1: the first of each visible form keeps it. */
     for (size_t k = 0; k < n; k++) {

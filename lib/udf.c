@@ -34,9 +34,13 @@
  * Nothing is materialised: each item's File Entry block number and each
  * directory's FID area size are kept in parallel arrays (a few bytes an
  * item), and any block is computed when asked for.  The FIDs of the last
- * directory produced are cached (names and offsets), so reading a large
+ * directory produced are cached (names and offsets), so reading a
  * directory block by block costs one name translation; the children come
- * sorted from the layout (layout_children).
+ * sorted from the layout (layout_children).  A directory of more than
+ * FID_GROUP children is cached and named one group of FID_GROUP at a time
+ * (fids_survey): only where each group's FIDs start is kept, so its cost
+ * grows with it linearly, and its names come from the layout's records
+ * (layout_group_names).
  */
 #include "config.h"
 #include "udf.h"
@@ -69,18 +73,25 @@ struct udfdir {
     uint64_t bytes;             /* FID area */
 };
 
-/* The FIDs of one directory; entry 0 is the parent FID. */
+/* FIDs of one directory: all of them (entry 0 is the parent FID), or one
+ * group of a big directory (group 0 starts with the parent FID). */
 struct fidcache {
     fsi_item dir;               /* 0: nothing cached */
-    size_t n;                   /* entries, parent included */
+    size_t group;               /* SIZE_MAX: the whole directory */
+    size_t n;                   /* entries */
     size_t cap;
     fsi_item *item;             /* [n] */
-    uint64_t *off;              /* [n + 1]: byte offsets; off[n] = total */
+    uint64_t *off;              /* [n + 1]: byte offsets in the directory */
     uint8_t *iu;                /* [n] L_IU */
     size_t *idoff;              /* [n] identifier in ids */
     uint8_t *idlen;             /* [n] L_FI */
+    uint8_t *ch;                /* [n] file characteristics */
+    uint32_t *fen;              /* [n] fe[] of the item (after build_meta) */
+    struct name_in *in;         /* [cap] for naming */
     struct udf_idpool ids;
 };
+
+struct bigdir;
 
 struct udfw {
     struct layout *lay;
@@ -99,12 +110,15 @@ struct udfw {
     uint32_t *fe;               /* [nitems]: metadata block of an item's FE */
     fsi_item *order;            /* items by ascending fe[] */
     size_t norder;
+    size_t hint;                /* order[] index of the last block produced */
     struct udfdir *dirs;        /* breadth-first, ascending fe[] */
     size_t ndirs;
     uint64_t nfiles;
     char *vsid;                 /* volume set identifier (UTF-8) */
 
     struct fidcache fc;
+    struct bigdir *big;         /* big directories, ascending fe[] */
+    size_t nbig, cap_big;
 };
 
 /* An item's data stream: where its allocation descriptors point. */
@@ -289,6 +303,11 @@ static void item_stream(const struct udfw *w, fsi_item item, struct stream *s)
 /* FIDs of one directory                                             */
 /* ---------------------------------------------------------------- */
 
+/* Children named together at most: a bigger directory is named FID_GROUP
+ * children at a time (see fids_survey), so that what it costs stays the
+ * same whatever the directory's size. */
+#define FID_GROUP LAYOUT_GROUP
+
 static bool fc_reserve(struct fidcache *c, size_t n)
 {
     if (n <= c->cap)
@@ -311,68 +330,115 @@ static bool fc_reserve(struct fidcache *c, size_t n)
     uint8_t *il = realloc(c->idlen, cap);
     if (il)
         c->idlen = il;
-    if (!it || !off || !iu || !io || !il)
+    struct name_in *in = realloc(c->in, cap * sizeof *in);
+    if (in)
+        c->in = in;
+    uint8_t *ch = realloc(c->ch, cap);
+    if (ch)
+        c->ch = ch;
+    uint32_t *fen = realloc(c->fen, cap * sizeof *fen);
+    if (fen)
+        c->fen = fen;
+    if (!it || !off || !iu || !io || !il || !in || !ch || !fen)
         return false;
     c->cap = cap;
     return true;
 }
 
-static void fc_free(struct fidcache *c)
+/* Give the arrays back (after a whole big directory was loaded). */
+static void fc_release(struct fidcache *c)
 {
     free(c->item);
     free(c->off);
     free(c->iu);
     free(c->idoff);
     free(c->idlen);
+    free(c->in);
+    free(c->ch);
+    free(c->fen);
+    c->ch = NULL;
+    c->fen = NULL;
+    c->item = NULL;
+    c->off = NULL;
+    c->iu = NULL;
+    c->idoff = NULL;
+    c->idlen = NULL;
+    c->in = NULL;
+    c->cap = 0;
+    c->dir = 0;
+}
+
+static void fc_free(struct fidcache *c)
+{
+    fc_release(c);
     udf_idpool_free(&c->ids);
     memset(c, 0, sizeof *c);
 }
 
-/* Load the FIDs of dir into the cache: children, identifiers, offsets. */
-static fsi_hresult fids_load(struct udfw *w, fsi_item dir)
+/* Load into the cache FIDs of dir: its parent FID if `parent`, then its
+ * children [cfirst, cfirst + m) (byte order), named together; the first
+ * of them starts `at` bytes into the directory.  Returns the translator's
+ * code (IMAPI_E_NO_UNIQUE_NAME with *fail the child's index in the
+ * directory), FSI_E_OUTOFMEMORY. */
+static fsi_hresult fids_range(struct udfw *w, fsi_item dir, size_t cfirst, size_t m, bool parent,
+                              uint64_t at, size_t *fail)
 {
     struct fidcache *c = &w->fc;
-    struct layout *lay = w->lay;
-    const fsi_image *img = lay->img;
-    if (c->dir == dir)
-        return FSI_S_OK;
+    const fsi_image *img = w->lay->img;
+    size_t total = 0, p = parent ? 1 : 0;
+    const fsi_item *kids = layout_children(w->lay, dir, &total);
     c->dir = 0;
-
-    size_t n = 0;
-    const fsi_item *kids = layout_children(lay, dir, &n);
-    struct name_in *in = malloc((n ? n : 1) * sizeof *in);
-    if (!in || !fc_reserve(c, n + 1)) {
-        free(in);
-        return nomem(lay);
+    /* A big directory named whole leaves big arrays: not for the next. */
+    if (c->cap > 2 * FID_GROUP && m + p <= FID_GROUP + 1) {
+        fc_release(c);
+        udf_idpool_free(&c->ids);
     }
-    for (size_t i = 0; i < n; i++) {
-        const struct node *nd = &img->nodes[kids[i]];
-        in[i].name = node_name(img, nd);
-        in[i].len = nd->name_len;
-        in[i].is_dir = nd->type == NODE_DIR;
-        c->item[i + 1] = kids[i];
-    }
-    size_t fail = 0;
-    fsi_hresult hr = udf_names_dir(in, n, &c->ids, c->idoff + 1, c->idlen + 1, &fail);
-    free(in);
-    if (FSI_FAILED(hr)) {
-        if (hr == IMAPI_E_NO_UNIQUE_NAME) {
-            char *path = layout_item_path(lay, kids[fail]);
-            hr = fsi_fail(lay->img, hr, 0, path ? path : "?", NULL, NULL);
-            free(path);
+    if (!fc_reserve(c, m + p))
+        return FSI_E_OUTOFMEMORY;
+    /* Names and what fid_build needs: from the layout's records in a big
+     * directory (its nodes lie far apart), else from the nodes. */
+    const uint8_t *rec = total > FID_GROUP ? layout_group_names(w->lay, dir, cfirst) : NULL;
+    struct layout_kid k = { 0 };
+    for (size_t i = 0; i < m; i++) {
+        fsi_item it = kids[cfirst + i];
+        uint8_t ch;
+        if (rec) {
+            rec = layout_kid_next(rec, &k);
+            c->in[i].name = k.name;
+            c->in[i].len = k.len;
+            c->in[i].is_dir = (k.bits & LK_DIR) != 0;
+            ch = (uint8_t)((k.bits & LK_DIR ? UDF_FID_DIR : 0) |
+                           (k.bits & LK_HIDDEN ? UDF_FID_HIDDEN : 0));
         } else {
-            hr = nomem(lay);
+            const struct node *nd = &img->nodes[it];
+            c->in[i].name = node_name(img, nd);
+            c->in[i].len = nd->name_len;
+            c->in[i].is_dir = nd->type == NODE_DIR;
+            ch = (uint8_t)((nd->type == NODE_DIR ? UDF_FID_DIR : 0) |
+                           (nd->flags & NF_HIDDEN ? UDF_FID_HIDDEN : 0));
         }
-        return hr;
+        c->item[p + i] = it;
+        c->ch[p + i] = ch;
+        if (i + LAYOUT_AHEAD < m)
+            layout_prefetch(&w->fe[kids[cfirst + i + LAYOUT_AHEAD]]);
+        c->fen[p + i] = w->fe[it];
     }
-
-    const struct node *dn = &img->nodes[dir];
-    c->item[0] = dir == FSI_ROOT ? FSI_ROOT : dn->parent;
-    c->idlen[0] = 0;
-    c->idoff[0] = 0;
-    c->iu[0] = 0;
-    c->n = n + 1;
-    uint64_t o = 0;
+    *fail = 0;
+    fsi_hresult hr = udf_names_dir(c->in, m, &c->ids, c->idoff + p, c->idlen + p, fail);
+    *fail += cfirst;
+    if (FSI_FAILED(hr))
+        return hr;
+    if (parent) {
+        c->item[0] = dir == FSI_ROOT ? FSI_ROOT : img->nodes[dir].parent;
+        c->idlen[0] = 0;
+        c->idoff[0] = 0;
+        c->ch[0] = UDF_FID_DIR | UDF_FID_PARENT;
+        c->fen[0] = w->fe[c->item[0]];
+    }
+    c->n = m + p;
+    /* FID indices in the directory: 0 is the parent FID. */
+    size_t gfirst = parent ? 0 : 1 + cfirst;
+    uint64_t o = at;
     for (size_t i = 0; i < c->n; i++) {
         c->off[i] = o;
         c->iu[i] = 0;
@@ -381,40 +447,174 @@ static fsi_hresult fids_load(struct udfw *w, fsi_item dir)
         /* UDF 2.3.4.4: the next FID's tag must not span a block boundary;
          * pad this one with implementation use if fewer than 16 bytes
          * would remain. */
-        if (i + 1 < c->n && rest < UDF_TAG_SIZE) {
+        if (gfirst + i < total && rest < UDF_TAG_SIZE) {
             c->iu[i] = FID_IU_PAD;
             end = o + udf_fid_size(FID_IU_PAD, c->idlen[i]);
         }
         o = end;
     }
     c->off[c->n] = o;
-    c->dir = dir;
     return FSI_S_OK;
 }
 
-/* Build FID i of the cached directory into out; returns its size. */
+/* The translator's failure as the writer's. */
+static fsi_hresult fids_failed(struct udfw *w, fsi_item dir, fsi_hresult hr, size_t fail)
+{
+    if (hr == IMAPI_E_NO_UNIQUE_NAME) {
+        size_t n = 0;
+        const fsi_item *kids = layout_children(w->lay, dir, &n);
+        char *path = layout_item_path(w->lay, fail < n ? kids[fail] : dir);
+        hr = fsi_fail(w->lay->img, hr, 0, path ? path : "?", NULL, NULL);
+        free(path);
+        return hr;
+    }
+    return nomem(w->lay);
+}
+
+/* Load all the FIDs of dir into the cache (a directory named whole). */
+static fsi_hresult fids_load(struct udfw *w, fsi_item dir)
+{
+    struct fidcache *c = &w->fc;
+    if (c->dir == dir && c->group == SIZE_MAX)
+        return FSI_S_OK;
+    size_t n = 0, fail;
+    layout_children(w->lay, dir, &n);
+    fsi_hresult hr = fids_range(w, dir, 0, n, true, 0, &fail);
+    if (FSI_FAILED(hr))
+        return fids_failed(w, dir, hr, fail);
+    c->dir = dir;
+    c->group = SIZE_MAX;
+    return FSI_S_OK;
+}
+
+/* A big directory named in groups: where each group's FIDs start. */
+struct bigdir {
+    fsi_item dir;
+    size_t ngroups;
+    uint64_t *goff;             /* [ngroups + 1]; NULL: named whole */
+};
+
+static const struct bigdir *find_big(const struct udfw *w, fsi_item dir)
+{
+    uint32_t m = w->fe[dir];
+    size_t a = 0, b = w->nbig;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        uint32_t mm = w->fe[w->big[mid].dir];
+        if (mm == m)
+            return &w->big[mid];
+        if (mm < m)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return NULL;
+}
+
+/* Group g of a big directory into the cache: the parent FID comes with
+ * group 0. */
+static fsi_hresult fids_group(struct udfw *w, const struct bigdir *bd, size_t g)
+{
+    struct fidcache *c = &w->fc;
+    if (c->dir == bd->dir && c->group == g)
+        return FSI_S_OK;
+    size_t n = 0, fail;
+    layout_children(w->lay, bd->dir, &n);
+    size_t first = g * FID_GROUP, m = n - first < FID_GROUP ? n - first : FID_GROUP;
+    fsi_hresult hr = fids_range(w, bd->dir, first, m, g == 0, bd->goff[g], &fail);
+    if (FSI_FAILED(hr))
+        return fids_failed(w, bd->dir, hr, fail);
+    c->dir = bd->dir;
+    c->group = g;
+    return FSI_S_OK;
+}
+
+/* A big directory (more than FID_GROUP children) met while numbering:
+ * name it group by group, which gives exactly what naming it whole gives
+ * when no two of the identifiers are equal (checked on hashes): every
+ * name that needs no change keeps it, and a changed name a group resolves
+ * gets the same identifier as from the whole directory, or else one that
+ * equals an identifier outside the group.  Then only where each group's
+ * FIDs start is kept; else it is named whole whenever it is loaded.
+ * *bytes gets the FID area's size. */
+static fsi_hresult fids_survey(struct udfw *w, fsi_item dir, uint64_t *bytes)
+{
+    struct fidcache *c = &w->fc;
+    size_t n = 0, fail;
+    layout_children(w->lay, dir, &n);
+    size_t ng = (n + FID_GROUP - 1) / FID_GROUP;
+    if (w->nbig == w->cap_big) {
+        size_t cap = w->cap_big ? w->cap_big * 2 : 16;
+        struct bigdir *p = realloc(w->big, cap * sizeof *p);
+        if (!p)
+            return nomem(w->lay);
+        w->big = p;
+        w->cap_big = cap;
+    }
+    uint64_t *goff = malloc((ng + 1) * sizeof *goff);
+    uint64_t *h = malloc(n * sizeof *h);
+    if (!goff || !h) {
+        free(goff);
+        free(h);
+        return nomem(w->lay);
+    }
+    bool whole = false;
+    uint64_t o = 0;
+    for (size_t g = 0; g < ng && !whole; g++) {
+        size_t first = g * FID_GROUP, m = n - first < FID_GROUP ? n - first : FID_GROUP;
+        goff[g] = o;
+        fsi_hresult hr = fids_range(w, dir, first, m, g == 0, o, &fail);
+        if (hr == IMAPI_E_NO_UNIQUE_NAME) {
+            whole = true;           /* naming it whole decides */
+            break;
+        }
+        if (FSI_FAILED(hr)) {
+            free(goff);
+            free(h);
+            return fids_failed(w, dir, hr, fail);
+        }
+        for (size_t i = g == 0; i < c->n; i++) {
+            uint64_t x = 0xcbf29ce484222325ULL;
+            const uint8_t *id = c->ids.b + c->idoff[i];
+            for (size_t k = 0; k < c->idlen[i]; k++)
+                x = (x ^ id[k]) * 0x100000001b3ULL;
+            h[first + i - (g == 0)] = layout_mix64(x ^ c->idlen[i]);
+        }
+        o = c->off[c->n];
+        c->dir = dir;
+        c->group = g;
+    }
+    goff[ng] = o;
+    if (!whole)
+        whole = !layout_hashes_distinct(h, n);
+    free(h);
+    if (whole) {
+        free(goff);
+        goff = NULL;
+        fsi_hresult hr = fids_load(w, dir);
+        if (FSI_FAILED(hr))
+            return hr;
+        o = c->off[c->n];
+        fc_release(c);              /* big arrays: not kept */
+    }
+    /* Directories are numbered in ascending fe[] order. */
+    w->big[w->nbig++] = (struct bigdir){ .dir = dir, .ngroups = ng, .goff = goff };
+    *bytes = o;
+    return FSI_S_OK;
+}
+
+/* Build FID i of the cache into out; returns its size. */
 static size_t fid_build(const struct udfw *w, size_t i, uint64_t dir_first, uint8_t *out)
 {
     const struct fidcache *c = &w->fc;
-    const fsi_image *img = w->lay->img;
-    fsi_item it = c->item[i];
-    const struct node *nd = &img->nodes[it];
     size_t size = udf_fid_size(c->iu[i], c->idlen[i]);
     memset(out, 0, size);
     udf_put16(out + 16, 1);                          /* file version number */
-    uint8_t ch = 0;
-    if (i == 0)
-        ch = UDF_FID_DIR | UDF_FID_PARENT;
-    else {
-        if (nd->type == NODE_DIR)
-            ch |= UDF_FID_DIR;
-        if (nd->flags & NF_HIDDEN)
-            ch |= UDF_FID_HIDDEN;
-    }
-    out[18] = ch;
+    out[18] = c->ch[i];
     out[19] = c->idlen[i];
-    uint64_t uid = unique_id(w, it);
-    udf_long_ad(out + 20, FSI_BLOCK, UDF_EXT_RECORDED, w->fe[it], w->mref,
+    /* unique_id() of the item, from the fe[] read when it was loaded. */
+    uint64_t uid = c->item[i] == FSI_ROOT ? 0 : 16 + (uint64_t)c->fen[i];
+    udf_long_ad(out + 20, FSI_BLOCK, UDF_EXT_RECORDED, c->fen[i], w->mref,
                 w->rev >= 0x200 ? (uint32_t)uid : 0);
     udf_put16(out + 36, c->iu[i]);
     if (c->iu[i])
@@ -426,14 +626,13 @@ static size_t fid_build(const struct udfw *w, size_t i, uint64_t dir_first, uint
     return size;
 }
 
-/* Blocks [k, k + 1) of the FID area of the cached directory, whose data
- * starts at metadata block dir_first. */
-static void fids_produce(const struct udfw *w, uint64_t dir_first, uint64_t k, uint8_t *buf)
+/* The cached FIDs' bytes in [lo, lo + FSI_BLOCK) of the directory, into
+ * buf (the block). */
+static void fids_put(const struct udfw *w, uint64_t dir_first, uint64_t lo, uint8_t *buf)
 {
     const struct fidcache *c = &w->fc;
-    uint64_t lo = k * FSI_BLOCK, hi = lo + FSI_BLOCK;
+    uint64_t hi = lo + FSI_BLOCK;
     uint8_t fid[UDF_FID_SIZE + FID_IU_PAD + UDF_ID_MAX + 4];
-    memset(buf, 0, FSI_BLOCK);
     /* First FID ending after lo. */
     size_t a = 0, b = c->n;
     while (a < b) {
@@ -450,6 +649,38 @@ static void fids_produce(const struct udfw *w, uint64_t dir_first, uint64_t k, u
         if (cs < ce)
             memcpy(buf + (cs - lo), fid + (cs - s), ce - cs);
     }
+}
+
+/* Block k of the FID area of dir, whose data starts at metadata block
+ * dir_first. */
+static fsi_hresult fids_produce(struct udfw *w, fsi_item dir, uint64_t dir_first, uint64_t k,
+                                uint8_t *buf)
+{
+    uint64_t lo = k * FSI_BLOCK;
+    memset(buf, 0, FSI_BLOCK);
+    const struct bigdir *bd = find_big(w, dir);
+    if (!bd || !bd->goff) {
+        fsi_hresult hr = fids_load(w, dir);
+        if (FSI_SUCCEEDED(hr))
+            fids_put(w, dir_first, lo, buf);
+        return hr;
+    }
+    /* The groups whose FIDs meet the block. */
+    size_t a = 0, b = bd->ngroups;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (bd->goff[mid + 1] <= lo)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    for (size_t g = a; g < bd->ngroups && bd->goff[g] < lo + FSI_BLOCK; g++) {
+        fsi_hresult hr = fids_group(w, bd, g);
+        if (FSI_FAILED(hr))
+            return hr;
+        fids_put(w, dir_first, lo, buf);
+    }
+    return FSI_S_OK;
 }
 
 /* ---------------------------------------------------------------- */
@@ -472,21 +703,41 @@ static fsi_hresult build_meta(struct udfw *w)
     w->dirs[nd++] = (struct udfdir){.item = FSI_ROOT};
     for (size_t d = 0; d < nd; d++) {
         fsi_item dir = w->dirs[d].item;
-        fsi_hresult hr = fids_load(w, dir);
+        size_t nk = 0;
+        const fsi_item *kids = layout_children(lay, dir, &nk);
+        uint64_t bytes = 0;
+        w->fe[dir] = (uint32_t)m;
+        fsi_hresult hr;
+        if (nk > FID_GROUP) {
+            hr = fids_survey(w, dir, &bytes);
+        } else if (FSI_SUCCEEDED(hr = fids_load(w, dir))) {
+            bytes = w->fc.off[w->fc.n];
+        }
         if (FSI_FAILED(hr))
             return hr;
-        const struct fidcache *c = &w->fc;
-        uint64_t bytes = c->off[c->n];
         w->dirs[d].bytes = bytes;
-        w->fe[dir] = (uint32_t)m;
         w->order[w->norder++] = dir;
         m += 1 + aed_blocks(w, n_extents(bytes, UDF_DIR_EXTENT_MAX), false) +
              bytes_to_blocks(bytes);
         uint32_t nsub = 0;
-        for (size_t i = 1; i < c->n; i++) {
-            fsi_item it = c->item[i];
-            const struct node *n = &img->nodes[it];
-            if (n->type == NODE_DIR) {
+        /* Types and sizes: from the layout's records in a big directory. */
+        const uint8_t *rec = nk > FID_GROUP ? layout_group_names(lay, dir, 0) : NULL;
+        struct layout_kid k = { 0 };
+        for (size_t i = 0; i < nk; i++) {
+            fsi_item it = kids[i];
+            bool is_dir;
+            uint64_t size;
+            if (rec) {
+                rec = layout_kid_next(rec, &k);
+                is_dir = (k.bits & LK_DIR) != 0;
+                size = k.size;
+            } else {
+                is_dir = img->nodes[it].type == NODE_DIR;
+                size = img->nodes[it].size;
+            }
+            if (i + LAYOUT_AHEAD < nk)
+                layout_prefetch(&w->fe[kids[i + LAYOUT_AHEAD]]);
+            if (is_dir) {
                 nsub++;
                 if (nd <= img->ndirs)
                     w->dirs[nd++] = (struct udfdir){.item = it};
@@ -497,7 +748,7 @@ static fsi_hresult build_meta(struct udfw *w)
             w->fe[it] = (uint32_t)m;
             w->order[w->norder++] = it;
             w->nfiles++;
-            m += 1 + aed_blocks(w, n_extents(n->size, UDF_EXTENT_MAX), w->meta);
+            m += 1 + aed_blocks(w, n_extents(size, UDF_EXTENT_MAX), w->meta);
         }
         w->dirs[d].nsub = nsub;
         if (m >= UINT32_MAX)
@@ -505,6 +756,8 @@ static fsi_hresult build_meta(struct udfw *w)
     }
     w->ndirs = nd;
     w->mspace = m;
+    /* The cache holds fe[] as it was while numbering: load again. */
+    w->fc.dir = 0;
     return FSI_S_OK;
 }
 
@@ -772,16 +1025,34 @@ static fsi_hresult produce_meta_block(struct udfw *w, uint64_t m, uint8_t *p)
         memset(p, 0, FSI_BLOCK);
         return FSI_S_OK;
     }
-    /* The item whose blocks hold m. */
-    size_t a = 0, b = w->norder;
-    while (a < b) {
-        size_t mid = a + (b - a) / 2;
-        if (w->fe[w->order[mid]] <= m)
-            a = mid + 1;
-        else
-            b = mid;
+    /* The item whose blocks hold m: usually the one of the block before
+     * or the next (blocks are mostly asked for in order), else found by
+     * bisection. */
+    size_t a = w->hint;
+    if (!(a < w->norder && w->fe[w->order[a]] <= m &&
+          (a + 1 == w->norder || w->fe[w->order[a + 1]] > m))) {
+        a++;
+        if (!(a < w->norder && w->fe[w->order[a]] <= m &&
+              (a + 1 == w->norder || w->fe[w->order[a + 1]] > m))) {
+            size_t lo = 0, hi = w->norder;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (w->fe[w->order[mid]] <= m)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            a = lo - 1;
+        }
     }
-    fsi_item it = w->order[a - 1];
+    w->hint = a;
+    if (a + LAYOUT_AHEAD < w->norder) {
+        fsi_item ahead = w->order[a + LAYOUT_AHEAD];
+        layout_prefetch_node(w->lay->img, ahead);
+        layout_prefetch(&w->fe[ahead]);
+        layout_prefetch(&w->lay->file_block[ahead]);
+    }
+    fsi_item it = w->order[a];
     uint64_t k = m - w->fe[it];
     struct fe_args fa;
     item_fe_args(w, it, &fa);
@@ -795,11 +1066,7 @@ static fsi_hresult produce_meta_block(struct udfw *w, uint64_t m, uint8_t *p)
         return FSI_S_OK;
     }
     /* A block of a directory's FIDs. */
-    fsi_hresult hr = fids_load(w, it);
-    if (FSI_FAILED(hr))
-        return hr;
-    fids_produce(w, fa.s.start, k - 1 - naed, p);
-    return FSI_S_OK;
+    return fids_produce(w, it, fa.s.start, k - 1 - naed, p);
 }
 
 /* ---------------------------------------------------------------- */
@@ -999,6 +1266,9 @@ static void udf_destroy(void *self)
     if (!w)
         return;
     fc_free(&w->fc);
+    for (size_t i = 0; i < w->nbig; i++)
+        free(w->big[i].goff);
+    free(w->big);
     free(w->fe);
     free(w->order);
     free(w->dirs);
