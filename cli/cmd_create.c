@@ -27,6 +27,16 @@ enum {
     OPT_WORK_DIR, OPT_SYNC, OPT_NO_SYNC, OPT_STRICT,
     OPT_RESTRICTED, OPT_HIDDEN, OPT_PROGRESS, OPT_QUIET, OPT_HELP
 };
+/* Descriptor identifiers: OPT_ID + fsi_volume_id. */
+enum { OPT_ID = 1200, OPT_JOLIET_LONG = OPT_ID + 100 };
+
+/* Links, owners and modes (Rock Ridge and UDF). */
+enum {
+    OPT_FOLLOW_LINKS = 1100, OPT_NO_HARDLINKS, OPT_NORMALIZE, OPT_NORMALIZE_OWNERS,
+    OPT_NORMALIZE_MODES
+};
+/* Rock Ridge in the ISO9660 view (on by default). */
+enum { OPT_NO_ROCK = 1150 };
 
 struct opt_doc {
     struct option opt;
@@ -37,8 +47,17 @@ struct opt_doc {
 static const struct opt_doc options[] = {
     {{"output", required_argument, NULL, 'o'}, 'o', "OUTPUT", "image file, device or FIFO to write ('-' = stdout)"},
     {{"volume-name", required_argument, NULL, 'V'}, 'V', "NAME", "volume name (at most 32 characters)"},
+    {{"system-id", required_argument, NULL, OPT_ID + FSI_ID_SYSTEM}, 0, "TEXT", "system identifier (32 characters; default LINUX)"},
+    {{"volume-set", required_argument, NULL, OPT_ID + FSI_ID_VOLUME_SET}, 0, "TEXT", "volume set identifier (128 characters)"},
+    {{"publisher", required_argument, NULL, OPT_ID + FSI_ID_PUBLISHER}, 0, "TEXT", "publisher identifier (128 characters)"},
+    {{"preparer", required_argument, NULL, OPT_ID + FSI_ID_PREPARER}, 0, "TEXT", "data preparer identifier (128 characters)"},
+    {{"application-id", required_argument, NULL, OPT_ID + FSI_ID_APPLICATION}, 0, "TEXT", "application identifier (128 characters; default LIBFSI " PACKAGE_VERSION ")"},
+    {{"copyright-file", required_argument, NULL, OPT_ID + FSI_ID_COPYRIGHT_FILE}, 0, "NAME", "copyright file identifier (37 characters)"},
+    {{"abstract-file", required_argument, NULL, OPT_ID + FSI_ID_ABSTRACT_FILE}, 0, "NAME", "abstract file identifier (37 characters)"},
+    {{"biblio-file", required_argument, NULL, OPT_ID + FSI_ID_BIBLIO_FILE}, 0, "NAME", "bibliographic file identifier (37 characters)"},
     {{"fs", required_argument, NULL, OPT_FS}, 0, "LIST", "file systems: iso9660,joliet,udf (default all)"},
     {{"iso-level", required_argument, NULL, OPT_ISO_LEVEL}, 0, "1|2|3", "ISO9660 interchange level (default 3)"},
+    {{"joliet-long", no_argument, NULL, OPT_JOLIET_LONG}, 0, NULL, "Joliet names up to 103 characters (default 64)"},
     {{"udf-revision", required_argument, NULL, OPT_UDF_REV}, 0, "REV", "1.02|1.50|2.00|2.01|2.50|2.60 (default 1.02)"},
     {{"media", required_argument, NULL, OPT_MEDIA}, 0, "KIND", "cd|dvd|dvd-dl|bd|bd-dl|bd-xl: size limit and file systems"},
     {{"max-blocks", required_argument, NULL, OPT_MAX_BLOCKS}, 0, "N", "size limit in 2048-byte blocks (0 = none)"},
@@ -46,6 +65,12 @@ static const struct opt_doc options[] = {
     {{"work-dir", required_argument, NULL, OPT_WORK_DIR}, 0, "DIR", "where the stash file goes (default $TMPDIR or /tmp)"},
     {{"strict", no_argument, NULL, OPT_STRICT}, 0, NULL, "strict file-system compliance"},
     {{"restricted-charset", no_argument, NULL, OPT_RESTRICTED}, 0, NULL, "allow only ASCII 32-126 in names"},
+    {{"follow-links", no_argument, NULL, OPT_FOLLOW_LINKS}, 0, NULL, "store what symlinks lead to (default: keep them as links)"},
+    {{"no-hardlinks", no_argument, NULL, OPT_NO_HARDLINKS}, 0, NULL, "store hard-linked files apart (default: one copy)"},
+    {{"normalize", no_argument, NULL, OPT_NORMALIZE}, 0, NULL, "owners 0 and modes for distribution (as mkisofs -r)"},
+    {{"normalize-owners", no_argument, NULL, OPT_NORMALIZE_OWNERS}, 0, NULL, "owner and group 0 in Rock Ridge and UDF"},
+    {{"normalize-modes", no_argument, NULL, OPT_NORMALIZE_MODES}, 0, NULL, "readable by all, no write or set-id bits"},
+    {{"no-rock", no_argument, NULL, OPT_NO_ROCK}, 0, NULL, "plain ISO9660 view: no Rock Ridge (symlinks, devices left out)"},
     {{"hidden", required_argument, NULL, OPT_HIDDEN}, 0, "IMAGE/PATH", "mark an item hidden (repeatable)"},
     {{"boot", required_argument, NULL, OPT_BOOT}, 0, "SPEC", "El Torito boot entry (repeatable; see mkimage(1))"},
     {{"boot-catalog", required_argument, NULL, OPT_BOOT_CATALOG}, 0, "IMAGE/PATH", "make the boot catalog visible there"},
@@ -333,7 +358,12 @@ struct create_opts {
     const char *work_dir;
     const char **hidden;
     size_t nhidden;
+    bool follow_links, no_hardlinks;
+    unsigned normalize;         /* FSI_NORMALIZE_* */
+    bool no_rock;               /* --no-rock */
     struct boot_opts boot;      /* --boot, --boot-catalog (boot_spec.c) */
+    const char *ids[FSI_ID_BIBLIO_FILE + 1];   /* --system-id ... --biblio-file */
+    bool joliet_long;
 };
 
 static int write_image(fsi_image *img, const struct create_opts *o, struct out_target *out)
@@ -342,6 +372,8 @@ static int write_image(fsi_image *img, const struct create_opts *o, struct out_t
     fsi_hresult hr = fsi_create_result(img, &res);
     if (FSI_FAILED(hr))
         return cli_report_image(img, hr);
+    if (hr != FSI_S_OK && !o->quiet)    /* what a view left out */
+        cli_report_image(img, hr);
     int rc = out_open(out, fsi_result_total_blocks(res) * 2048u);
     if (rc != EXIT_OK) {
         fsi_result_free(res);
@@ -441,8 +473,21 @@ int cmd_create(int argc, char **argv)
         case OPT_NO_SYNC: o.sync = false; break;
         case OPT_WORK_DIR: o.work_dir = optarg; break;
         case OPT_STRICT: o.strict = true; break;
+        case OPT_JOLIET_LONG: o.joliet_long = true; break;
+        case OPT_ID + FSI_ID_SYSTEM: case OPT_ID + FSI_ID_VOLUME_SET:
+        case OPT_ID + FSI_ID_PUBLISHER: case OPT_ID + FSI_ID_PREPARER:
+        case OPT_ID + FSI_ID_APPLICATION: case OPT_ID + FSI_ID_COPYRIGHT_FILE:
+        case OPT_ID + FSI_ID_ABSTRACT_FILE: case OPT_ID + FSI_ID_BIBLIO_FILE:
+            o.ids[c - OPT_ID] = optarg;
+            break;
         case OPT_RESTRICTED: o.restricted = true; break;
         case OPT_HIDDEN: o.hidden[o.nhidden++] = optarg; break;
+        case OPT_FOLLOW_LINKS: o.follow_links = true; break;
+        case OPT_NO_HARDLINKS: o.no_hardlinks = true; break;
+        case OPT_NORMALIZE: o.normalize |= FSI_NORMALIZE_OWNERS | FSI_NORMALIZE_MODES; break;
+        case OPT_NORMALIZE_OWNERS: o.normalize |= FSI_NORMALIZE_OWNERS; break;
+        case OPT_NORMALIZE_MODES: o.normalize |= FSI_NORMALIZE_MODES; break;
+        case OPT_NO_ROCK: o.no_rock = true; break;
         case OPT_BOOT: case OPT_BOOT_CATALOG:
             if ((rc = boot_opts_add(&o.boot, c, optarg)) != EXIT_OK)
                 goto out;
@@ -507,6 +552,20 @@ int cmd_create(int argc, char **argv)
         hr = fsi_image_set_strict(img, true);
     if (FSI_SUCCEEDED(hr) && o.restricted)
         hr = fsi_image_set_restricted_charset(img, true);
+    /* After --strict: it decides which characters the identifiers take. */
+    for (int i = 0; FSI_SUCCEEDED(hr) && i <= FSI_ID_BIBLIO_FILE; i++)
+        if (o.ids[i])
+            hr = fsi_image_set_volume_id(img, (fsi_volume_id)i, o.ids[i]);
+    if (FSI_SUCCEEDED(hr) && o.joliet_long)
+        hr = fsi_image_set_joliet_long(img, true);
+    if (FSI_SUCCEEDED(hr) && o.follow_links)
+        hr = fsi_image_set_follow_links(img, true);
+    if (FSI_SUCCEEDED(hr) && o.no_hardlinks)
+        hr = fsi_image_set_hardlinks(img, false);
+    if (FSI_SUCCEEDED(hr) && o.normalize)
+        hr = fsi_image_set_normalize(img, o.normalize);
+    if (FSI_SUCCEEDED(hr) && o.no_rock)
+        hr = fsi_image_set_rock_ridge(img, false);
     if (FSI_FAILED(hr)) {
         rc = cli_report_image(img, hr);
         fsi_image_free(img);

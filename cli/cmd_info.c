@@ -44,6 +44,7 @@ static void take(struct failure *f, fsi_disc *d, fsi_hresult hr)
 struct vol {
     fsi_volume_info info;
     struct failure err;       /* hr FSI_S_OK when info is set */
+    char files[3][3 * 128 + 1];   /* copyright, abstract, bibliographic file ids */
 };
 
 struct info {
@@ -155,6 +156,10 @@ static void gather(fsi_disc *d, struct info *in)
         struct vol *v = &in->vols[in->nvols++];
         hr = fsi_disc_volume_info(d, order[i], &v->info);
         v->info.fs = order[i];
+        /* ECMA-119 only: UDF keeps no such fields in its volume info. */
+        for (int k = 0; FSI_SUCCEEDED(hr) && order[i] != FSI_FS_UDF && k < 3; k++)
+            hr = fsi_disc_volume_id(d, order[i], (fsi_volume_id)(FSI_ID_COPYRIGHT_FILE + k),
+                                    v->files[k], sizeof v->files[k]);
         if (FSI_FAILED(hr)) {
             take(&v->err, d, hr);
             if (!FSI_FAILED(in->fail.hr))
@@ -280,6 +285,9 @@ static void print_text(const struct info *in)
         text_field("publisher:", vi->publisher);
         text_field("data preparer:", vi->preparer);
         text_field("application:", vi->application);
+        text_field("copyright file:", v->files[0]);
+        text_field("abstract file:", v->files[1]);
+        text_field("biblio file:", v->files[2]);
         if (vi->fs == FSI_FS_UDF) {
             char rev[16];
             revision(rev, sizeof rev, vi->level);
@@ -383,6 +391,12 @@ static void print_json(const struct info *in)
         jstr(ok ? vi->preparer : "");
         printf(", \"application\": ");
         jstr(ok ? vi->application : "");
+        printf(",\n     \"copyright_file\": ");
+        jstr(ok ? v->files[0] : "");
+        printf(", \"abstract_file\": ");
+        jstr(ok ? v->files[1] : "");
+        printf(", \"biblio_file\": ");
+        jstr(ok ? v->files[2] : "");
         printf(",\n     \"level\": ");
         if (ok && vi->fs != FSI_FS_UDF && vi->level > 0)
             printf("%d", vi->level);

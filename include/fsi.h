@@ -279,7 +279,9 @@ enum {
 typedef enum {
     FSI_ITEM_NOT_FOUND = 0,
     FSI_ITEM_DIRECTORY = 1,
-    FSI_ITEM_FILE = 2
+    FSI_ITEM_FILE = 2,
+    FSI_ITEM_SYMLINK = 3,      /* a symbolic link (kept, not followed) */
+    FSI_ITEM_SPECIAL = 4       /* a FIFO, socket, character or block device */
 } fsi_item_type;
 
 /* ------------------------------------------------------------------ */
@@ -324,11 +326,66 @@ FSI_API int fsi_image_get_udf_revision(const fsi_image *img);
 
 /** VolumeName: at most 32 characters, no control characters
  *  (IMAPI_E_INVALID_VOLUME_NAME).  NULL or "" restores the default, a name
- *  made from the creation date.  Each file system gets its own translation
- *  (ISO9660 d-characters, Joliet 16 characters, UDF 30/15 characters). */
+ *  made from the creation date.  Each file system gets its own form: the
+ *  ISO9660 primary descriptor holds it as given when it is printable ASCII
+ *  (0x20-0x7E, as xorriso and genisoimage write it, and as blkid, udev's
+ *  /dev/disk/by-label and root=live:CDLABEL= read it), else - and always
+ *  with fsi_image_set_strict - its d-character translation (upper case,
+ *  '_' for the rest); Joliet its first 16 characters; UDF 30/15
+ *  characters. */
 FSI_API fsi_hresult fsi_image_set_volume_name(fsi_image *img, const char *name);
 /** The volume name as set, or NULL if none was set. */
 FSI_API const char *fsi_image_get_volume_name(const fsi_image *img);
+
+/** The other identifiers of the ISO9660 primary volume descriptor
+ *  (ECMA-119 8.4), each with its field size and character set. */
+typedef enum fsi_volume_id {
+    FSI_ID_SYSTEM,          /* system identifier: 32 a-characters (default "LINUX") */
+    FSI_ID_VOLUME_SET,      /* volume set identifier: 128 d-characters */
+    FSI_ID_PUBLISHER,       /* publisher: 128 a-characters */
+    FSI_ID_PREPARER,        /* data preparer: 128 a-characters */
+    FSI_ID_APPLICATION,     /* application: 128 a-characters (default "LIBFSI <version>") */
+    FSI_ID_COPYRIGHT_FILE,  /* copyright file identifier: 37 d-characters, '.', ';' */
+    FSI_ID_ABSTRACT_FILE,   /* abstract file identifier: the same */
+    FSI_ID_BIBLIO_FILE      /* bibliographic file identifier: the same */
+} fsi_volume_id;
+
+/** Set one identifier of the primary descriptor.  Without strict
+ *  compliance the text may be any printable ASCII (0x20-0x7E, lower case
+ *  included) and is written as given, as genisoimage and xorriso do and as
+ *  the volume name is; with fsi_image_set_strict only the field's
+ *  ECMA-119 characters are allowed: a-characters (A-Z 0-9 space
+ *  !"%&'()*+,-./:;<=>?_) or d-characters (A-Z 0-9 _; the file identifiers
+ *  also '.' and ';').  Text longer than the field (in bytes) or with other
+ *  characters is IMAPI_E_INVALID_PARAM, the message naming the field and
+ *  the text; turning strict on fails the same way while an identifier
+ *  set before does not fit.  The Joliet descriptor gets the same text in
+ *  UCS-2, cut to its half as many characters; UDF has no place for these
+ *  (its own identifiers are left as they are).  NULL restores the default;
+ *  "" leaves the field blank.  The file identifiers should name files of
+ *  the root directory as the ISO9660 view names them (not checked). */
+FSI_API fsi_hresult fsi_image_set_volume_id(fsi_image *img, fsi_volume_id which,
+                                            const char *text);
+/** What the field will hold: the text as set, or the default ("" for a
+ *  blank field); NULL for a bad handle or `which`. */
+FSI_API const char *fsi_image_get_volume_id(const fsi_image *img, fsi_volume_id which);
+
+/** Long Joliet names (genisoimage's and xorriso's -joliet-long): up to
+ *  103 UCS-2 units per identifier, the '.' and ";1" of a file included,
+ *  instead of the specification's 64 characters for name and extension.
+ *  Linux, libarchive, 7-Zip and libisofs read them; Windows readers may
+ *  not.  Off by default. */
+FSI_API fsi_hresult fsi_image_set_joliet_long(fsi_image *img, bool on);
+FSI_API bool fsi_image_get_joliet_long(const fsi_image *img);
+
+/** One identifier of a disc's ISO9660 (FSI_FS_ISO9660) or Joliet
+ *  (FSI_FS_JOLIET) volume descriptor as UTF-8, trailing blanks removed,
+ *  into buf (`size` bytes, at least 1; cut at a character boundary if
+ *  short; 3 * 128 + 1 always suffices).  Other fs values are
+ *  IMAPI_E_INVALID_PARAM; IMAPI_E_FILE_SYSTEM_NOT_FOUND if absent. */
+struct fsi_disc;   /* fsi_disc, below */
+FSI_API fsi_hresult fsi_disc_volume_id(struct fsi_disc *disc, unsigned fs, fsi_volume_id which,
+                                       char *buf, size_t size);
 
 /** StrictFileSystemCompliance: only while the tree is empty
  *  (IMAPI_E_FILE_SYSTEM_NOT_EMPTY otherwise).  Off by default.  While it
@@ -450,6 +507,19 @@ FSI_API fsi_hresult fsi_add_file_cb(fsi_image *img, const char *path, uint64_t s
                                     fsi_read_fn read, void *ctx,
                                     void (*free_ctx)(void *ctx));
 
+/** Add a symbolic link at `path` whose target is `target` (1 to 4095
+ *  bytes, stored as given; it need not exist).  Rock Ridge and UDF record
+ *  it as a link; Joliet and ISO9660 without Rock Ridge leave it out. */
+FSI_API fsi_hresult fsi_add_symlink(fsi_image *img, const char *path, const char *target);
+
+/** Add a FIFO, socket, character or block device at `path`: `mode` is its
+ *  S_IFMT type (S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK) with permission
+ *  bits; `rdev` its device number (makedev(); 0 for FIFOs and sockets).
+ *  Another type is IMAPI_E_INVALID_PARAM.  Rock Ridge and UDF record it;
+ *  Joliet and ISO9660 without Rock Ridge leave it out. */
+FSI_API fsi_hresult fsi_add_special(fsi_image *img, const char *path, uint32_t mode,
+                                    uint64_t rdev);
+
 /** AddTree: add the host directory `host_dir` under image directory
  *  `path` (which must exist).  With include_base the directory itself is
  *  added (as path/BASENAME), else only its contents.  Symlinks are
@@ -521,6 +591,9 @@ typedef struct {
     uint32_t uid, gid;
     fsi_item parent;           /* 0 for the root */
     uint64_t child_count;      /* directories only */
+    uint32_t file_type;        /* S_IFMT bits: S_IFDIR, S_IFREG, S_IFLNK, S_IFIFO, ... */
+    const char *link_target;   /* symlinks: the target (NUL-terminated); else "" */
+    uint64_t rdev;             /* devices: the device number; else 0 */
 } fsi_item_info;
 
 FSI_API fsi_hresult fsi_item_get_info(fsi_image *img, fsi_item item, fsi_item_info *out);
@@ -541,6 +614,48 @@ enum { FSI_TIME_CREATION = 0, FSI_TIME_ACCESS = 1, FSI_TIME_MODIFICATION = 2 };
 FSI_API fsi_hresult fsi_set_time(fsi_image *img, const char *path, int which,
                                  struct timespec t);
 FSI_API fsi_hresult fsi_set_hidden(fsi_image *img, const char *path, bool hidden);
+/** POSIX permission bits (07777, incl. setuid, setgid, sticky) and owner
+ *  of an item, as Rock Ridge and UDF record them (bits beyond 07777 are
+ *  IMAPI_E_INVALID_PARAM).  Undone by fsi_rollback like other changes. */
+FSI_API fsi_hresult fsi_set_mode(fsi_image *img, const char *path, uint32_t mode);
+FSI_API fsi_hresult fsi_set_owner(fsi_image *img, const char *path, uint32_t uid, uint32_t gid);
+
+/* --- POSIX fidelity: links, owners, modes (Rock Ridge and UDF) --- */
+
+/** Whether fsi_add_tree follows symlinks (copying what they lead to, as
+ *  mkimage --follow-links) instead of keeping them as links (the default).
+ *  Kept links may dangle or loop: they are never an error. */
+FSI_API fsi_hresult fsi_image_set_follow_links(fsi_image *img, bool on);
+FSI_API bool fsi_image_get_follow_links(const fsi_image *img);
+
+/** Whether fsi_add_tree keeps hard links (the default): host files with
+ *  one device and inode share one copy of the data in every view and one
+ *  UDF File Entry, with their link count in Rock Ridge and UDF.  Off,
+ *  each name is stored as a file of its own. */
+FSI_API fsi_hresult fsi_image_set_hardlinks(fsi_image *img, bool on);
+FSI_API bool fsi_image_get_hardlinks(const fsi_image *img);
+
+/** Owners and modes for distributable media, as `mkisofs -r` writes
+ *  them; applied when the image is written (the tree keeps the host's). */
+enum {
+    FSI_NORMALIZE_OWNERS = 1,  /* uid and gid 0 */
+    FSI_NORMALIZE_MODES = 2    /* read for all, execute for all where any
+                                  had it (directories always), no write,
+                                  no setuid, setgid or sticky bit */
+};
+FSI_API fsi_hresult fsi_image_set_normalize(fsi_image *img, unsigned flags);
+FSI_API unsigned fsi_image_get_normalize(const fsi_image *img);
+
+/** Rock Ridge (RRIP 1.12) in the ISO9660 view: on by default; ignored
+ *  without ISO9660. */
+FSI_API fsi_hresult fsi_image_set_rock_ridge(fsi_image *img, bool on);
+FSI_API bool fsi_image_get_rock_ridge(const fsi_image *img);
+
+/** Relocate directories deeper than ISO9660 allows into /rr_moved (Rock
+ *  Ridge CL/PL/RE, as mkisofs -R does) instead of refusing them with
+ *  IMAPI_E_ISO9660_LEVELS.  Off by default; needs Rock Ridge. */
+FSI_API fsi_hresult fsi_image_set_relocate_deep(fsi_image *img, bool on);
+FSI_API bool fsi_image_get_relocate_deep(const fsi_image *img);
 
 /* --- Change points --- */
 
@@ -722,7 +837,11 @@ FSI_API const char *fsi_image_get_boot_catalog(const fsi_image *img);
 typedef struct fsi_result fsi_result;
 
 /** CreateResultImage.  While a result exists the tree is read-only
- *  (IMAPI_E_READONLY).  IMAPI_E_NO_OUTPUT if no file system is selected. */
+ *  (IMAPI_E_READONLY).  IMAPI_E_NO_OUTPUT if no file system is selected.
+ *  IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED (a success: the result is made)
+ *  when symlinks or special files are left out of a view that cannot hold
+ *  them (Joliet; ISO9660 without Rock Ridge), their count in
+ *  fsi_image_last_error(). */
 FSI_API fsi_hresult fsi_create_result(fsi_image *img, fsi_result **out);
 
 /** Release a result; the tree becomes writable again.  NULL is allowed. */

@@ -621,6 +621,57 @@ FSI_API fsi_hresult fsi_disc_volume_info(fsi_disc *d, unsigned fs, fsi_volume_in
     return FSI_S_OK;
 }
 
+FSI_API fsi_hresult fsi_disc_volume_id(fsi_disc *d, unsigned fs, fsi_volume_id which,
+                                       char *buf, size_t size)
+{
+    /* Offset and size of each field in the descriptor (ECMA-119 8.4). */
+    static const uint16_t at[][2] = {
+        [FSI_ID_SYSTEM] = {8, 32},           [FSI_ID_VOLUME_SET] = {190, 128},
+        [FSI_ID_PUBLISHER] = {318, 128},     [FSI_ID_PREPARER] = {446, 128},
+        [FSI_ID_APPLICATION] = {574, 128},   [FSI_ID_COPYRIGHT_FILE] = {702, 37},
+        [FSI_ID_ABSTRACT_FILE] = {739, 37},  [FSI_ID_BIBLIO_FILE] = {776, 37},
+    };
+    if (!d || !buf)
+        return FSI_E_POINTER;
+    if (size == 0)
+        return rd_fail(d, IMAPI_E_INVALID_PARAM, "size", NULL, "no room for the text");
+    buf[0] = '\0';
+    if (fs != FSI_FS_ISO9660 && fs != FSI_FS_JOLIET)
+        return rd_fail(d, IMAPI_E_INVALID_PARAM, "fs", NULL, "ISO9660 (1) or Joliet (2)");
+    if ((unsigned)which > FSI_ID_BIBLIO_FILE)
+        return rd_fail(d, IMAPI_E_INVALID_PARAM, "which", NULL, "%d is no fsi_volume_id",
+                       (int)which);
+    /* The reader finds and checks the descriptor. */
+    fsi_volume_info vol;
+    fsi_hresult hr = fsi_disc_volume_info(d, fs, &vol);
+    if (FSI_FAILED(hr))
+        return hr;
+    uint8_t vd[RD_BLOCK];
+    if (FSI_FAILED(hr = rd_block(d, vol.descriptor_block, vd)))
+        return hr;
+    const uint8_t *p = vd + at[which][0];
+    size_t len = at[which][1];
+    if (fs == FSI_FS_ISO9660) {
+        rd_field(p, len, buf, size);
+        return FSI_S_OK;
+    }
+    /* UCS-2BE, trailing blanks (U+0020, U+0000, or byte-wise spaces) off. */
+    char tmp[3 * 64 + 1];
+    len &= ~(size_t)1;
+    while (len >= 2 && ((p[len - 2] == 0 && (p[len - 1] == ' ' || p[len - 1] == 0)) ||
+                        (p[len - 2] == ' ' && p[len - 1] == ' ')))
+        len -= 2;
+    size_t n = rd_ucs2be_to_utf8(p, len, tmp);
+    if (n >= size) {
+        n = size - 1;
+        while (n > 0 && ((unsigned char)tmp[n] & 0xC0) == 0x80)
+            n--;                                  /* do not split a character */
+    }
+    memcpy(buf, tmp, n);
+    buf[n] = '\0';
+    return FSI_S_OK;
+}
+
 /* Volume space size of the ISO9660 primary descriptor of the session at
  * `start`, 0 if there is none. */
 static fsi_hresult session_size(fsi_disc *d, uint64_t start, uint64_t *blocks)

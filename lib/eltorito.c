@@ -24,7 +24,7 @@
 #include "config.h"
 #include "eltorito.h"
 #include "isotree.h"
-#include "names_iso.h"
+#include "iso9660.h"   /* iso_put_ids */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,10 +32,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION "0"
-#endif
 
 #define PVD_BLOCK 16
 #define BRVD_BLOCK 17
@@ -625,13 +621,6 @@ static void produce_brvd(const struct eltw *w, uint8_t *p)
     put_le32(p + 71, (uint32_t)w->cat_block);  /* first block of the catalog */
 }
 
-static void put_achars(uint8_t *p, size_t size, const char *s)
-{
-    size_t n = strlen(s);
-    memset(p, ' ', size);
-    memcpy(p, s, n < size ? n : size);
-}
-
 /* The stub PVD of an image without an ISO9660 view: the volume and an
  * empty root directory, nothing else. */
 static void produce_stub_pvd(const struct layout *lay, const struct eltw *w, uint8_t *p)
@@ -640,12 +629,7 @@ static void produce_stub_pvd(const struct layout *lay, const struct eltw *w, uin
     p[0] = 1;
     memcpy(p + 1, "CD001", 5);
     p[6] = 1;
-    put_achars(p + 8, 32, "LINUX");
-    char id[32];
-    size_t len = 0;
-    iso_volume_id(lay->volume_name, id, &len);
-    memset(p + 40, ' ', 32);
-    memcpy(p + 40, id, len > 32 ? 32 : len);
+    iso_put_ids(p, lay, false);                /* as the ISO9660 writer has them */
     put_both32(p + 80, (uint32_t)lay->total_blocks);
     put_both16(p + 120, 1);
     put_both16(p + 124, 1);
@@ -655,13 +639,6 @@ static void produce_stub_pvd(const struct layout *lay, const struct eltw *w, uin
     put_be32(p + 148, (uint32_t)w->pt_m);
     const uint8_t root_id = 0;
     iso_put_record(p + 156, (uint32_t)w->root, FSI_BLOCK, lay->now_ns, ISO_FLAG_DIR, &root_id, 1);
-    put_achars(p + 190, 128, "");
-    put_achars(p + 318, 128, "");
-    put_achars(p + 446, 128, "");
-    put_achars(p + 574, 128, "LIBFSI " PACKAGE_VERSION);
-    put_achars(p + 702, 37, "");
-    put_achars(p + 739, 37, "");
-    put_achars(p + 776, 37, "");
     iso_date17(p + 813, lay->now_ns);
     iso_date17(p + 830, lay->now_ns);
     memset(p + 847, '0', 16);

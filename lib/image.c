@@ -61,6 +61,8 @@ FSI_API void fsi_image_free(fsi_image *img)
     free(img->work_dir);
     free(img->excluded);
     free(img->volume_name);
+    for (size_t i = 0; i <= FSI_ID_BIBLIO_FILE; i++)
+        free(img->volume_ids[i]);
     free(img->last_msg);
     free(img);
 }
@@ -186,6 +188,121 @@ FSI_API const char *fsi_image_get_volume_name(const fsi_image *img)
     return img ? img->volume_name : NULL;
 }
 
+/* ---- descriptor identifiers ---- */
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0"
+#endif
+
+enum { ACHARS, DCHARS, FILE_ID };
+
+static const struct {
+    const char *name;       /* for messages: the field */
+    size_t size;            /* bytes in the primary descriptor */
+    int set;                /* characters allowed with strict compliance */
+    const char *def;
+} vol_fields[FSI_ID_BIBLIO_FILE + 1] = {
+    [FSI_ID_SYSTEM] = {"system identifier", 32, ACHARS, "LINUX"},
+    [FSI_ID_VOLUME_SET] = {"volume set identifier", 128, DCHARS, ""},
+    [FSI_ID_PUBLISHER] = {"publisher identifier", 128, ACHARS, ""},
+    [FSI_ID_PREPARER] = {"data preparer identifier", 128, ACHARS, ""},
+    [FSI_ID_APPLICATION] = {"application identifier", 128, ACHARS, "LIBFSI " PACKAGE_VERSION},
+    [FSI_ID_COPYRIGHT_FILE] = {"copyright file identifier", 37, FILE_ID, ""},
+    [FSI_ID_ABSTRACT_FILE] = {"abstract file identifier", 37, FILE_ID, ""},
+    [FSI_ID_BIBLIO_FILE] = {"bibliographic file identifier", 37, FILE_ID, ""},
+};
+
+/* ECMA-119 7.4: d-characters A-Z 0-9 _; a-characters add space and
+ * !"%&'()*+,-./:;<=>?; a file identifier (8.4.19-21) adds SEPARATOR 1
+ * and 2 to the d-characters. */
+static bool strict_char(int set, char c)
+{
+    if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')
+        return true;
+    if (set == ACHARS)
+        return c && strchr(" !\"%&'()*+,-./:;<=>?", c) != NULL;
+    return set == FILE_ID && (c == '.' || c == ';');
+}
+
+/* Does text fit field `which`?  IMAPI_E_INVALID_PARAM naming the field
+ * and the text if not.  Without strict: printable ASCII, written as given
+ * (the volume name's rule; genisoimage and xorriso write any text). */
+static fsi_hresult check_volume_id(fsi_image *img, fsi_volume_id which, const char *text,
+                                   bool strict)
+{
+    const char *field = vol_fields[which].name;
+    size_t len = strlen(text);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 || c > 0x7E)
+            return fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, field, NULL,
+                             "'%s': byte %zu (0x%02X) is not printable ASCII (0x20-0x7E)",
+                             text, i + 1, c);
+        if (strict && !strict_char(vol_fields[which].set, (char)c))
+            return fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, field, NULL,
+                             "'%s': '%c' (character %zu) is not one of the field's %s with "
+                             "strict compliance", text, (char)c, i + 1,
+                             vol_fields[which].set == ACHARS ? "a-characters (A-Z 0-9 space "
+                                                               "!\"%&'()*+,-./:;<=>?_)"
+                             : vol_fields[which].set == DCHARS ? "d-characters (A-Z 0-9 _)"
+                                                               : "characters (A-Z 0-9 _ . ;)");
+    }
+    if (len > vol_fields[which].size)
+        return fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, field, NULL,
+                         "'%s': %zu bytes, the field holds %zu", text, len,
+                         vol_fields[which].size);
+    return FSI_S_OK;
+}
+
+FSI_API fsi_hresult fsi_image_set_volume_id(fsi_image *img, fsi_volume_id which,
+                                            const char *text)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    if ((unsigned)which > FSI_ID_BIBLIO_FILE)
+        return fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, "which", NULL,
+                         "%d is no fsi_volume_id (0-%d)", (int)which, (int)FSI_ID_BIBLIO_FILE);
+    fsi_hresult hr = image_check_writable(img);
+    if (FSI_FAILED(hr))
+        return hr;
+    char *copy = NULL;
+    if (text) {
+        if (FSI_FAILED(hr = check_volume_id(img, which, text, img->strict)))
+            return hr;
+        if (!(copy = strdup(text)))
+            return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    }
+    free(img->volume_ids[which]);
+    img->volume_ids[which] = copy;
+    return FSI_S_OK;
+}
+
+FSI_API const char *fsi_image_get_volume_id(const fsi_image *img, fsi_volume_id which)
+{
+    if (!img || (unsigned)which > FSI_ID_BIBLIO_FILE)
+        return NULL;
+    return img->volume_ids[which] ? img->volume_ids[which] : vol_fields[which].def;
+}
+
+FSI_API fsi_hresult fsi_image_set_joliet_long(fsi_image *img, bool on)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    fsi_hresult hr = image_check_writable(img);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (img->joliet_long != on) {
+        img->joliet_long = on;
+        limits_invalidate(img);       /* Joliet records change size */
+    }
+    return FSI_S_OK;
+}
+
+FSI_API bool fsi_image_get_joliet_long(const fsi_image *img)
+{
+    return img && img->joliet_long;
+}
+
 FSI_API fsi_hresult fsi_image_set_strict(fsi_image *img, bool on)
 {
     if (!img)
@@ -195,6 +312,12 @@ FSI_API fsi_hresult fsi_image_set_strict(fsi_image *img, bool on)
         return hr;
     if (on && !img->strict && img->nfiles + img->ndirs > 0)
         return fsi_fail(img, IMAPI_E_FILE_SYSTEM_NOT_EMPTY, 0, NULL, NULL, NULL);
+    /* Identifiers set before must fit the stricter rule too (the
+     * defaults do). */
+    for (int i = 0; on && i <= FSI_ID_BIBLIO_FILE; i++)
+        if (img->volume_ids[i] &&
+            FSI_FAILED(hr = check_volume_id(img, (fsi_volume_id)i, img->volume_ids[i], true)))
+            return hr;
     img->strict = on;
     return FSI_S_OK;
 }

@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 int64_t import_read(const fsi_image *img, const struct source *src, uint64_t size, uint64_t off,
                     void *buf, size_t len)
@@ -131,8 +133,22 @@ static fsi_hresult on_entry(void *ctx, fsi_disc_entry *e, const struct rd_dirref
     (void)sub;
     struct imp *im = ctx;
     fsi_image *img = im->img;
-    if (e->type != FSI_ENTRY_FILE && e->type != FSI_ENTRY_DIRECTORY) {
-        im->skipped++;   /* links and special files: the tree holds neither yet */
+    static const uint32_t special_fmt[] = {[FSI_ENTRY_CHAR_DEVICE] = S_IFCHR,
+                                           [FSI_ENTRY_BLOCK_DEVICE] = S_IFBLK,
+                                           [FSI_ENTRY_FIFO] = S_IFIFO,
+                                           [FSI_ENTRY_SOCKET] = S_IFSOCK};
+    uint8_t kind = 0;        /* tree_new.type: links and special files */
+    uint32_t fmt = 0;
+    if (e->type == FSI_ENTRY_SYMLINK) {
+        kind = NODE_SYMLINK;
+        if (!e->link_target || e->link_target_len == 0)
+            return fsi_failf(img, IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR, 0, im->fsname, NULL,
+                             "the symbolic link '%s' has no target", e->path);
+    } else if (e->type >= FSI_ENTRY_CHAR_DEVICE && e->type <= FSI_ENTRY_SOCKET) {
+        kind = NODE_SPECIAL;
+        fmt = special_fmt[e->type];
+    } else if (e->type != FSI_ENTRY_FILE && e->type != FSI_ENTRY_DIRECTORY) {
+        im->skipped++;
         return FSI_S_OK;
     }
     bool dir = e->type == FSI_ENTRY_DIRECTORY;
@@ -162,18 +178,23 @@ static fsi_hresult on_entry(void *ctx, fsi_disc_entry *e, const struct rd_dirref
         return dir ? FSI_S_OK : progress(im, e);
     }
 
-    struct tree_new tn = { .dir = dir, .hidden = e->hidden, .size = dir ? 0 : e->size };
+    struct tree_new tn = { .dir = dir, .hidden = e->hidden, .size = dir || kind ? 0 : e->size,
+                           .type = kind, .link_target = e->link_target,
+                           .link_len = e->link_target_len };
+    if ((e->has & FSI_HAS_RDEV) && fmt != S_IFIFO && fmt != S_IFSOCK)
+        tn.rdev = makedev(e->rdev_major, e->rdev_minor);
     int64_t m = (e->has & FSI_HAS_MTIME) ? ts_ns(e->mtime) : 0;
     tn.times[2] = m;
     tn.times[1] = (e->has & FSI_HAS_ATIME) ? ts_ns(e->atime) : m;
     tn.times[0] = (e->has & FSI_HAS_BTIME) ? ts_ns(e->btime) : m;
-    tn.mode = (e->has & FSI_HAS_MODE) ? (e->mode & 07777) : (dir ? 0755 : 0644);
+    tn.mode = ((e->has & FSI_HAS_MODE) ? (e->mode & 07777)
+               : dir ? 0755 : kind == NODE_SYMLINK ? 0777 : 0644) | fmt;
     if (e->has & FSI_HAS_OWNER) {
         tn.uid = e->uid;
         tn.gid = e->gid;
     }
     struct source src = { .kind = SRC_NONE };
-    if (!dir && e->size > 0) {
+    if (!dir && !kind && e->size > 0) {
         /* Every byte of data lies inside the disc: checked now, so that
          * writing a result never meets a file cut short. */
         uint64_t total = 0;
@@ -305,8 +326,8 @@ FSI_API fsi_hresult fsi_import(fsi_image *img, fsi_disc *disc, unsigned fs, unsi
         char n[32];
         snprintf(n, sizeof n, "%llu", (unsigned long long)im.skipped);
         fsi_failf(img, IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED, 0, NULL, NULL,
-                  "%s symbolic links or special files of the %s file system were left out "
-                  "(the tree cannot hold them yet)", n, r->name);
+                  "%s entries of types the tree cannot hold in the %s file system were left out",
+                  n, r->name);
         return IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED;
     }
     return FSI_S_OK;

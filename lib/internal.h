@@ -21,7 +21,11 @@
 #define FSI_ISO_MAX_DEPTH 7         /* path components below the root */
 #define FSI_ISO_MAX_DIRS 65535      /* directories including the root */
 
-enum node_type { NODE_FREE = 0, NODE_DIR = 1, NODE_FILE = 2 };
+/* NODE_SYMLINK and NODE_SPECIAL carry no data (size 0): the target or
+ * the device number sits in their source record (SRC_LINK, SRC_DEV); a
+ * special's S_IFMT bits sit in its mode.  Views that cannot hold them
+ * (Joliet, ISO9660 without Rock Ridge) leave them out. */
+enum node_type { NODE_FREE = 0, NODE_DIR = 1, NODE_FILE = 2, NODE_SYMLINK = 3, NODE_SPECIAL = 4 };
 
 enum node_flags {
     NF_HIDDEN = 1,     /* IsHidden */
@@ -37,6 +41,8 @@ enum source_kind {
     SRC_CALLBACK,      /* caller's read function */
     SRC_STASH,         /* staged: a byte range of the stash file */
     SRC_IMPORT,        /* imported: left where it is on a disc (import.c) */
+    SRC_LINK,          /* a symlink's target (NUL-terminated, malloc'ed) */
+    SRC_DEV,           /* a device node's number */
 };
 
 struct source {
@@ -52,6 +58,8 @@ struct source {
             uint32_t next;
             uint32_t disc;        /* index in img->discs */
         } imp;
+        struct { char *target; } link;                        /* SRC_LINK */
+        struct { uint64_t rdev; } dev;                        /* SRC_DEV */
     } u;
 };
 
@@ -79,14 +87,14 @@ struct node {
     uint32_t uid, gid;
     uint32_t nchildren;       /* directories: live children */
     uint16_t name_len;        /* bytes */
-    uint16_t mode;            /* permission bits */
+    uint16_t mode;            /* permission bits (07777); NODE_SPECIAL: | S_IFMT bits */
     uint8_t type;             /* enum node_type */
     uint8_t flags;            /* enum node_flags */
     uint32_t depth;           /* path components below the root (root 0) */
 };
 
 /* Undo journal record (change points, all-or-nothing add_tree). */
-enum undo_op { UNDO_LINK, UNDO_UNLINK, UNDO_TIME, UNDO_HIDDEN };
+enum undo_op { UNDO_LINK, UNDO_UNLINK, UNDO_TIME, UNDO_HIDDEN, UNDO_MODE, UNDO_OWNER };
 struct undo {
     uint8_t op;
     uint8_t which;            /* UNDO_TIME: which time */
@@ -130,6 +138,11 @@ struct fsi_image {
     int iso_level;
     int udf_revision;
     char *volume_name;
+    /* ECMA-119 descriptor identifiers (fsi_image_set_volume_id), by
+     * fsi_volume_id; NULL: the default ("LINUX", "LIBFSI <version>", or
+     * blank).  joliet_long: Joliet names up to 103 units. */
+    char *volume_ids[FSI_ID_BIBLIO_FILE + 1];
+    bool joliet_long;
     bool strict, restricted;
     int64_t create_time_ns;        /* when the image was created (or SOURCE_DATE_EPOCH) */
     bool have_epoch;
@@ -164,6 +177,19 @@ struct fsi_image {
     uint32_t nexcluded;
     fsi_notice_fn notice;
     void *notice_ctx;
+
+    /* POSIX fidelity (tree.c): add_tree follows symlinks instead of
+     * keeping them; files with one device and inode are not linked */
+    bool follow_links, no_hardlinks;
+    unsigned normalize;            /* FSI_NORMALIZE_* applied when writing */
+    bool no_rock;                  /* leave Rock Ridge out of ISO9660 */
+    bool relocate_deep;            /* RR_MOVED instead of IMAPI_E_ISO9660_LEVELS */
+    /* Hard links: link_group[item] (cap_nodes entries, allocated with
+     * the first link) is a group id shared by the items that are one host
+     * file, 0 for none; inodes maps (dev, ino) to the group id. */
+    uint32_t *link_group;
+    struct inode_ent { uint64_t dev, ino; uint32_t group; } *inodes;
+    uint32_t ninodes, cap_inodes;  /* open addressing, cap a power of two */
 
     /* import progress (for the importer) */
     fsi_import_progress_fn import_progress;
@@ -211,6 +237,30 @@ static inline const char *node_name(const fsi_image *img, const struct node *n)
 {
     return img->names.chunks[n->name_off >> 32] + (uint32_t)n->name_off;
 }
+
+/* A symlink's target (NUL-terminated), "" for other items. */
+static inline const char *node_link_target(const fsi_image *img, const struct node *n)
+{
+    return n->type == NODE_SYMLINK && n->src ? img->sources[n->src].u.link.target : "";
+}
+/* A device node's number (0 for other items). */
+static inline uint64_t node_rdev(const fsi_image *img, const struct node *n)
+{
+    return n->type == NODE_SPECIAL && n->src && img->sources[n->src].kind == SRC_DEV
+               ? img->sources[n->src].u.dev.rdev : 0;
+}
+/* The hard-link group of an item (0: none). */
+static inline uint32_t node_link_group(const fsi_image *img, fsi_item item)
+{
+    return img->link_group ? img->link_group[item] : 0;
+}
+
+/* What the views record of an item's owner and mode (S_IFMT bits and
+ * 07777), with the image's FSI_NORMALIZE_* rules applied. */
+struct item_posix {
+    uint32_t mode, uid, gid;
+};
+void item_posix(const fsi_image *img, fsi_item item, struct item_posix *out);
 
 /* --- tree.c: internal walking helpers for writers --- */
 
@@ -284,6 +334,10 @@ struct tree_batch {
 };
 struct tree_new {
     bool dir, hidden;
+    uint8_t type;            /* 0: by dir; else NODE_SYMLINK or NODE_SPECIAL */
+    const char *link_target; /* NODE_SYMLINK: the target, link_len bytes */
+    size_t link_len;
+    uint64_t rdev;           /* NODE_SPECIAL devices */
     uint64_t size;
     int64_t times[3];        /* creation, access, modification (ns) */
     uint32_t mode, uid, gid;

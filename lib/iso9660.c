@@ -15,10 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION "0"
-#endif
-
 enum { TAG_VD = 1, TAG_TERM, TAG_PT_L, TAG_PT_M, TAG_DIRS };
 
 struct isow {
@@ -77,13 +73,33 @@ static void put_text(uint8_t *p, size_t size, const char *ascii, bool joliet)
         p[size - 1] = 0;
 }
 
-static void put_volume_id(uint8_t *p, const char *name, bool joliet)
+/* Printable ASCII (0x20-0x7E) of at most 32 bytes. */
+static bool label_as_given(const char *name)
+{
+    size_t n = 0;
+    for (; name[n]; n++)
+        if ((unsigned char)name[n] < 0x20 || (unsigned char)name[n] > 0x7E)
+            return false;
+    return n <= 32;
+}
+
+/* The volume identifier.  ECMA-119 asks for d-characters, but blkid, udev
+ * (/dev/disk/by-label) and dracut's root=live:CDLABEL= read the primary
+ * descriptor's bytes - merged with Joliet's 16 characters, whose tail they
+ * take from here - so a printable ASCII name goes as given, as xorriso
+ * and genisoimage write it.  Strict compliance, and a name ASCII cannot
+ * hold, get the d-character translation. */
+static void put_volume_id(uint8_t *p, const char *name, bool joliet, bool strict)
 {
     if (!joliet) {
         char id[32];
         size_t len = 0;
-        iso_volume_id(name, id, &len);
         memset(p, ' ', 32);
+        if (!strict && label_as_given(name)) {
+            memcpy(p, name, strlen(name));
+            return;
+        }
+        iso_volume_id(name, id, &len);
         memcpy(p, id, len > 32 ? 32 : len);
         return;
     }
@@ -94,6 +110,20 @@ static void put_volume_id(uint8_t *p, const char *name, bool joliet)
         put_be16(p + 2 * i, i < len ? id[i] : 0x20);
 }
 
+void iso_put_ids(uint8_t *p, const struct layout *lay, bool joliet)
+{
+    const fsi_image *img = lay->img;
+    put_text(p + 8, 32, fsi_image_get_volume_id(img, FSI_ID_SYSTEM), joliet);
+    put_volume_id(p + 40, lay->volume_name, joliet, img->strict);
+    put_text(p + 190, 128, fsi_image_get_volume_id(img, FSI_ID_VOLUME_SET), joliet);
+    put_text(p + 318, 128, fsi_image_get_volume_id(img, FSI_ID_PUBLISHER), joliet);
+    put_text(p + 446, 128, fsi_image_get_volume_id(img, FSI_ID_PREPARER), joliet);
+    put_text(p + 574, 128, fsi_image_get_volume_id(img, FSI_ID_APPLICATION), joliet);
+    put_text(p + 702, 37, fsi_image_get_volume_id(img, FSI_ID_COPYRIGHT_FILE), joliet);
+    put_text(p + 739, 37, fsi_image_get_volume_id(img, FSI_ID_ABSTRACT_FILE), joliet);
+    put_text(p + 776, 37, fsi_image_get_volume_id(img, FSI_ID_BIBLIO_FILE), joliet);
+}
+
 static void produce_vd(struct layout *lay, struct isow *w, uint8_t *p)
 {
     const struct isotree *t = &w->tree;
@@ -102,8 +132,7 @@ static void produce_vd(struct layout *lay, struct isow *w, uint8_t *p)
     p[0] = j ? 2 : 1;
     memcpy(p + 1, "CD001", 5);
     p[6] = 1;
-    put_text(p + 8, 32, "LINUX", j);                /* system identifier */
-    put_volume_id(p + 40, lay->volume_name, j);
+    iso_put_ids(p, lay, j);                         /* the text fields */
     put_both32(p + 80, (uint32_t)lay->total_blocks);
     if (j)
         memcpy(p + 88, "%/E", 3);                   /* UCS-2 level 3 */
@@ -117,13 +146,6 @@ static void produce_vd(struct layout *lay, struct isow *w, uint8_t *p)
     iso_put_record(p + 156, t->dirs[0].block, t->dirs[0].size,
                    item_time_ns(lay->img, FSI_ROOT, FSI_TIME_MODIFICATION),
                    ISO_FLAG_DIR, &root_id, 1);
-    put_text(p + 190, 128, "", j);                  /* volume set */
-    put_text(p + 318, 128, "", j);                  /* publisher */
-    put_text(p + 446, 128, "", j);                  /* data preparer */
-    put_text(p + 574, 128, "LIBFSI " PACKAGE_VERSION, j);   /* application */
-    put_text(p + 702, 37, "", j);                   /* copyright file */
-    put_text(p + 739, 37, "", j);                   /* abstract file */
-    put_text(p + 776, 37, "", j);                   /* bibliographic file */
     iso_date17(p + 813, lay->now_ns);               /* creation */
     iso_date17(p + 830, lay->now_ns);               /* modification */
     memset(p + 847, '0', 16);                       /* expiration: none */

@@ -22,6 +22,11 @@
 #endif
 #define ISO_MAX_SECTIONS 100   /* per file at level 3: the Linux reader's limit */
 
+/* The text fields of a primary (joliet false) or Joliet descriptor at p:
+ * system, volume (ECMA-119 8.4.5-6), volume set to bibliographic file
+ * identifier (8.4.18-24), as the image's settings say. */
+void iso_put_ids(uint8_t *p, const struct layout *lay, bool joliet);
+
 /* Make the writer of the ISO9660 view (joliet false) or the Joliet view. */
 fsi_hresult iso9660_writer_new(struct layout *lay, bool joliet,
                                const struct writer_ops **ops, void **self);

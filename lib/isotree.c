@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 /* Children named together at most: a bigger directory is named GROUP
@@ -46,8 +47,11 @@ struct bigdir {
 struct gent {
     uint64_t size;
     int64_t mtime;              /* item_time_ns(FSI_TIME_MODIFICATION) */
+    const char *name;           /* the tree name (Rock Ridge NM) */
+    uint16_t name_len;
     uint16_t depth;
     uint8_t type, flags;
+    bool wide;                  /* Rock Ridge TF in the long form */
 };
 
 /* The children of one directory, named for the view and in ECMA-119
@@ -81,11 +85,13 @@ struct dirents {
     /* big directories met so far, ascending */
     struct bigdir *big;
     size_t nbig, cap_big;
+    /* MODE_GROUPS: continuation bytes, as surveyed */
+    uint64_t ce_size;
     /* resume point */
     uint64_t r_block;           /* UINT64_MAX: none */
     size_t r_i;
     uint32_t r_sec, r_kid;
-    uint64_t r_pos;
+    uint64_t r_pos, r_cpos;
 };
 
 /* ---------------------------------------------------------------- */
@@ -177,6 +183,81 @@ static uint64_t file_sections(uint64_t size)
     return size <= ISO_SINGLE_MAX ? 1 : (size + ISO_SECTION_MAX - 1) / ISO_SECTION_MAX;
 }
 
+/* Whether the view holds an item of this type: symlinks and special
+ * files only ISO9660 with Rock Ridge does (the others leave them out,
+ * fsi_create_result says how many). */
+static bool holds(const struct isotree *t, uint8_t type)
+{
+    return type == NODE_DIR || type == NODE_FILE || t->rock;
+}
+
+/* Subdirectories of dirs[d] (once the view is built). */
+static uint32_t nsub(const struct isotree *t, uint32_t d)
+{
+    uint32_t end = d + 1 < t->ndirs ? t->dirs[d + 1].first_kid : t->ndirs;
+    return end - t->dirs[d].first_kid;
+}
+
+static fsi_hresult nomem(struct isotree *t);
+
+/* Compose the Rock Ridge entries of child `it` (g: what the records
+ * note of it; kid: its dirs[] index if a directory) into t->su: with all
+ * values when `full` (producing), else only what decides their sizes. */
+static fsi_hresult su_child(struct isotree *t, fsi_item it, const struct gent *g, uint32_t kid,
+                            bool full)
+{
+    const fsi_image *img = t->lay->img;
+    const struct node *nd = &img->nodes[it];
+    struct rr_item r = {.name = g->name, .name_len = g->name_len, .wide = g->wide};
+    if (g->type == NODE_SYMLINK) {
+        r.target = node_link_target(img, nd);
+    } else if (g->type == NODE_SPECIAL) {
+        uint32_t fmt = nd->mode & S_IFMT;
+        r.device = fmt == S_IFCHR || fmt == S_IFBLK;
+        r.rdev = node_rdev(img, nd);
+    }
+    if (full) {
+        struct item_posix px;
+        item_posix(img, it, &px);
+        r.mode = px.mode;
+        r.uid = px.uid;
+        r.gid = px.gid;
+        /* Hard links share the leader's serial number (an inode). */
+        r.nlink = g->type == NODE_DIR ? 2 + nsub(t, kid) : layout_nlink(t->lay, it);
+        r.serial = g->type == NODE_DIR ? it : layout_leader(t->lay, it);
+        r.mtime = item_time_ns(img, it, FSI_TIME_MODIFICATION);
+        r.atime = item_time_ns(img, it, FSI_TIME_ACCESS);
+    }
+    return rr_compose(&t->su, &r) < 0 ? nomem(t) : FSI_S_OK;
+}
+
+/* The entries of dirs[d]'s "." (dotdot false) or "..". */
+static fsi_hresult su_dot(struct isotree *t, uint32_t d, bool dotdot, bool full)
+{
+    const fsi_image *img = t->lay->img;
+    uint32_t x = dotdot ? t->dirs[d].parent : d;
+    fsi_item it = t->dirs[x].item;
+    struct rr_item r = {.wide = rr_item_wide(img, it), .root_dot = d == 0 && !dotdot};
+    if (full) {
+        struct item_posix px;
+        item_posix(img, it, &px);
+        r.mode = px.mode;
+        r.uid = px.uid;
+        r.gid = px.gid;
+        r.nlink = 2 + nsub(t, x);
+        r.serial = it;
+        r.mtime = item_time_ns(img, it, FSI_TIME_MODIFICATION);
+        r.atime = item_time_ns(img, it, FSI_TIME_ACCESS);
+    }
+    return rr_compose(&t->su, &r) < 0 ? nomem(t) : FSI_S_OK;
+}
+
+/* A record's length with `su` bytes of System Use (even). */
+static size_t rec_len(size_t fixed, size_t su)
+{
+    return fixed + su + (su & 1);
+}
+
 /* ---------------------------------------------------------------- */
 /* Loading one directory's entries                                   */
 /* ---------------------------------------------------------------- */
@@ -249,6 +330,19 @@ static void release(struct dirents *c)
     c->chunk = SIZE_MAX;
 }
 
+/* What the records need of child `it`, from its node. */
+static struct gent gent_of(const struct isotree *t, fsi_item it)
+{
+    const fsi_image *img = t->lay->img;
+    const struct node *nd = &img->nodes[it];
+    return (struct gent){
+        .size = nd->size, .mtime = item_time_ns(img, it, FSI_TIME_MODIFICATION),
+        .name = node_name(img, nd), .name_len = nd->name_len,
+        .depth = (uint16_t)nd->depth, .type = nd->type, .flags = nd->flags,
+        .wide = t->rock && rr_item_wide(img, it),
+    };
+}
+
 /* Name the m children from index `first` (byte order) together into the
  * arrays' first m entries; for a group (m <= GROUP, not a big directory
  * named whole) note in ge[] what the records need of them, from the
@@ -278,8 +372,12 @@ static fsi_hresult name_group(struct isotree *t, size_t first, size_t m, size_t 
             if (snap)
                 c->ge[i] = (struct gent){
                     .size = k.size, .mtime = mtime, .depth = depth,
-                    .type = (k.bits & LK_DIR) ? NODE_DIR : NODE_FILE,
+                    .name = k.name, .name_len = k.len,
+                    .type = (k.bits & LK_DIR)     ? NODE_DIR
+                            : (k.bits & LK_OTHER) ? img->nodes[c->items[first + i]].type
+                                                  : NODE_FILE,
                     .flags = (k.bits & LK_HIDDEN) ? NF_HIDDEN : 0,
+                    .wide = (k.bits & LK_WIDE) != 0,
                 };
             continue;
         }
@@ -287,13 +385,10 @@ static fsi_hresult name_group(struct isotree *t, size_t first, size_t m, size_t 
         const struct node *nd = &img->nodes[it];
         c->in[i] = (struct name_in){ node_name(img, nd), nd->name_len, nd->type == NODE_DIR };
         if (snap)
-            c->ge[i] = (struct gent){
-                .size = nd->size, .mtime = item_time_ns(img, it, FSI_TIME_MODIFICATION),
-                .depth = nd->depth, .type = nd->type, .flags = nd->flags,
-            };
+            c->ge[i] = gent_of(t, it);
     }
     *fail = 0;
-    return t->joliet ? joliet_names_dir(c->in, m, c->jol, fail)
+    return t->joliet ? joliet_names_dir_ex(c->in, m, img->joliet_long, c->jol, fail)
                      : iso_names_dir(c->in, m, t->lay->iso_level, c->iso, fail);
 }
 
@@ -492,16 +587,48 @@ static uint64_t visible_hash(const struct isotree *t, size_t e)
     return layout_mix64(h ^ n);
 }
 
-/* Bytes of records an entry takes from *pos on (its sections). */
-static void advance(uint64_t *pos, const struct gent *g, uint8_t idlen)
+/* Bytes of records an entry takes from *pos on (its sections), and of
+ * continuation areas from *cpos on. */
+static fsi_hresult advance(struct isotree *t, uint64_t *pos, uint64_t *cpos, fsi_item it,
+                           const struct gent *g, uint8_t idlen)
 {
+    if (!holds(t, g->type))
+        return FSI_S_OK;
     uint64_t nsec = g->type == NODE_DIR ? 1 : file_sections(g->size);
-    size_t rl = record_len(idlen);
+    size_t fixed = record_len(idlen), rl = fixed;
+    static const struct rr_out measure = {0};
+    fsi_hresult hr;
+    if (t->rock) {
+        if (FSI_FAILED(hr = su_child(t, it, g, 0, false)))
+            return hr;
+        rl = rec_len(fixed, rr_in_record(&t->su, fixed));
+    }
     for (uint64_t s = 0; s < nsec; s++) {
         if (*pos % FSI_BLOCK + rl > FSI_BLOCK)
             *pos = (*pos + FSI_BLOCK - 1) & ~(uint64_t)(FSI_BLOCK - 1);
         *pos += rl;
+        if (t->rock)
+            rr_place(&t->su, fixed, NULL, cpos, &measure);
     }
+    return FSI_S_OK;
+}
+
+/* Bytes the "." and ".." records of dirs[d] take, and their areas. */
+static fsi_hresult dots_len(struct isotree *t, uint32_t d, uint64_t *pos, uint64_t *cpos)
+{
+    static const struct rr_out measure = {0};
+    *pos = 68;
+    *cpos = 0;
+    if (!t->rock)
+        return FSI_S_OK;
+    *pos = 0;
+    for (int k = 0; k < 2; k++) {
+        fsi_hresult hr = su_dot(t, d, k, false);
+        if (FSI_FAILED(hr))
+            return hr;
+        *pos += rec_len(34, rr_place(&t->su, 34, NULL, cpos, &measure));
+    }
+    return FSI_S_OK;
 }
 
 /* A big directory seen for the first time: name it group by group, as
@@ -512,17 +639,19 @@ static void advance(uint64_t *pos, const struct gent *g, uint8_t idlen)
  * else clash with a name outside the group.  If, besides, the names come
  * out in ECMA-119 order, nothing needs keeping.  Sets c->mode, and
  * c->size (the extent bytes) for MODE_GROUPS. */
-static fsi_hresult survey(struct isotree *t)
+static fsi_hresult survey(struct isotree *t, uint32_t d)
 {
     struct dirents *c = t->cache;
+    uint64_t pos, cpos;
+    fsi_hresult hr = dots_len(t, d, &pos, &cpos);
+    if (FSI_FAILED(hr))
+        return hr;
     uint64_t *h = malloc(c->n * sizeof *h);
     if (!h)
         return nomem(t);
     bool clash = false, ordered = true;
     struct iso_name last_iso;
     struct joliet_name last_jol;
-    uint64_t pos = 68;
-    fsi_hresult hr = FSI_S_OK;
     bool refused = false;       /* a child the checks refuse was met */
     c->nspecial = 0;
     for (size_t first = 0; first < c->n && !clash; first += GROUP) {
@@ -546,7 +675,12 @@ static fsi_hresult survey(struct isotree *t)
             if (!ordered)
                 continue;
             const struct gent *g = &c->ge[j];
-            advance(&pos, g, t->joliet ? (uint8_t)(2 * c->jol[j].len) : c->iso[j].len);
+            hr = advance(t, &pos, &cpos, c->items[first + j], g,
+                         t->joliet ? (uint8_t)(2 * c->jol[j].len) : c->iso[j].len);
+            if (FSI_FAILED(hr)) {
+                free(h);
+                return hr;
+            }
             /* What isotree_build must look at: directories, and children
              * the checks may refuse (up to the first that is surely
              * refused: the build stops there). */
@@ -572,6 +706,7 @@ static fsi_hresult survey(struct isotree *t)
     if (!clash && ordered) {
         c->mode = MODE_GROUPS;
         c->size = (pos + FSI_BLOCK - 1) & ~(uint64_t)(FSI_BLOCK - 1);
+        c->ce_size = (cpos + FSI_BLOCK - 1) & ~(uint64_t)(FSI_BLOCK - 1);
         c->have_special = true;
         return FSI_S_OK;
     }
@@ -630,7 +765,7 @@ static fsi_hresult load_dir(struct isotree *t, uint32_t d)
     } else {
         int mode = big_mode(c, d);
         if (mode < 0) {
-            if (FSI_SUCCEEDED(hr = survey(t)) && big_note(c, d, c->mode) < 0)
+            if (FSI_SUCCEEDED(hr = survey(t, d)) && big_note(c, d, c->mode) < 0)
                 hr = nomem(t);
         } else {
             c->mode = mode;
@@ -649,9 +784,7 @@ static fsi_hresult load_dir(struct isotree *t, uint32_t d)
 /* A child as its records need it. */
 struct ent {
     fsi_item it;
-    uint8_t type, flags;
-    uint64_t size;
-    int64_t mtime;
+    struct gent g;
     const uint8_t *id;          /* as recorded (NULL unless asked for) */
     uint8_t len;                /* its bytes */
 };
@@ -659,10 +792,7 @@ struct ent {
 static void ent_from(struct ent *e, fsi_item it, const struct gent *g)
 {
     e->it = it;
-    e->type = g->type;
-    e->flags = g->flags;
-    e->size = g->size;
-    e->mtime = g->mtime;
+    e->g = *g;
 }
 
 /* Entry i of the loaded directory in ECMA-119 order; its identifier too
@@ -691,14 +821,9 @@ static fsi_hresult entry(struct isotree *t, size_t i, bool want_id, uint8_t *tmp
         break;
     }
     default: {
-        const fsi_image *img = t->lay->img;
         x = c->kept_order[i];
         fsi_item it = c->items[x];
-        const struct node *nd = &img->nodes[it];
-        struct gent g = {
-            .size = nd->size, .mtime = item_time_ns(img, it, FSI_TIME_MODIFICATION),
-            .depth = nd->depth, .type = nd->type, .flags = nd->flags,
-        };
+        struct gent g = gent_of(t, it);
         ent_from(e, it, &g);
         const uint8_t *rec = c->kept + c->at[x];
         e->len = rec[0];
@@ -740,84 +865,114 @@ static fsi_item entry_item(const struct isotree *t, size_t i)
 /* ---------------------------------------------------------------- */
 
 /* Lay out the records of dirs[d] (loaded): with buf NULL only measure
- * (*size gets the extent bytes); else write the blocks [from, from + n)
- * of its extent into buf.  Records never straddle a block. */
+ * (*size gets the extent bytes, *ce_size those of the continuation
+ * blocks); else write the blocks [from, from + n) of its extent and
+ * continuation blocks into buf.  Records never straddle a block, nor
+ * does a continuation area. */
 static fsi_hresult dir_records(struct isotree *t, uint32_t d, uint64_t from, uint8_t *buf,
-                               uint32_t n, uint64_t *size)
+                               uint32_t n, uint64_t *size, uint64_t *ce_size)
 {
     struct dirents *c = t->cache;
     const struct layout *lay = t->lay;
     const fsi_image *img = lay->img;
     const struct isodir *dir = &t->dirs[d];
     uint64_t lo = from * FSI_BLOCK, hi = (from + n) * FSI_BLOCK;
+    uint64_t ext = dir->size;   /* producing: where the continuation blocks start */
     size_t i = 0;
     uint32_t sec = 0, kid = dir->first_kid;
-    uint64_t pos = 68;          /* after '.' and '..' */
+    uint64_t pos = 0, cpos = 0;
     uint8_t tmp[256];
+    struct rr_out o = {
+        .buf = buf, .lo = lo, .hi = hi, .ce_at = ext,
+        .ce_block = dir->block + dir->size / FSI_BLOCK,
+    };
+    fsi_hresult hr;
 
-    if (buf) {
+    if (buf)
         memset(buf, 0, (size_t)n * FSI_BLOCK);
-        if (c->r_block == from && from > 0) {
-            i = c->r_i;
-            sec = c->r_sec;
-            kid = c->r_kid;
-            pos = c->r_pos;
-        } else if (from == 0) {
-            const struct isodir *up = &t->dirs[dir->parent];
-            const uint8_t dot = 0, dotdot = 1;
-            iso_put_record(buf, dir->block, dir->size,
-                           item_time_ns(img, dir->item, FSI_TIME_MODIFICATION),
-                           ISO_FLAG_DIR, &dot, 1);
-            iso_put_record(buf + 34, up->block, up->size,
-                           item_time_ns(img, up->item, FSI_TIME_MODIFICATION),
-                           ISO_FLAG_DIR, &dotdot, 1);
+    if (buf && c->r_block == from && from > 0) {
+        i = c->r_i;
+        sec = c->r_sec;
+        kid = c->r_kid;
+        pos = c->r_pos;
+        cpos = c->r_cpos;
+    } else {
+        /* "." and ".." (at the start of the first block) */
+        for (int k = 0; k < 2; k++) {
+            const struct isodir *x = k ? &t->dirs[dir->parent] : dir;
+            const uint8_t id = (uint8_t)k;
+            uint8_t *p = buf && lo == 0 ? buf + pos : NULL;
+            size_t su = 0;
+            if (t->rock) {
+                if (FSI_FAILED(hr = su_dot(t, d, k, buf != NULL)))
+                    return hr;
+                su = rr_place(&t->su, 34, p ? p + 34 : NULL, &cpos, &o);
+            }
+            if (p) {
+                iso_put_record(p, x->block, x->size,
+                               item_time_ns(img, x->item, FSI_TIME_MODIFICATION),
+                               ISO_FLAG_DIR, &id, 1);
+                p[0] = (uint8_t)rec_len(34, su);
+            }
+            pos += rec_len(34, su);
         }
     }
     for (; i < c->n; i++, sec = 0) {
         struct ent e;
-        fsi_hresult hr = entry(t, i, buf != NULL, tmp, &e);
-        if (FSI_FAILED(hr))
+        if (FSI_FAILED(hr = entry(t, i, buf != NULL, tmp, &e)))
             return hr;
+        if (i + LAYOUT_AHEAD < c->n && buf && t->rock)
+            layout_prefetch_node(img, entry_item(t, i + LAYOUT_AHEAD));
+        if (!holds(t, e.g.type))
+            continue;
         fsi_item it = e.it;
         const uint8_t *id = e.id;
         uint8_t idlen = e.len;
-        bool is_dir = e.type == NODE_DIR;
-        uint64_t nsec = is_dir ? 1 : file_sections(e.size);
-        size_t rl = record_len(idlen);
-        uint8_t hidden = (e.flags & NF_HIDDEN) ? ISO_FLAG_HIDDEN : 0;
+        bool is_dir = e.g.type == NODE_DIR;
+        uint64_t nsec = is_dir ? 1 : file_sections(e.g.size);
+        size_t fixed = record_len(idlen), rl = fixed;
+        uint8_t hidden = (e.g.flags & NF_HIDDEN) ? ISO_FLAG_HIDDEN : 0;
+        if (t->rock) {
+            if (FSI_FAILED(hr = su_child(t, it, &e.g, kid, buf != NULL)))
+                return hr;
+            rl = rec_len(fixed, rr_in_record(&t->su, fixed));
+        }
         for (; sec < nsec; sec++) {
             if (pos % FSI_BLOCK + rl > FSI_BLOCK)
                 pos = (pos + FSI_BLOCK - 1) & ~(uint64_t)(FSI_BLOCK - 1);
-            if (!buf)
-                goto next;
-            if (pos >= hi) {
+            /* Nothing left for [lo, hi): no record (they lie below ext)
+             * and no continuation area (they lie past ext + cpos). */
+            if (buf && (pos >= hi || lo >= ext) && ext + cpos >= hi) {
                 c->r_block = from + n;
                 c->r_i = i;
                 c->r_sec = sec;
                 c->r_kid = kid;
                 c->r_pos = pos;
+                c->r_cpos = cpos;
                 return FSI_S_OK;
             }
-            if (pos >= lo) {
-                uint8_t *p = buf + (pos - lo);
+            uint8_t *p = buf && pos >= lo && pos < hi ? buf + (pos - lo) : NULL;
+            if (t->rock)
+                rr_place(&t->su, fixed, p ? p + fixed : NULL, &cpos, &o);
+            if (p) {
                 if (is_dir) {
                     const struct isodir *sub = &t->dirs[kid];
-                    iso_put_record(p, sub->block, sub->size, e.mtime,
+                    iso_put_record(p, sub->block, sub->size, e.g.mtime,
                                    ISO_FLAG_DIR | hidden, id, idlen);
                 } else {
                     uint64_t off = (uint64_t)sec * ISO_SECTION_MAX;
-                    uint64_t len = e.size - off;
+                    uint64_t len = e.g.size - off;
                     uint32_t blk = 0;
-                    if (e.size > 0)
+                    if (e.g.size > 0)
                         blk = lay->file_block[it] + (uint32_t)(off / FSI_BLOCK);
                     if (sec + 1 < nsec)
                         len = ISO_SECTION_MAX;
-                    iso_put_record(p, blk, (uint32_t)len, e.mtime,
+                    iso_put_record(p, blk, (uint32_t)len, e.g.mtime,
                                    (uint8_t)(hidden | (sec + 1 < nsec ? ISO_FLAG_MULTI : 0)),
                                    id, idlen);
                 }
+                p[0] = (uint8_t)rl;
             }
-        next:
             pos += rl;
         }
         if (is_dir)
@@ -825,6 +980,8 @@ static fsi_hresult dir_records(struct isotree *t, uint32_t d, uint64_t from, uin
     }
     if (size)
         *size = (pos + FSI_BLOCK - 1) & ~(uint64_t)(FSI_BLOCK - 1);
+    if (ce_size)
+        *ce_size = (cpos + FSI_BLOCK - 1) & ~(uint64_t)(FSI_BLOCK - 1);
     return FSI_S_OK;
 }
 
@@ -891,6 +1048,7 @@ fsi_hresult isotree_build(struct isotree *t, struct layout *lay, bool joliet)
     t->lay = lay;
     t->joliet = joliet;
     t->fsname = joliet ? "Joliet" : "ISO9660";
+    t->rock = !joliet && !lay->img->no_rock;
     t->cache = calloc(1, sizeof *t->cache);
     if (!t->cache)
         return nomem(t);
@@ -923,14 +1081,15 @@ fsi_hresult isotree_build(struct isotree *t, struct layout *lay, bool joliet)
             } else
                 hr = check_file(t, it, nd);
         }
-        uint64_t size = c->size;
+        uint64_t size = c->size, ce = c->ce_size;
         if (FSI_SUCCEEDED(hr) && size == UINT64_MAX)
-            hr = dir_records(t, d, 0, NULL, 0, &size);
-        if (FSI_SUCCEEDED(hr) && size > 0xFFFFF800u)   /* one extent, 32-bit size */
+            hr = dir_records(t, d, 0, NULL, 0, &size, &ce);
+        if (FSI_SUCCEEDED(hr) && (size > 0xFFFFF800u || ce > 0xFFFFF800u - size))
             hr = fail_path(t, IMAPI_E_DATA_TOO_BIG, t->dirs[d].item, t->fsname);
         if (FSI_SUCCEEDED(hr)) {
             t->dirs[d].size = (uint32_t)size;
-            t->dir_blocks += size / FSI_BLOCK;
+            t->dirs[d].ce_size = (uint32_t)ce;
+            t->dir_blocks += (size + ce) / FSI_BLOCK;
         }
     }
     /* Path table records: 8 bytes + identifier, padded to even. */
@@ -948,7 +1107,7 @@ void isotree_place(struct isotree *t, uint64_t first)
     uint64_t b = first;
     for (uint32_t d = 0; d < t->ndirs; d++) {
         t->dirs[d].block = (uint32_t)b;
-        b += t->dirs[d].size / FSI_BLOCK;
+        b += ((uint64_t)t->dirs[d].size + t->dirs[d].ce_size) / FSI_BLOCK;
     }
 }
 
@@ -967,12 +1126,12 @@ fsi_hresult isotree_produce(struct isotree *t, uint64_t block, uint8_t *buf, uin
         }
         uint32_t d = lo - 1;
         uint64_t off = abs - t->dirs[d].block;
-        uint64_t left = t->dirs[d].size / FSI_BLOCK - off;
+        uint64_t left = ((uint64_t)t->dirs[d].size + t->dirs[d].ce_size) / FSI_BLOCK - off;
         uint32_t k = left < n ? (uint32_t)left : n;
         fsi_hresult hr = load_dir(t, d);
         if (FSI_FAILED(hr))
             return hr;
-        if (FSI_FAILED(hr = dir_records(t, d, off, buf, k, NULL)))
+        if (FSI_FAILED(hr = dir_records(t, d, off, buf, k, NULL, NULL)))
             return hr;
         buf += (size_t)k * FSI_BLOCK;
         abs += k;
@@ -995,5 +1154,6 @@ void isotree_free(struct isotree *t)
     }
     free(t->dirs);
     free(t->pool);
+    rr_su_free(&t->su);
     memset(t, 0, sizeof *t);
 }

@@ -14,6 +14,7 @@
 #define FSI_ISOTREE_H
 
 #include "layout.h"
+#include "rockridge.h"
 
 struct isodir {
     fsi_item item;
@@ -21,6 +22,7 @@ struct isodir {
     uint32_t first_kid;   /* index of its first subdirectory in dirs[] */
     uint32_t block;       /* first block of its extent */
     uint32_t size;        /* extent bytes, a multiple of the block size */
+    uint32_t ce_size;     /* Rock Ridge continuation blocks after the extent (bytes) */
     uint32_t pt_off;      /* its path table record, bytes into the table */
     uint32_t name_off;    /* identifier in the pool (Joliet: UCS-2BE) */
     uint8_t name_len;
@@ -32,12 +34,15 @@ struct isotree {
     struct layout *lay;
     bool joliet;
     const char *fsname;         /* "ISO9660" or "Joliet", for messages */
+    bool rock;                  /* Rock Ridge entries in the records */
+    struct rr_su su;            /* one record's entries */
     struct isodir *dirs;        /* path table order: level, parent, name */
     uint32_t ndirs, cap_dirs;
     uint8_t *pool;              /* directory identifiers */
     size_t pool_len, pool_cap;
     uint32_t pt_size;           /* bytes of one path table */
-    uint64_t dir_blocks;        /* all directory extents together */
+    uint64_t dir_blocks;        /* all directory extents (and their
+                                   continuation blocks) together */
     struct dirents *cache;
 };
 
@@ -45,7 +50,8 @@ struct isotree {
  * (depth, directory count, file sizes at the level, unique names). */
 fsi_hresult isotree_build(struct isotree *t, struct layout *lay, bool joliet);
 
-/* Give the directories consecutive extents from block `first`. */
+/* Give the directories consecutive extents from block `first`, each
+ * followed by its continuation blocks. */
 void isotree_place(struct isotree *t, uint64_t first);
 
 /* Produce `n` blocks of the directory extents, `block` blocks after the

@@ -8,6 +8,7 @@
 #include "iso9660.h"
 #include "udf.h"
 #include "eltorito.h"
+#include "rockridge.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -101,7 +102,9 @@ static int add_record(struct layout *lay, fsi_item it, int64_t *second, bool fir
     uint8_t bits = (uint8_t)((nd->type == NODE_DIR ? LK_DIR : 0) |
                              (nd->flags & NF_HIDDEN ? LK_HIDDEN : 0) |
                              (nd->type != NODE_DIR && nd->size ? LK_DATA : 0) |
-                             (first || s != *second ? LK_SECOND : 0));
+                             (first || s != *second ? LK_SECOND : 0) |
+                             (nd->type == NODE_SYMLINK || nd->type == NODE_SPECIAL ? LK_OTHER : 0) |
+                             (!img->no_rock && rr_item_wide(img, it) ? LK_WIDE : 0));
     *p++ = (uint8_t)nd->name_len;
     *p++ = (uint8_t)(nd->name_len >> 8);
     *p++ = bits;
@@ -132,6 +135,14 @@ static fsi_hresult index_children(struct layout *lay)
     lay->kids = malloc((total ? total : 1) * sizeof *lay->kids);
     lay->kids_at = malloc((size_t)lay->nitems * sizeof *lay->kids_at);
     lay->data_order = malloc((size_t)(img->nfiles ? img->nfiles : 1) * sizeof *lay->data_order);
+    if (img->link_group && img->ninodes) {
+        lay->group_leader = calloc((size_t)img->ninodes + 1, sizeof *lay->group_leader);
+        lay->group_count = calloc((size_t)img->ninodes + 1, sizeof *lay->group_count);
+        if (!lay->group_leader || !lay->group_count) {
+            free(dq);
+            return nomem(lay);
+        }
+    }
     if (!dq || !lay->kids || !lay->kids_at || !lay->data_order) {
         free(dq);
         return nomem(lay);
@@ -183,8 +194,19 @@ static fsi_hresult index_children(struct layout *lay)
                     break;
                 }
                 dq[tail++] = k[i];
-            } else if (nd->size > 0 && lay->ndata < img->nfiles) {
-                lay->data_order[lay->ndata++] = k[i];
+            } else {
+                lay->nsymlinks += nd->type == NODE_SYMLINK;
+                lay->nspecials += nd->type == NODE_SPECIAL;
+                uint32_t g = lay->group_leader ? img->link_group[k[i]] : 0;
+                bool follower = false;
+                if (g) {
+                    follower = lay->group_leader[g] != 0;
+                    if (!follower)
+                        lay->group_leader[g] = k[i];
+                    lay->group_count[g]++;
+                }
+                if (!follower && nd->size > 0 && lay->ndata < img->nfiles)
+                    lay->data_order[lay->ndata++] = k[i];
             }
             if (!big)
                 continue;
@@ -246,6 +268,10 @@ static fsi_hresult place_files(struct layout *lay)
         b += bytes_to_blocks(size);
     }
     lay->data_blocks = b - lay->data_start;
+    if (lay->group_leader)      /* the other names of hard-linked files */
+        for (fsi_item it = 1; it < lay->nitems; it++)
+            if (img->link_group[it] && img->nodes[it].type == NODE_FILE)
+                lay->file_block[it] = lay->file_block[layout_leader(lay, it)];
     if (lay->data_blocks == 0)
         return FSI_S_OK;
     return add_region(lay, lay->data_start, lay->data_blocks, REG_DATA, 0);
@@ -427,6 +453,8 @@ void layout_free(struct layout *lay)
     free(lay->regions);
     free(lay->file_block);
     free(lay->data_order);
+    free(lay->group_leader);
+    free(lay->group_count);
     free(lay->kids);
     free(lay->kids_at);
     free(lay->names);

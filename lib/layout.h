@@ -99,6 +99,12 @@ struct layout {
     uint32_t *file_block;       /* [nitems]: first block, 0 = no data */
     fsi_item *data_order;       /* files with data, by ascending block */
     size_t ndata;
+    /* Hard links (tree.c's link groups): the group's first name in kids
+     * order holds the data, the others share its blocks (file_block) and,
+     * in UDF, its File Entry.  NULL when the tree has no links. */
+    fsi_item *group_leader;     /* [img->ninodes + 1] */
+    uint32_t *group_count;      /* names of each group in the tree */
+    uint64_t nsymlinks, nspecials;  /* in the tree (views without them leave them out) */
     uint64_t data_start, data_blocks;
 
     /* El Torito (eltorito.c): its writer until add_writers adopts it, and
@@ -178,7 +184,9 @@ struct layout_bigdir {
     size_t group0;              /* its first group in group_at[] */
 };
 
-enum { LK_DIR = 1, LK_HIDDEN = 2, LK_DATA = 4, LK_SECOND = 8 };
+/* LK_OTHER: a symlink or special file (its node says which); LK_WIDE:
+ * Rock Ridge needs the long TF form for its times (rr_item_wide). */
+enum { LK_DIR = 1, LK_HIDDEN = 2, LK_DATA = 4, LK_SECOND = 8, LK_OTHER = 16, LK_WIDE = 32 };
 
 /* One child as a record holds it.  Read a group's records with the same
  * layout_kid: a record gives the second only when it differs from the
@@ -219,6 +227,21 @@ static inline const uint8_t *layout_kid_next(const uint8_t *p, struct layout_kid
     }
     k->name = (const char *)p;
     return p + k->len;
+}
+
+/* The item whose data (and UDF File Entry) a file shares: the first name
+ * of its hard-link group, or the item itself. */
+static inline fsi_item layout_leader(const struct layout *lay, fsi_item item)
+{
+    uint32_t g = lay->group_leader ? node_link_group(lay->img, item) : 0;
+    return g ? lay->group_leader[g] : item;
+}
+
+/* Names a file has in the tree (its link count, 1 without hard links). */
+static inline uint32_t layout_nlink(const struct layout *lay, fsi_item item)
+{
+    uint32_t g = lay->group_leader ? node_link_group(lay->img, item) : 0;
+    return g ? lay->group_count[g] : 1;
 }
 
 /* A maximal run of blocks that come from one place. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * names_joliet.c - Joliet identifiers: UCS-2 mapping, the 64-character
- * limit, unique names, record order.  See names_joliet.h for the rules.
+ * limit (103 units for long names), unique names, record order.  See
+ * names_joliet.h for the rules.
  */
 #include "names_joliet.h"
 
@@ -23,7 +24,7 @@ static uint16_t joliet_map(uint32_t c)
     }
 }
 
-#define WORK_MAX JOLIET_NAME_CHARS
+#define WORK_MAX JOLIET_LONG_UNITS
 
 /* Map s[0..len) into out (at most WORK_MAX units).  Returns the number of
  * code points, capped at WORK_MAX + 1. */
@@ -42,7 +43,7 @@ static size_t map_part(const char *s, size_t len, uint16_t *out)
 
 static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
 
-static int translate(const struct name_in *in, struct name_parts *p,
+static int translate(const struct name_in *in, bool long_names, struct name_parts *p,
                      struct name_pool *pool)
 {
     uint16_t base[WORK_MAX], ext[WORK_MAX], both[2 * WORK_MAX];
@@ -87,13 +88,18 @@ static int translate(const struct name_in *in, struct name_parts *p,
         blen = 1;
     }
 
-    p->base_max = JOLIET_NAME_CHARS;
+    /* The specification counts name + extension; long names count the
+     * whole identifier, '.' and ";1" included (see names_joliet.h). */
+    size_t lim = JOLIET_NAME_CHARS;
+    if (long_names)
+        lim = JOLIET_LONG_UNITS - (in->is_dir ? 0 : split ? 3 : 2);
+    p->base_max = (uint8_t)lim;
     if (split) {
-        blen = min_sz(blen, JOLIET_NAME_CHARS - elen);
-        p->total_max = JOLIET_NAME_CHARS;
+        blen = min_sz(blen, lim - elen);
+        p->total_max = (uint8_t)lim;
         p->ext_min = (uint8_t)elen;
     } else {
-        blen = min_sz(blen, JOLIET_NAME_CHARS);
+        blen = min_sz(blen, lim);
     }
     memcpy(both, base, blen * sizeof *base);
     memcpy(both + blen, ext, elen * sizeof *ext);
@@ -102,6 +108,12 @@ static int translate(const struct name_in *in, struct name_parts *p,
 
 fsi_hresult joliet_names_dir(const struct name_in *in, size_t n,
                              struct joliet_name *out, size_t *fail)
+{
+    return joliet_names_dir_ex(in, n, false, out, fail);
+}
+
+fsi_hresult joliet_names_dir_ex(const struct name_in *in, size_t n, bool long_names,
+                                struct joliet_name *out, size_t *fail)
 {
     struct name_parts *parts;
     struct name_pool pool = { 0 };
@@ -113,7 +125,7 @@ fsi_hresult joliet_names_dir(const struct name_in *in, size_t n,
     if (!parts)
         return FSI_E_OUTOFMEMORY;
     for (size_t i = 0; i < n; i++) {
-        if (translate(&in[i], &parts[i], &pool) < 0) {
+        if (translate(&in[i], long_names, &parts[i], &pool) < 0) {
             hr = FSI_E_OUTOFMEMORY;
             goto out;
         }

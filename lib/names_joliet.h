@@ -24,8 +24,13 @@
  *    ";1" come on top: at most 67 units); a file without extension and a
  *    directory: <= 64.  A too-long file name keeps its extension (the part
  *    after the last '.', if 1..16 characters) and loses the end of its
- *    name part.  (libarchive reads up to 103 units, genisoimage's
- *    -joliet-long.)
+ *    name part.
+ *  - Long names (fsi_image_set_joliet_long, genisoimage's and xorriso's
+ *    -joliet-long): the whole identifier, '.' and ";1" included, takes at
+ *    most 103 units (206 bytes), because libarchive reads no more than
+ *    that before it drops the ";1": a directory <= 103 characters, a file
+ *    without extension <= 101, name + extension <= 100.  The record is
+ *    then at most 33 + 206 + 1 = 240 bytes.
  *  - Unique among siblings, as for ISO9660 (see names.h): clashes are
  *    compared as readers show names (";1" and trailing dots dropped), case
  *    sensitively, and resolved in byte order of the tree names with "~N"
@@ -45,7 +50,9 @@
 
 #define JOLIET_NAME_CHARS 64          /* name + extension, or a directory */
 #define JOLIET_EXT_KEEP 16            /* longest extension kept on cutting */
-#define JOLIET_ID_MAX (JOLIET_NAME_CHARS + 3)   /* + '.' + ";1" */
+#define JOLIET_LONG_UNITS 103         /* long names: the whole identifier */
+/* The longest identifier either way: 64 + '.' + ";1" = 67, or 103. */
+#define JOLIET_ID_MAX JOLIET_LONG_UNITS
 
 /* One identifier: `len` UCS-2 code units in host order (the writer
  * records them big-endian, see joliet_name_be). */
@@ -55,10 +62,14 @@ struct joliet_name {
 };
 
 /* Joliet identifiers for all n children in[] of one directory, written to
- * out[0..n).  Returns FSI_S_OK; IMAPI_E_NO_UNIQUE_NAME with *fail = the
- * index of the child that got no name (not reachable in practice: 64
- * characters leave room for 10^9 numbers); FSI_E_OUTOFMEMORY.  Runs in
- * O(n log n); it uses about 250 bytes per child while it runs. */
+ * out[0..n), with the long limits when long_names is set.  Returns
+ * FSI_S_OK; IMAPI_E_NO_UNIQUE_NAME with *fail = the index of the child
+ * that got no name (not reachable in practice: 64 characters leave room
+ * for 10^9 numbers); FSI_E_OUTOFMEMORY.  Runs in O(n log n); it uses
+ * about 300 bytes per child while it runs. */
+fsi_hresult joliet_names_dir_ex(const struct name_in *in, size_t n, bool long_names,
+                                struct joliet_name *out, size_t *fail);
+/* joliet_names_dir_ex with the specification's limits (64 characters). */
 fsi_hresult joliet_names_dir(const struct name_in *in, size_t n,
                              struct joliet_name *out, size_t *fail);
 

@@ -234,11 +234,12 @@ static fsi_hresult parse_area(struct ps *s, const uint8_t *a, size_t len, bool w
             if (!rd_both32(p + 4, &v[0]) || !rd_both32(p + 12, &v[1]))
                 return mismatch(s, "PN entry", "the device number");
             info->seen |= RR_ANY | RR_PN;
-            /* A zero high half with a 16-bit low half: the old major/minor
-             * packing (as Linux reads it). */
-            if (v[0] == 0 && (v[1] & ~0xFFu) && v[1] <= 0xFFFF) {
-                e->rdev_major = v[1] >> 8;
-                e->rdev_minor = v[1] & 0xFF;
+            /* A zero high half with more than 8 bits in the low half: a
+             * dev_t's low 32 bits (what libisofs and we write; up to 16
+             * bits that is also the old major/minor packing Linux reads). */
+            if (v[0] == 0 && (v[1] & ~0xFFu)) {
+                e->rdev_major = (v[1] >> 8) & 0xFFF;
+                e->rdev_minor = (v[1] & 0xFF) | ((v[1] >> 12) & 0xFFF00);
             } else {
                 e->rdev_major = v[0];
                 e->rdev_minor = v[1];

@@ -595,6 +595,11 @@ fsi_hresult ur_fe_load(struct uv *v, uint16_t ref, uint32_t lbn, int want, fsi_d
         e->mode |= 01000;
     e->has |= FSI_HAS_MODE;
     e->nlink = udf_get16(f + 48);
+    /* A directory's count is of the FIDs naming it (its own and its
+     * subdirectories' parent FIDs); POSIX counts its "." too, as Linux
+     * and Rock Ridge do. */
+    if (e->nlink && e->type == FSI_ENTRY_DIRECTORY)
+        e->nlink++;
     if (e->nlink)
         e->has |= FSI_HAS_NLINK;
     if (want == WANT_ENTRY) {   /* verify compares it with the LVID's next one */

@@ -10,6 +10,7 @@
 #include "output.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 struct fsi_result {
@@ -19,6 +20,32 @@ struct fsi_result {
     struct src_cur cur;         /* source kept open between reads */
     struct out_progress prog;
 };
+
+/* Symlinks and special files are left out of Joliet, and of ISO9660
+ * without Rock Ridge: FSI_S_OK when no view left anything out, else
+ * IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED (a success) saying how many. */
+static fsi_hresult left_out(fsi_image *img, const struct layout *lay)
+{
+    bool joliet = (img->fs & (FSI_FS_ISO9660 | FSI_FS_JOLIET)) == (FSI_FS_ISO9660 | FSI_FS_JOLIET);
+    bool plain = (img->fs & FSI_FS_ISO9660) && img->no_rock;
+    uint64_t nl = lay->nsymlinks, ns = lay->nspecials;
+    if ((!joliet && !plain) || (nl == 0 && ns == 0))
+        return FSI_S_OK;
+    char links[64] = "", specials[64] = "";
+    if (nl)
+        snprintf(links, sizeof links, "%llu symbolic link%s", (unsigned long long)nl,
+                 nl == 1 ? "" : "s");
+    if (ns)
+        snprintf(specials, sizeof specials, "%llu special file%s", (unsigned long long)ns,
+                 ns == 1 ? "" : "s");
+    return fsi_failf(img, IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED, 0, NULL, NULL,
+                     "%s%s%s %s left out of %s (%s cannot hold them)", links,
+                     nl && ns ? " and " : "", specials, nl + ns == 1 ? "is" : "are",
+                     joliet && plain ? "Joliet and of ISO9660 without Rock Ridge"
+                     : joliet        ? "Joliet"
+                                     : "ISO9660 without Rock Ridge",
+                     joliet && plain ? "they" : "it");
+}
 
 FSI_API fsi_hresult fsi_create_result(fsi_image *img, fsi_result **out)
 {
@@ -46,7 +73,7 @@ FSI_API fsi_hresult fsi_create_result(fsi_image *img, fsi_result **out)
     src_cur_init(&r->cur);
     img->results++;
     *out = r;
-    return FSI_S_OK;
+    return left_out(img, r->lay);
 }
 
 FSI_API void fsi_result_free(fsi_result *res)

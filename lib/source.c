@@ -51,6 +51,9 @@ void source_release(fsi_image *img, fsi_item item)
     case SRC_IMPORT:
         free(src->u.imp.ext);
         break;
+    case SRC_LINK:
+        free(src->u.link.target);
+        break;
     }
     src->kind = SRC_NONE;
 }
@@ -65,6 +68,8 @@ void source_discard(fsi_image *img, struct source *src)
         stash_truncate(img, src->u.stash.at);   /* it was the last staged */
     else if (src->kind == SRC_IMPORT)
         free(src->u.imp.ext);
+    else if (src->kind == SRC_LINK)
+        free(src->u.link.target);
     src->kind = SRC_NONE;
 }
 

@@ -44,12 +44,14 @@ static void stat_one(struct statjob *j, size_t i)
     struct stat st;
     struct statpool_res *r = &j->out[i];
     int e = 0;
-    if (fstatat(j->dfd, j->names + j->off[i], &st, 0) == 0) {
+    if (fstatat(j->dfd, j->names + j->off[i], &st, j->flags) == 0) {
         r->atime = (int64_t)st.st_atim.tv_sec * 1000000000 + st.st_atim.tv_nsec;
         r->mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
         r->size = (uint64_t)st.st_size;
         r->dev = (uint64_t)st.st_dev;
         r->ino = (uint64_t)st.st_ino;
+        r->rdev = (uint64_t)st.st_rdev;
+        r->nlink = st.st_nlink > UINT32_MAX ? UINT32_MAX : (uint32_t)st.st_nlink;
         r->mode = st.st_mode;
         r->uid = st.st_uid;
         r->gid = st.st_gid;
@@ -182,11 +184,11 @@ struct statpool *statpool_new(unsigned nthreads)
     return p;
 }
 
-void statjob_start(struct statjob *j, struct statpool *p, int dfd, const char *names,
+void statjob_start(struct statjob *j, struct statpool *p, int dfd, int flags, const char *names,
                    const uint32_t *off, size_t n, struct statpool_res *out)
 {
-    *j = (struct statjob){.pool = n >= STATPOOL_MIN ? p : NULL, .dfd = dfd, .names = names,
-                          .off = off, .out = out, .n = n};
+    *j = (struct statjob){.pool = n >= STATPOOL_MIN ? p : NULL, .dfd = dfd, .flags = flags,
+                          .names = names, .off = off, .out = out, .n = n};
     atomic_init(&j->next, 0);
     for (size_t i = 0; i < n; i++)
         atomic_init(&out[i].err, PENDING);

@@ -15,8 +15,8 @@
 /* What add_tree needs of a struct stat (144 bytes), in 56. */
 struct statpool_res {
     int64_t atime, mtime;   /* ns since the epoch */
-    uint64_t size, dev, ino;
-    uint32_t mode, uid, gid;
+    uint64_t size, dev, ino, rdev;
+    uint32_t mode, uid, gid, nlink;
     atomic_int err;         /* errno of fstatat, 0 when it worked; set last */
 };
 
@@ -31,6 +31,7 @@ struct statpool;
 struct statjob {
     struct statpool *pool;    /* NULL: the caller stats alone */
     int dfd;
+    int flags;                /* of fstatat: AT_SYMLINK_NOFOLLOW or 0 */
     const char *names;
     const uint32_t *off;      /* name i starts at names + off[i] */
     struct statpool_res *out;
@@ -46,9 +47,9 @@ unsigned statpool_threads(void);
 struct statpool *statpool_new(unsigned nthreads);
 void statpool_free(struct statpool *p);
 
-/* fstatat(dfd, name i, 0) into out[i] for i < n, by p's workers from now
- * on (p may be NULL).  The pool serves one job at a time. */
-void statjob_start(struct statjob *j, struct statpool *p, int dfd, const char *names,
+/* fstatat(dfd, name i, flags) into out[i] for i < n, by p's workers from
+ * now on (p may be NULL).  The pool serves one job at a time. */
+void statjob_start(struct statjob *j, struct statpool *p, int dfd, int flags, const char *names,
                    const uint32_t *off, size_t n, struct statpool_res *out);
 
 /* Entry i, stat-ed.  The caller stats what the workers have not reached,

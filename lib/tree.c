@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -179,11 +180,20 @@ static fsi_item node_alloc(fsi_image *img)
             if (!n)
                 return 0;
             img->nodes = n;
+            if (img->link_group) {
+                uint32_t *g = realloc(img->link_group, (size_t)cap * sizeof *g);
+                if (!g)
+                    return 0;
+                memset(g + img->cap_nodes, 0, (size_t)(cap - img->cap_nodes) * sizeof *g);
+                img->link_group = g;
+            }
             img->cap_nodes = cap;
         }
         id = img->nnodes++;
     }
     memset(&img->nodes[id], 0, sizeof img->nodes[id]);
+    if (img->link_group)
+        img->link_group[id] = 0;
     return id;
 }
 
@@ -308,7 +318,7 @@ static void subtree_free(fsi_image *img, fsi_item id)
             if (next)
                 img->nodes[next].prev_sibling = 0;
         }
-        if (n->type == NODE_FILE)
+        if (n->type != NODE_DIR)
             source_release(img, cur);
         node_free_slot(img, cur);
         if (cur == id)
@@ -373,6 +383,15 @@ static struct undo undo_apply(fsi_image *img, const struct undo *u)
             n->flags |= NF_HIDDEN;
         else
             n->flags &= (uint8_t)~NF_HIDDEN;
+        break;
+    case UNDO_MODE:
+        r.old = n->mode;
+        n->mode = (uint16_t)u->old;
+        break;
+    case UNDO_OWNER:
+        r.old = (int64_t)((uint64_t)n->uid << 32 | n->gid);
+        n->uid = (uint32_t)((uint64_t)u->old >> 32);
+        n->gid = (uint32_t)u->old;
         break;
     }
     return r;
@@ -504,6 +523,14 @@ struct new_item {
     uint32_t src;
 };
 
+static fsi_item_type item_type(const struct node *n)
+{
+    static const uint8_t types[] = {[NODE_DIR] = FSI_ITEM_DIRECTORY, [NODE_FILE] = FSI_ITEM_FILE,
+                                    [NODE_SYMLINK] = FSI_ITEM_SYMLINK,
+                                    [NODE_SPECIAL] = FSI_ITEM_SPECIAL};
+    return (fsi_item_type)types[n->type];
+}
+
 /* Record hr for the would-be item `name` in dir: the message names its
  * image path and, for add_tree, the host path; `why` (may be NULL) is
  * added.  Names go in as they are: composing the message escapes control
@@ -579,7 +606,7 @@ static fsi_hresult add_child(fsi_image *img, fsi_item dir, const char *name, siz
     n->type = it->type;
     n->size = it->size;
     memcpy(n->times, it->times, sizeof n->times);
-    n->mode = (uint16_t)(it->mode & 07777);
+    n->mode = (uint16_t)(it->mode & (it->type == NODE_SPECIAL ? S_IFMT | 07777 : 07777));
     n->uid = it->uid;
     n->gid = it->gid;
     n->src = it->src;
@@ -597,7 +624,7 @@ static void new_item_defaults(struct new_item *it, uint8_t type)
     it->type = type;
     int64_t t = now_ns();
     it->times[0] = it->times[1] = it->times[2] = t;
-    it->mode = type == NODE_DIR ? 0755 : 0644;
+    it->mode = type == NODE_DIR ? 0755 : type == NODE_SYMLINK ? 0777 : 0644;
 }
 
 /* Check the size limit after adding the single item id; on failure take
@@ -800,6 +827,91 @@ FSI_API fsi_hresult fsi_add_file_cb(fsi_image *img, const char *path, uint64_t s
     src.u.cb.ctx = ctx;
     src.u.cb.free_ctx = free_ctx;
     return add_file_src(img, parent, name, len, &it, &src, path);
+}
+
+/* A source record for a symlink's target (len bytes, 1..PATH_MAX-1):
+ * 0 with *hr set on failure. */
+static uint32_t link_source(fsi_image *img, const char *target, size_t len, const char *what,
+                            fsi_hresult *hr)
+{
+    if (len == 0 || len >= PATH_MAX || memchr(target, '\0', len)) {
+        *hr = fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, what, NULL,
+                        "a symbolic link's target must be 1 to %d bytes without NUL",
+                        PATH_MAX - 1);
+        return 0;
+    }
+    struct source src = {.kind = SRC_LINK};
+    src.u.link.target = malloc(len + 1);
+    uint32_t i = 0;
+    if (src.u.link.target) {
+        memcpy(src.u.link.target, target, len);
+        src.u.link.target[len] = '\0';
+        if (!(i = source_add(img, &src)))
+            free(src.u.link.target);
+    }
+    if (!i)
+        *hr = fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    return i;
+}
+
+/* Add an item without data whose source record is src_index (taken back
+ * on failure). */
+static fsi_hresult add_nodata(fsi_image *img, fsi_item parent, const char *name, size_t len,
+                              struct new_item *it, const char *path)
+{
+    fsi_item id = 0;
+    fsi_hresult hr = add_child(img, parent, name, len, it, NULL, &id);
+    if (FSI_SUCCEEDED(hr))
+        hr = limit_single(img, id, path);
+    if (FSI_FAILED(hr) && it->src) {
+        source_discard(img, &img->sources[it->src]);
+        if (it->src == img->nsources - 1)
+            img->nsources--;
+    }
+    return hr;
+}
+
+FSI_API fsi_hresult fsi_add_symlink(fsi_image *img, const char *path, const char *target)
+{
+    fsi_item parent;
+    const char *name;
+    size_t len;
+    fsi_hresult hr = add_prepare(img, path, &parent, &name, &len);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (!target)
+        return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "target", NULL, NULL);
+    struct new_item it;
+    new_item_defaults(&it, NODE_SYMLINK);
+    if (!(it.src = link_source(img, target, strlen(target), "target", &hr)))
+        return hr;
+    return add_nodata(img, parent, name, len, &it, path);
+}
+
+FSI_API fsi_hresult fsi_add_special(fsi_image *img, const char *path, uint32_t mode,
+                                    uint64_t rdev)
+{
+    fsi_item parent;
+    const char *name;
+    size_t len;
+    fsi_hresult hr = add_prepare(img, path, &parent, &name, &len);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (!S_ISFIFO(mode) && !S_ISSOCK(mode) && !S_ISCHR(mode) && !S_ISBLK(mode))
+        return fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, "mode", NULL,
+                         "%#o is not a FIFO, socket or device type", mode);
+    if (mode & ~(uint32_t)(S_IFMT | 07777))
+        return fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, "mode", NULL,
+                         "%#o has bits beyond S_IFMT and 07777", mode);
+    struct new_item it;
+    new_item_defaults(&it, NODE_SPECIAL);
+    it.mode = mode;
+    if (S_ISCHR(mode) || S_ISBLK(mode)) {
+        struct source src = {.kind = SRC_DEV, .u.dev.rdev = rdev};
+        if (!(it.src = source_add(img, &src)))
+            return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    }
+    return add_nodata(img, parent, name, len, &it, path);
 }
 
 /* ---------------------------------------------------------------- */
@@ -1024,17 +1136,51 @@ static void walk_notice(struct walk *w, fsi_hresult code, const char *what)
     free(host);
 }
 
-static const char *special_kind(uint32_t mode)
+static uint64_t id_hash(uint64_t dev, uint64_t ino)
 {
-    if (S_ISFIFO(mode))
-        return "is a FIFO";
-    if (S_ISSOCK(mode))
-        return "is a socket";
-    if (S_ISCHR(mode))
-        return "is a character device";
-    if (S_ISBLK(mode))
-        return "is a block device";
-    return "is of a type images cannot hold";
+    uint64_t h = (dev * 0x9e3779b97f4a7c15ULL) ^ ino;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    return h ^ (h >> 33);
+}
+
+/* Hard links: put item (a file with more than one link) in the group of
+ * its (dev, ino), making the group at its first name.  -1 on ENOMEM. */
+static int link_note(fsi_image *img, fsi_item item, uint64_t dev, uint64_t ino)
+{
+    if (!img->link_group) {
+        img->link_group = calloc(img->cap_nodes, sizeof *img->link_group);
+        if (!img->link_group)
+            return -1;
+    }
+    if (2 * (img->ninodes + 1) > img->cap_inodes) {
+        uint32_t cap = img->cap_inodes ? 2 * img->cap_inodes : 64;
+        struct inode_ent *t = calloc(cap, sizeof *t);
+        if (!t)
+            return -1;
+        for (uint32_t i = 0; i < img->cap_inodes; i++) {
+            struct inode_ent *e = &img->inodes[i];
+            if (!e->group)
+                continue;
+            uint32_t k = (uint32_t)id_hash(e->dev, e->ino) & (cap - 1);
+            while (t[k].group)
+                k = (k + 1) & (cap - 1);
+            t[k] = *e;
+        }
+        free(img->inodes);
+        img->inodes = t;
+        img->cap_inodes = cap;
+    }
+    uint32_t k = (uint32_t)id_hash(dev, ino) & (img->cap_inodes - 1);
+    while (img->inodes[k].group && (img->inodes[k].dev != dev || img->inodes[k].ino != ino))
+        k = (k + 1) & (img->cap_inodes - 1);
+    if (!img->inodes[k].group) {
+        /* Group ids count up from 1; never reused, so a stale one from an
+         * undone add names nothing live. */
+        img->inodes[k] = (struct inode_ent){dev, ino, ++img->ninodes};
+    }
+    img->link_group[item] = img->inodes[k].group;
+    return 0;
 }
 
 static bool is_excluded(const fsi_image *img, const struct statpool_res *r)
@@ -1068,6 +1214,24 @@ static fsi_hresult walk_entry(struct walk *w, int dfd, fsi_item dir, const char 
     struct new_item it;
     if (S_ISDIR(r->mode)) {
         new_item_defaults(&it, NODE_DIR);
+    } else if (S_ISLNK(r->mode)) {
+        /* Kept as a link (not following links): dangling or looping
+         * is fine, it is never opened. */
+        new_item_defaults(&it, NODE_SYMLINK);
+        char target[PATH_MAX];
+        ssize_t tl = readlinkat(dfd, nm, target, sizeof target);
+        if (tl < 0)
+            return fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, errno, w->host, NULL, NULL);
+        if (!(it.src = link_source(img, target, (size_t)tl, w->host, &hr)))
+            return hr;
+    } else if (S_ISFIFO(r->mode) || S_ISSOCK(r->mode) || S_ISCHR(r->mode) ||
+               S_ISBLK(r->mode)) {
+        new_item_defaults(&it, NODE_SPECIAL);
+        if (S_ISCHR(r->mode) || S_ISBLK(r->mode)) {
+            struct source src = {.kind = SRC_DEV, .u.dev.rdev = r->rdev};
+            if (!(it.src = source_add(img, &src)))
+                return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+        }
     } else if (S_ISREG(r->mode)) {
         new_item_defaults(&it, NODE_FILE);
         it.size = r->size;
@@ -1092,20 +1256,26 @@ static fsi_hresult walk_entry(struct walk *w, int dfd, fsi_item dir, const char 
             return fsi_fail(img, IMAPI_E_DATA_STREAM_CREATE_FAILURE, errno, w->host, NULL, NULL);
         }
     } else {
-        /* Sockets, FIFOs, devices: the tree cannot hold them yet. */
+        /* A type Linux does not make (S_IFMT bits unknown to us). */
         w->skipped++;
-        char what[96];
-        snprintf(what, sizeof what, "%s: left out of the image (special files are not stored)",
-                 special_kind(r->mode));
-        walk_notice(w, IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED, what);
+        walk_notice(w, IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED,
+                    "is of a type images cannot hold: left out of the image");
         return FSI_S_OK;
     }
     times_set(it.times, r->atime, r->mtime);
-    it.mode = r->mode & 07777;
+    it.mode = r->mode & (it.type == NODE_SPECIAL ? S_IFMT | 07777 : 07777);
     it.uid = r->uid;
     it.gid = r->gid;
     fsi_item child;
     hr = add_child(img, dir, nm, len, &it, w->host, &child);
+    if (FSI_FAILED(hr) && it.type != NODE_FILE && it.src) {
+        source_discard(img, &img->sources[it.src]);   /* the last one added */
+        if (it.src == img->nsources - 1)
+            img->nsources--;
+    }
+    if (FSI_SUCCEEDED(hr) && it.type == NODE_FILE && r->nlink > 1 && !img->no_hardlinks &&
+        link_note(img, child, r->dev, r->ino))
+        hr = fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
     if (FSI_FAILED(hr) || !S_ISDIR(r->mode))
         return hr;
     if (w->npend == w->pend_cap) {
@@ -1150,7 +1320,8 @@ static fsi_hresult walk_entries(struct walk *w)
             w->pool = statpool_new(statpool_threads());
         }
         struct statjob job;
-        statjob_start(&job, w->pool, dfd, b->names, b->off, b->n, b->res);
+        statjob_start(&job, w->pool, dfd, img->follow_links ? 0 : AT_SYMLINK_NOFOLLOW, b->names,
+                      b->off, b->n, b->res);
         for (size_t i = 0; i < job.n; i++) {
             const char *nm = job.names + job.off[i];
             size_t len = strlen(nm);
@@ -1376,8 +1547,8 @@ FSI_API fsi_hresult fsi_add_tree(fsi_image *img, const char *path, const char *h
         char n[32];
         snprintf(n, sizeof n, "%llu", (unsigned long long)w.skipped);
         hr = fsi_failf(img, IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED, 0, NULL, NULL,
-                       "%s sockets, FIFOs or device nodes under '%s' were left out "
-                       "(the tree cannot hold special files yet)", n, host_dir);
+                       "%s items of types images cannot hold under '%s' were left out",
+                       n, host_dir);
     }
     walk_free(&w);
     return hr;
@@ -1444,7 +1615,7 @@ FSI_API fsi_hresult fsi_exists(fsi_image *img, const char *path, fsi_item_type *
     if (FSI_FAILED(hr))
         return hr;
     if (id)
-        *type = img->nodes[id].type == NODE_DIR ? FSI_ITEM_DIRECTORY : FSI_ITEM_FILE;
+        *type = item_type(&img->nodes[id]);
     return FSI_S_OK;
 }
 
@@ -1474,7 +1645,7 @@ static void fill_info(const fsi_image *img, fsi_item item, fsi_item_info *o)
 {
     const struct node *n = &img->nodes[item];
     memset(o, 0, sizeof *o);
-    o->type = n->type == NODE_DIR ? FSI_ITEM_DIRECTORY : FSI_ITEM_FILE;
+    o->type = item_type(n);
     o->name = node_name(img, n);
     o->name_len = n->name_len;
     o->size = n->type == NODE_FILE ? n->size : 0;
@@ -1490,11 +1661,17 @@ static void fill_info(const fsi_image *img, fsi_item item, fsi_item_info *o)
         t[i]->tv_nsec = (long)ns;
     }
     o->hidden = (n->flags & NF_HIDDEN) != 0;
-    o->mode = n->mode;
+    o->mode = n->mode & 07777;
     o->uid = n->uid;
     o->gid = n->gid;
     o->parent = item == FSI_ROOT ? 0 : n->parent;
     o->child_count = n->type == NODE_DIR ? n->nchildren : 0;
+    o->file_type = n->type == NODE_DIR       ? S_IFDIR
+                   : n->type == NODE_SYMLINK ? S_IFLNK
+                   : n->type == NODE_SPECIAL ? (uint32_t)(n->mode & S_IFMT)
+                                             : S_IFREG;
+    o->link_target = node_link_target(img, n);
+    o->rdev = node_rdev(img, n);
 }
 
 FSI_API fsi_hresult fsi_item_get_info(fsi_image *img, fsi_item item, fsi_item_info *out)
@@ -1737,6 +1914,50 @@ FSI_API fsi_hresult fsi_set_hidden(fsi_image *img, const char *path, bool hidden
     return FSI_S_OK;
 }
 
+/* Resolve path for a property change (journal room reserved). */
+static fsi_hresult prop_target(fsi_image *img, const char *path, fsi_item *id)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    fsi_hresult hr = image_check_writable(img);
+    if (FSI_FAILED(hr))
+        return hr;
+    hr = resolve(img, path, false, id, NULL, NULL, IMAPI_E_ITEM_NOT_FOUND);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (journal_reserve(img))
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    return FSI_S_OK;
+}
+
+FSI_API fsi_hresult fsi_set_mode(fsi_image *img, const char *path, uint32_t mode)
+{
+    fsi_item id;
+    fsi_hresult hr = prop_target(img, path, &id);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (mode & ~07777u)
+        return fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, "mode", NULL,
+                         "%#o has bits beyond the permission bits 07777", mode);
+    struct node *n = &img->nodes[id];
+    journal_note(img, UNDO_MODE, id, 0, n->mode);
+    n->mode = (uint16_t)((n->mode & ~07777u) | mode);
+    return FSI_S_OK;
+}
+
+FSI_API fsi_hresult fsi_set_owner(fsi_image *img, const char *path, uint32_t uid, uint32_t gid)
+{
+    fsi_item id;
+    fsi_hresult hr = prop_target(img, path, &id);
+    if (FSI_FAILED(hr))
+        return hr;
+    struct node *n = &img->nodes[id];
+    journal_note(img, UNDO_OWNER, id, 0, (int64_t)((uint64_t)n->uid << 32 | n->gid));
+    n->uid = uid;
+    n->gid = gid;
+    return FSI_S_OK;
+}
+
 /* ---------------------------------------------------------------- */
 /* Change points                                                     */
 /* ---------------------------------------------------------------- */
@@ -1906,12 +2127,21 @@ fsi_hresult tree_batch_add(fsi_image *img, fsi_item dir, const char *name, size_
                            const struct tree_new *tn, struct source *src, fsi_item *out)
 {
     struct new_item it;
-    new_item_defaults(&it, tn->dir ? NODE_DIR : NODE_FILE);
+    new_item_defaults(&it, tn->type ? tn->type : tn->dir ? NODE_DIR : NODE_FILE);
     memcpy(it.times, tn->times, sizeof it.times);
-    it.size = tn->dir ? 0 : tn->size;
+    it.size = it.type == NODE_FILE ? tn->size : 0;
     it.mode = tn->mode;
     it.uid = tn->uid;
     it.gid = tn->gid;
+    fsi_hresult hr;
+    struct source dev = {.kind = SRC_DEV, .u.dev.rdev = tn->rdev};
+    if (it.type == NODE_SYMLINK) {
+        if (!(it.src = link_source(img, tn->link_target, tn->link_len, name, &hr)))
+            return hr;
+        src = NULL;
+    } else if (it.type == NODE_SPECIAL && (S_ISCHR(tn->mode) || S_ISBLK(tn->mode))) {
+        src = &dev;
+    }
     if (src) {
         it.src = source_add(img, src);
         if (!it.src) {
@@ -1920,7 +2150,7 @@ fsi_hresult tree_batch_add(fsi_image *img, fsi_item dir, const char *name, size_
         }
     }
     fsi_item id = 0;
-    fsi_hresult hr = add_child(img, dir, name, len, &it, NULL, &id);
+    hr = add_child(img, dir, name, len, &it, NULL, &id);
     if (FSI_FAILED(hr)) {
         if (it.src) {
             source_discard(img, &img->sources[it.src]);
@@ -1943,9 +2173,11 @@ fsi_hresult tree_batch_add(fsi_image *img, fsi_item dir, const char *name, size_
 void tree_free_all(fsi_image *img)
 {
     for (fsi_item i = 1; i < img->nnodes; i++)
-        if (img->nodes[i].type == NODE_FILE)
+        if (img->nodes[i].type != NODE_DIR && img->nodes[i].type != NODE_FREE)
             source_release(img, i);
     free(img->nodes);
+    free(img->link_group);
+    free(img->inodes);
     free(img->hash);
     for (size_t i = 0; i < img->names.nchunks; i++)
         free(img->names.chunks[i]);

@@ -13,11 +13,19 @@
  *                 directory in breadth-first order (children in byte order
  *                 of their names): its (Extended) File Entry, its FIDs,
  *                 then the File Entries of its files (each followed by its
- *                 Allocation Extent Descriptors, if it has any).
+ *                 Allocation Extent Descriptors, if it has any).  Every
+ *                 non-directory has one: files (type 5), symbolic links
+ *                 (12: path components embedded when they fit), FIFOs (9),
+ *                 sockets (10), devices (6, 7: a Device Specification
+ *                 extended attribute).  The other names of a hard-linked
+ *                 file have none: their FIDs point at the first name's,
+ *                 whose link count counts them.
  *                 2.50/2.60: the metadata space is the data of the metadata
  *                 file (rounded up to 32 blocks) and the metadata file's
  *                 Extended File Entry follows it.
- *   PHASE_DATA    file data, placed once by the core
+ *   PHASE_DATA    file data, placed once by the core; after it, the path
+ *                 components of symbolic links too long for their File
+ *                 Entry, each in blocks of its own (the links region)
  *   PHASE_TAIL    2.50/2.60: the mirror of the metadata file (aligned to 32
  *                 blocks from P) and its Extended File Entry, so that the
  *                 two copies lie on either side of the file data; the
@@ -25,7 +33,7 @@
  *                 the last block.
  *
  * The partition (one, read-only, number 0) runs from P to the end of the
- * file data (2.50+: to the mirror's File Entry).  For 1.02-2.01 metadata
+ * file data and links region (2.50+: to the mirror's File Entry).  For 1.02-2.01 metadata
  * blocks are partition blocks; for 2.50+ they are blocks of the metadata
  * partition (partition reference 1), which maps them through the metadata
  * file onto the physical partition, and file data is then addressed with
@@ -50,6 +58,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "0"
@@ -64,7 +74,18 @@
 
 enum {
     TAG_VRS = 1, TAG_MVDS, TAG_LVIS, TAG_AVDP, TAG_META, TAG_MFE,
-    TAG_MIRROR, TAG_MIRFE, TAG_RVDS, TAG_AVDP_END,
+    TAG_MIRROR, TAG_MIRFE, TAG_RVDS, TAG_AVDP_END, TAG_LINKS,
+};
+
+/* A symbolic link whose path components do not fit in its File Entry:
+ * they take blocks of their own in the links region (PHASE_DATA), in
+ * the order the File Entries are numbered.  (Linux reads no link of more
+ * than one block of components, about 2,000 bytes of target.) */
+struct udflink {
+    fsi_item item;
+    uint32_t fe;                /* its File Entry (ascending) */
+    uint32_t block;             /* first block in the links region */
+    uint32_t bytes;             /* of path components */
 };
 
 struct udfdir {
@@ -119,6 +140,12 @@ struct udfw {
     struct fidcache fc;
     struct bigdir *big;         /* big directories, ascending fe[] */
     size_t nbig, cap_big;
+
+    struct udflink *links;      /* long symbolic links, ascending fe */
+    size_t nlinks, cap_links;
+    uint64_t links_at, link_blocks;   /* the links region */
+    uint8_t *pc;                /* path components of one long link */
+    size_t pc_cap;
 };
 
 /* An item's data stream: where its allocation descriptors point. */
@@ -278,6 +305,32 @@ static const struct udfdir *find_dir(const struct udfw *w, fsi_item item)
     return NULL;
 }
 
+/* The long symbolic link whose File Entry is item's, or NULL (its path
+ * components are in the File Entry). */
+static const struct udflink *find_link(const struct udfw *w, fsi_item item)
+{
+    uint32_t m = w->fe[item];
+    size_t a = 0, b = w->nlinks;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (w->links[mid].fe == m)
+            return &w->links[mid];
+        if (w->links[mid].fe < m)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return NULL;
+}
+
+/* Bytes of the path components of a symbolic link. */
+static size_t link_pc_bytes(const struct udfw *w, fsi_item item)
+{
+    const fsi_image *img = w->lay->img;
+    const char *t = node_link_target(img, &img->nodes[item]);
+    return udf_path_components(t, strlen(t), NULL, 0);
+}
+
 static void item_stream(const struct udfw *w, fsi_item item, struct stream *s)
 {
     const struct node *nd = &w->lay->img->nodes[item];
@@ -296,6 +349,11 @@ static void item_stream(const struct udfw *w, fsi_item item, struct stream *s)
         s->long_ad = w->meta;
         s->ref = 0;
         s->start = nd->size ? (uint32_t)(w->lay->file_block[item] - w->part) : 0;
+        const struct udflink *l = nd->type == NODE_SYMLINK ? find_link(w, item) : NULL;
+        if (l) {
+            s->bytes = l->bytes;
+            s->start = (uint32_t)(w->links_at + l->block - w->part);
+        }
     }
 }
 
@@ -687,6 +745,27 @@ static fsi_hresult fids_produce(struct udfw *w, fsi_item dir, uint64_t dir_first
 /* Placing the metadata                                              */
 /* ---------------------------------------------------------------- */
 
+/* A symbolic link of pc bytes of path components that take blocks of
+ * their own (numbered now: its fe[] is set). */
+static fsi_hresult add_link(struct udfw *w, fsi_item it, size_t pc)
+{
+    if (w->nlinks == w->cap_links) {
+        size_t cap = w->cap_links ? w->cap_links * 2 : 16;
+        struct udflink *p = realloc(w->links, cap * sizeof *p);
+        if (!p)
+            return nomem(w->lay);
+        w->links = p;
+        w->cap_links = cap;
+    }
+    if (pc > UDF_EXTENT_LIMIT || w->link_blocks + bytes_to_blocks(pc) > UINT32_MAX)
+        return too_big(w->lay, "symbolic links");
+    w->links[w->nlinks++] = (struct udflink){
+        .item = it, .fe = w->fe[it], .block = (uint32_t)w->link_blocks, .bytes = (uint32_t)pc,
+    };
+    w->link_blocks += bytes_to_blocks(pc);
+    return FSI_S_OK;
+}
+
 /* Number every item's File Entry, breadth first; size every directory. */
 static fsi_hresult build_meta(struct udfw *w)
 {
@@ -725,30 +804,51 @@ static fsi_hresult build_meta(struct udfw *w)
         struct layout_kid k = { 0 };
         for (size_t i = 0; i < nk; i++) {
             fsi_item it = kids[i];
-            bool is_dir;
+            int type;
             uint64_t size;
             if (rec) {
                 rec = layout_kid_next(rec, &k);
-                is_dir = (k.bits & LK_DIR) != 0;
+                /* Only a record with no data may be a link or a special:
+                 * the node is looked at for those alone. */
+                type = k.bits & LK_DIR    ? NODE_DIR
+                       : k.bits & LK_DATA ? NODE_FILE
+                                          : img->nodes[it].type;
                 size = k.size;
             } else {
-                is_dir = img->nodes[it].type == NODE_DIR;
+                type = img->nodes[it].type;
                 size = img->nodes[it].size;
             }
             if (i + LAYOUT_AHEAD < nk)
                 layout_prefetch(&w->fe[kids[i + LAYOUT_AHEAD]]);
-            if (is_dir) {
+            if (type == NODE_DIR) {
                 nsub++;
                 if (nd <= img->ndirs)
                     w->dirs[nd++] = (struct udfdir){.item = it};
+                continue;
+            }
+            w->nfiles++;                /* UDF 2.2.6.4: names of files */
+            /* Another name of a file: its FID points at the File Entry of
+             * the first name, numbered before (layout order is this
+             * order). */
+            fsi_item leader = layout_leader(lay, it);
+            if (leader != it) {
+                if (!w->fe[leader])
+                    return internal(lay, "a hard link comes before its first name");
+                w->fe[it] = w->fe[leader];
                 continue;
             }
             if (m >= UINT32_MAX)
                 return too_big(lay, "metadata");
             w->fe[it] = (uint32_t)m;
             w->order[w->norder++] = it;
-            w->nfiles++;
-            m += 1 + aed_blocks(w, n_extents(size, UDF_EXTENT_MAX), w->meta);
+            m += 1;
+            if (type == NODE_FILE) {
+                m += aed_blocks(w, n_extents(size, UDF_EXTENT_MAX), w->meta);
+            } else if (type == NODE_SYMLINK) {
+                size_t pc = link_pc_bytes(w, it);
+                if (pc > FSI_BLOCK - fe_hdr(w) && FSI_FAILED(hr = add_link(w, it, pc)))
+                    return hr;
+            }
         }
         w->dirs[d].nsub = nsub;
         if (m >= UINT32_MAX)
@@ -799,6 +899,12 @@ static fsi_hresult udf_place(struct layout *lay, void *self, enum layout_phase p
             FSI_FAILED(hr = layout_alloc(lay, TAG_MFE, 1, &w->mfe)))
             return hr;
         return FSI_S_OK;
+    case PHASE_DATA:
+        /* Path components too long for their File Entry: file data of the
+         * physical partition, after the files'. */
+        if (!w->link_blocks)
+            return FSI_S_OK;
+        return layout_alloc(lay, TAG_LINKS, w->link_blocks, &w->links_at);
     case PHASE_TAIL: {
         uint64_t end = w->part + w->mspace;
         if (w->meta) {
@@ -808,8 +914,11 @@ static fsi_hresult udf_place(struct layout *lay, void *self, enum layout_phase p
                 FSI_FAILED(hr = layout_alloc(lay, TAG_MIRFE, 1, &w->mirfe)))
                 return hr;
             end = w->mirfe + 1;
-        } else if (lay->data_blocks && lay->data_start + lay->data_blocks > end) {
-            end = lay->data_start + lay->data_blocks;
+        } else {
+            if (lay->data_blocks && lay->data_start + lay->data_blocks > end)
+                end = lay->data_start + lay->data_blocks;
+            if (w->link_blocks && w->links_at + w->link_blocks > end)
+                end = w->links_at + w->link_blocks;
         }
         w->part_len = end - w->part;
         if (FSI_FAILED(hr = layout_alloc(lay, TAG_RVDS, VDS_BLOCKS, &w->rvds)))
@@ -835,6 +944,10 @@ struct fe_args {
     int64_t atime, mtime, ctime, attrtime;
     struct stream s;
     uint32_t aed_first;         /* metadata block of the first AED */
+    const char *inicb;          /* a symbolic link's target whose path
+                                   components the File Entry holds */
+    bool device;                /* a Device Specification attribute */
+    uint32_t major, minor;
 };
 
 static void produce_fe(const struct udfw *w, const struct fe_args *a, uint8_t *p)
@@ -844,21 +957,37 @@ static void produce_fe(const struct udfw *w, const struct fe_args *a, uint8_t *p
     uint64_t first, count;
     bool cont;
     unsigned hdr = fe_hdr(w), asz = ad_size(s->long_ad);
+    uint64_t bytes = s->bytes, recorded = bytes_to_blocks(s->bytes);
+    uint16_t adtype = s->long_ad ? UDF_ICB_AD_LONG : UDF_ICB_AD_SHORT;
+    uint32_t l_ea = 0;
 
     memset(p, 0, FSI_BLOCK);
+    /* After the fixed part: the extended attribute space, then the
+     * allocation descriptors or the embedded data. */
+    if (a->device) {
+        l_ea = UDF_EA_DEVICE_SPACE;
+        udf_ea_device(p + hdr, w->dver, a->loc, a->major, a->minor, IMPL_ID);
+        udf_put32(p + hdr - 8, l_ea);
+    }
+    if (a->inicb) {
+        adtype = UDF_ICB_AD_IN_ICB;
+        bytes = udf_path_components(a->inicb, strlen(a->inicb), p + hdr + l_ea,
+                                    FSI_BLOCK - hdr - l_ea);
+        recorded = 0;
+    }
     /* ICB tag (ECMA-167 4/14.6), strategy 4 */
     udf_put16(p + 20, 4);                            /* strategy type */
     udf_put16(p + 24, 1);                            /* maximum entries */
     p[27] = a->ftype;
-    udf_put16(p + 34, (uint16_t)(a->flags | (s->long_ad ? UDF_ICB_AD_LONG : UDF_ICB_AD_SHORT)));
+    udf_put16(p + 34, (uint16_t)(a->flags | adtype));
     udf_put32(p + 36, a->uid);
     udf_put32(p + 40, a->gid);
     udf_put32(p + 44, a->perm);
     udf_put16(p + 48, a->links);
-    udf_put64(p + 56, s->bytes);                     /* information length */
+    udf_put64(p + 56, bytes);                        /* information length */
     if (w->efe) {
-        udf_put64(p + 64, s->bytes);                 /* object size */
-        udf_put64(p + 72, bytes_to_blocks(s->bytes));
+        udf_put64(p + 64, bytes);                    /* object size */
+        udf_put64(p + 72, recorded);
         udf_timestamp(p + 80, a->atime);
         udf_timestamp(p + 92, a->mtime);
         udf_timestamp(p + 104, a->ctime);            /* creation */
@@ -867,7 +996,7 @@ static void produce_fe(const struct udfw *w, const struct fe_args *a, uint8_t *p
         udf_regid_impl(p + 168, IMPL_ID);
         udf_put64(p + 200, a->unique);
     } else {
-        udf_put64(p + 64, bytes_to_blocks(s->bytes));
+        udf_put64(p + 64, recorded);
         udf_timestamp(p + 72, a->atime);
         udf_timestamp(p + 84, a->mtime);
         udf_timestamp(p + 96, a->attrtime);
@@ -875,17 +1004,20 @@ static void produce_fe(const struct udfw *w, const struct fe_args *a, uint8_t *p
         udf_regid_impl(p + 128, IMPL_ID);
         udf_put64(p + 160, a->unique);
     }
-    ads_in(w, n, s->long_ad, -1, &first, &count, &cont);
-    uint8_t *ad = p + hdr;
-    for (uint64_t i = 0; i < count; i++, ad += asz)
-        put_data_ad(s, first + i, ad);
-    if (cont) {
-        put_next_ad(w, s, a->aed_first, ad);
-        ad += asz;
+    uint32_t l_ad = (uint32_t)bytes;
+    if (!a->inicb) {
+        ads_in(w, n, s->long_ad, -1, &first, &count, &cont);
+        uint8_t *ad = p + hdr + l_ea;
+        for (uint64_t i = 0; i < count; i++, ad += asz)
+            put_data_ad(s, first + i, ad);
+        if (cont) {
+            put_next_ad(w, s, a->aed_first, ad);
+            ad += asz;
+        }
+        l_ad = (uint32_t)(ad - (p + hdr + l_ea));
     }
-    uint32_t l_ad = (uint32_t)(ad - (p + hdr));
-    udf_put32(p + hdr - 4, l_ad);                    /* L_AD (L_EA is 0) */
-    udf_tag_finish(p, w->efe ? UDF_TAG_EFE : UDF_TAG_FE, w->dver, a->loc, hdr + l_ad);
+    udf_put32(p + hdr - 4, l_ad);
+    udf_tag_finish(p, w->efe ? UDF_TAG_EFE : UDF_TAG_FE, w->dver, a->loc, hdr + l_ea + l_ad);
 }
 
 /* AED j of a stream whose first AED is at metadata block a->aed_first. */
@@ -914,17 +1046,22 @@ static void item_fe_args(const struct udfw *w, fsi_item item, struct fe_args *a)
 {
     const fsi_image *img = w->lay->img;
     const struct node *nd = &img->nodes[item];
+    struct item_posix px;
     memset(a, 0, sizeof *a);
+    item_posix(img, item, &px);
     a->loc = w->fe[item];
     a->aed_first = w->fe[item] + 1;
-    a->uid = nd->uid;
-    a->gid = nd->gid;
-    a->perm = udf_permissions(nd->mode);
-    if (nd->mode & 04000)
+    a->uid = px.uid;
+    a->gid = px.gid;
+    /* rwx as POSIX has them (what Linux reads); delete tracks write and
+     * the owner may change attributes, as Linux records them (UDF 2.60
+     * 3.3.3.3). */
+    a->perm = udf_permissions(px.mode);
+    if (px.mode & S_ISUID)
         a->flags |= UDF_ICB_SETUID;
-    if (nd->mode & 02000)
+    if (px.mode & S_ISGID)
         a->flags |= UDF_ICB_SETGID;
-    if (nd->mode & 01000)
+    if (px.mode & S_ISVTX)
         a->flags |= UDF_ICB_STICKY;
     a->unique = unique_id(w, item);
     a->atime = item_time_ns(img, item, FSI_TIME_ACCESS);
@@ -938,9 +1075,34 @@ static void item_fe_args(const struct udfw *w, fsi_item item, struct fe_args *a)
         /* Its FID in the parent and the parent FIDs of its subdirectories
          * (the root's own parent FID stands for the first). */
         a->links = (uint16_t)(1 + (d && d->nsub < 0xFFFE ? d->nsub : 0xFFFE));
-    } else {
+        return;
+    }
+    /* Every name of the file (layout_nlink) has a FID pointing here. */
+    uint32_t nl = layout_nlink(w->lay, item);
+    a->links = (uint16_t)(nl < 0xFFFF ? nl : 0xFFFF);
+    switch (px.mode & S_IFMT) {
+    case S_IFLNK:
+        a->ftype = UDF_FT_SYMLINK;
+        if (!find_link(w, item))
+            a->inicb = node_link_target(img, nd);
+        break;
+    case S_IFIFO:
+        a->ftype = UDF_FT_FIFO;
+        break;
+    case S_IFSOCK:
+        a->ftype = UDF_FT_SOCKET;
+        break;
+    case S_IFCHR:
+    case S_IFBLK: {
+        uint64_t rdev = node_rdev(img, nd);
+        a->ftype = S_ISCHR(px.mode) ? UDF_FT_CHAR : UDF_FT_BLOCK;
+        a->device = true;
+        a->major = (uint32_t)major((dev_t)rdev);
+        a->minor = (uint32_t)minor((dev_t)rdev);
+        break;
+    }
+    default:
         a->ftype = UDF_FT_FILE;
-        a->links = 1;
     }
 }
 
@@ -1067,6 +1229,41 @@ static fsi_hresult produce_meta_block(struct udfw *w, uint64_t m, uint8_t *p)
     }
     /* A block of a directory's FIDs. */
     return fids_produce(w, it, fa.s.start, k - 1 - naed, p);
+}
+
+/* Block k of the links region: the path components of the long symbolic
+ * link that holds it, zero after their end. */
+static fsi_hresult produce_link_block(struct udfw *w, uint64_t k, uint8_t *p)
+{
+    memset(p, 0, FSI_BLOCK);
+    size_t a = 0, b = w->nlinks;
+    while (a < b) {                 /* the last link starting at or before k */
+        size_t mid = a + (b - a) / 2;
+        if (w->links[mid].block <= k)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    if (a == 0)
+        return internal(w->lay, "a block of the symbolic links region holds no link");
+    const struct udflink *l = &w->links[a - 1];
+    uint64_t off = (k - l->block) * FSI_BLOCK;
+    if (off >= l->bytes)
+        return FSI_S_OK;
+    if (w->pc_cap < l->bytes) {
+        uint8_t *q = realloc(w->pc, l->bytes);
+        if (!q)
+            return nomem(w->lay);
+        w->pc = q;
+        w->pc_cap = l->bytes;
+    }
+    const fsi_image *img = w->lay->img;
+    const char *t = node_link_target(img, &img->nodes[l->item]);
+    if (udf_path_components(t, strlen(t), w->pc, l->bytes) != l->bytes)
+        return internal(w->lay, "a symbolic link's target changed");
+    uint64_t n = l->bytes - off < FSI_BLOCK ? l->bytes - off : FSI_BLOCK;
+    memcpy(p, w->pc + off, n);
+    return FSI_S_OK;
 }
 
 /* ---------------------------------------------------------------- */
@@ -1248,6 +1445,9 @@ static fsi_hresult udf_produce(struct layout *lay, void *self, uint32_t tag, uin
         case TAG_MIRROR:
             hr = produce_meta_block(w, block, buf);
             break;
+        case TAG_LINKS:
+            hr = produce_link_block(w, block, buf);
+            break;
         case TAG_MFE:
         case TAG_MIRFE:
             meta_fe_args(w, tag == TAG_MIRFE, &fa);
@@ -1269,6 +1469,8 @@ static void udf_destroy(void *self)
     for (size_t i = 0; i < w->nbig; i++)
         free(w->big[i].goff);
     free(w->big);
+    free(w->links);
+    free(w->pc);
     free(w->fe);
     free(w->order);
     free(w->dirs);

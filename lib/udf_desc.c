@@ -260,3 +260,63 @@ uint32_t udf_permissions(uint32_t mode)
     }
     return perm;
 }
+
+/* One component: type, L_CI, version 0, the identifier. */
+static size_t put_component(uint8_t *out, size_t cap, size_t at, uint8_t type,
+                            const uint8_t *id, size_t idlen)
+{
+    if (out && at + 4 + idlen <= cap) {
+        out[at] = type;
+        out[at + 1] = (uint8_t)idlen;
+        udf_put16(out + at + 2, 0);
+        if (idlen)
+            memcpy(out + at + 4, id, idlen);
+    }
+    return 4 + idlen;
+}
+
+size_t udf_path_components(const char *utf8, size_t len, uint8_t *out, size_t cap)
+{
+    size_t at = 0, i = 0;
+    if (len > 0 && utf8[0] == '/')
+        at += put_component(out, cap, at, 1, NULL, 0);
+    while (i < len) {
+        while (i < len && utf8[i] == '/')
+            i++;
+        size_t s = i;
+        while (i < len && utf8[i] != '/')
+            i++;
+        size_t n = i - s;
+        if (n == 0)
+            break;
+        if (n == 1 && utf8[s] == '.') {
+            at += put_component(out, cap, at, 4, NULL, 0);
+        } else if (n == 2 && utf8[s] == '.' && utf8[s + 1] == '.') {
+            at += put_component(out, cap, at, 3, NULL, 0);
+        } else {
+            uint8_t id[UDF_ID_MAX];
+            size_t idlen = udf_cs0_encode(utf8 + s, n, id, sizeof id, NULL);
+            at += put_component(out, cap, at, 5, id, idlen);
+        }
+    }
+    return at;
+}
+
+void udf_ea_device(uint8_t out[UDF_EA_DEVICE_SPACE], uint16_t version, uint32_t loc,
+                   uint32_t major, uint32_t minor, const char *impl_id)
+{
+    memset(out, 0, UDF_EA_DEVICE_SPACE);
+    /* Header: implementation and application attributes would start at
+     * the end of the space: there are none (UDF 2.60 3.3.4.1). */
+    udf_put32(out + 16, UDF_EA_DEVICE_SPACE);
+    udf_put32(out + 20, UDF_EA_DEVICE_SPACE);
+    udf_tag_finish(out, UDF_TAG_EAHD, version, loc, UDF_EAHD_SIZE);
+    uint8_t *a = out + UDF_EAHD_SIZE;
+    udf_put32(a, 12);                            /* attribute type */
+    a[4] = 1;                                    /* subtype */
+    udf_put32(a + 8, 24 + UDF_REGID);            /* attribute length */
+    udf_put32(a + 12, UDF_REGID);                /* implementation use length */
+    udf_put32(a + 16, major);
+    udf_put32(a + 20, minor);
+    udf_regid_impl(a + 24, impl_id);
+}

@@ -65,6 +65,11 @@ enum {
 enum {
     UDF_FT_DIR = 4,
     UDF_FT_FILE = 5,
+    UDF_FT_BLOCK = 6,
+    UDF_FT_CHAR = 7,
+    UDF_FT_FIFO = 9,
+    UDF_FT_SOCKET = 10,        /* C_ISSOCK */
+    UDF_FT_SYMLINK = 12,
     UDF_FT_METADATA = 250,
     UDF_FT_METADATA_MIRROR = 251,
     UDF_FT_METADATA_BITMAP = 252,
@@ -193,5 +198,23 @@ static inline size_t udf_fid_size(size_t l_iu, size_t l_fi)
  * other, group, owner: execute, write, read as POSIX has them; delete
  * where write is; change-attribute for the owner. */
 uint32_t udf_permissions(uint32_t mode);
+
+/* The Path Components (ECMA-167 4/14.16.1) of a symbolic link's target
+ * utf8[0..len): a leading '/' is a component of type 1 (the root, no
+ * identifier), ".." type 3, "." type 4, any other name type 5 with its
+ * OSTA CS0 identifier (cut to 255 bytes if longer); empty components
+ * ("a//b", a trailing '/') are not recorded.  Writes at most cap bytes
+ * into out (NULL to measure) and returns the bytes all components take. */
+size_t udf_path_components(const char *utf8, size_t len, uint8_t *out, size_t cap);
+
+/* Extended attribute space of a File Entry for a device (ECMA-167
+ * 4/14.10.1, 4/14.10.7; UDF 2.60 3.3.4.4): the Extended Attribute Header
+ * Descriptor (tag 262 at the File Entry's location `loc`) and one Device
+ * Specification (type 12, subtype 1) whose implementation use is our
+ * implementation identifier, as Linux writes it. */
+#define UDF_EAHD_SIZE 24
+#define UDF_EA_DEVICE_SPACE (UDF_EAHD_SIZE + 24 + UDF_REGID)
+void udf_ea_device(uint8_t out[UDF_EA_DEVICE_SPACE], uint16_t version, uint32_t loc,
+                   uint32_t major, uint32_t minor, const char *impl_id);
 
 #endif

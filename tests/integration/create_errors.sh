@@ -66,8 +66,8 @@ expect "9 levels with ISO9660: IMAPI_E_ISO9660_LEVELS" 1 IMAPI_E_ISO9660_LEVELS 
     create -o "$tmp/out/x.iso" "$tmp/deep"
 expect "missing source: IMAPI_E_DATA_STREAM_CREATE_FAILURE" 1 IMAPI_E_DATA_STREAM_CREATE_FAILURE \
     create -o "$tmp/out/x.iso" "$tmp/does-not-exist"
-expect "dangling symlink in a tree: IMAPI_E_DATA_STREAM_CREATE_FAILURE" 1 \
-    IMAPI_E_DATA_STREAM_CREATE_FAILURE create -o "$tmp/out/x.iso" "$tmp/dangling"
+expect "dangling symlink followed: IMAPI_E_DATA_STREAM_CREATE_FAILURE" 1 \
+    IMAPI_E_DATA_STREAM_CREATE_FAILURE create --follow-links -o "$tmp/out/x.iso" "$tmp/dangling"
 expect "33-character volume name: IMAPI_E_INVALID_VOLUME_NAME" 1 IMAPI_E_INVALID_VOLUME_NAME \
     create -V 123456789012345678901234567890123 -o "$tmp/out/x.iso" "$src"
 expect "--hidden of a missing item: IMAPI_E_ITEM_NOT_FOUND" 1 IMAPI_E_ITEM_NOT_FOUND \

@@ -68,10 +68,11 @@ tap_check "bridge --json: schema 1 first, every key with its type" jq "$tmp/j" '
   j["default_import"] == "UDF", j["sessions"] == [0], j["el_torito"] is None, j["error"] is None,
   [x["fs"] for x in v] == ["ISO9660", "Joliet", "UDF"],
   all(x["_order"] == ["fs", "error", "volume_name", "system_id", "volume_set", "publisher",
-                      "preparer", "application", "level", "udf_revision", "rock_ridge",
+                      "preparer", "application", "copyright_file", "abstract_file",
+                      "biblio_file", "level", "udf_revision", "rock_ridge",
                       "iso9660_1999", "blocks", "descriptor_block", "root_block", "created",
                       "modified"] for x in v),
-  v[2]["udf_revision"] == "2.50", v[1]["level"] == 3, v[0]["rock_ridge"] is False,
+  v[2]["udf_revision"] == "2.50", v[1]["level"] == 3, v[0]["rock_ridge"] is True,
   all(isinstance(x["created"], str) and len(x["created"]) == 20 and x["created"].endswith("Z") for x in v),
   all(x["volume_name"] == "INFOTEST" for x in v)]) else sys.exit(1))(j["volumes"])'
 if have isoinfo; then

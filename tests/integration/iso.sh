@@ -298,11 +298,12 @@ check_view() {
 JOLIET_READERS="xorriso bsdtar 7z pycdlib cdio isoinfo"
 ISO_READERS="xorriso bsdtar pycdlib isoinfo cdio"
 
-# mk NAME ARGS... : run mkimage create, ok if it succeeds.
+# mk NAME ARGS... : run mkimage create, ok if it succeeds.  Without Rock
+# Ridge (rockridge.sh tests it): libcdio shows ISO9660 names only then.
 mk() {
     name=$1
     shift
-    if "$MKIMAGE" create -q "$@" >"$tmp/mk.out" 2>&1; then
+    if "$MKIMAGE" create -q --no-rock "$@" >"$tmp/mk.out" 2>&1; then
         tap_ok "$name: mkimage create succeeds"
         return 0
     fi
@@ -476,12 +477,12 @@ if cmp -s "$tmp/r1.iso" "$tmp/r2.iso"; then
 else
     tap_fail "SOURCE_DATE_EPOCH: two runs give identical bytes" "$(cmp "$tmp/r1.iso" "$tmp/r2.iso" 2>&1)"
 fi
-if "$MKIMAGE" create -q -o - "$t1" >"$tmp/r3.iso" 2>"$tmp/err" && cmp -s "$tmp/r1.iso" "$tmp/r3.iso"; then
+if "$MKIMAGE" create -q --no-rock -o - "$t1" >"$tmp/r3.iso" 2>"$tmp/err" && cmp -s "$tmp/r1.iso" "$tmp/r3.iso"; then
     tap_ok "-o - streams the same bytes as a file"
 else
     tap_fail "-o - streams the same bytes as a file" "$(cat "$tmp/err"; cmp "$tmp/r1.iso" "$tmp/r3.iso" 2>&1)"
 fi
-if "$MKIMAGE" create -q -o - "$t1" 2>"$tmp/err" | cat >"$tmp/r4.iso" && cmp -s "$tmp/r1.iso" "$tmp/r4.iso"; then
+if "$MKIMAGE" create -q --no-rock -o - "$t1" 2>"$tmp/err" | cat >"$tmp/r4.iso" && cmp -s "$tmp/r1.iso" "$tmp/r4.iso"; then
     tap_ok "-o - into a pipe gives the same bytes"
 else
     tap_fail "-o - into a pipe gives the same bytes" "$(cat "$tmp/err"; cmp "$tmp/r1.iso" "$tmp/r4.iso" 2>&1)"

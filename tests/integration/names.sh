@@ -361,7 +361,7 @@ fi
 # ---- 8. messages that quote such paths ---------------------------------
 mkdir "$tmp/dang"
 ln -s "$tmp/nowhere" "$tmp/dang/$(printf 'd\033[2J\233ling')"
-"$MKIMAGE" create -o "$tmp/d.iso" "$tmp/dang" 2>"$tmp/d.err"
+"$MKIMAGE" create --follow-links -o "$tmp/d.iso" "$tmp/dang" 2>"$tmp/d.err"
 rc=$?
 if [ "$rc" -eq 1 ] && grep -q 'IMAPI_E_DATA_STREAM_CREATE_FAILURE' "$tmp/d.err" &&
     grep -qF 'd\x1B[2J\x9Bling' "$tmp/d.err" && np raw "$tmp/d.err" >/dev/null; then

@@ -3,7 +3,7 @@
 # sources.sh - SOURCE arguments of `mkimage create`: several directories
 # merged at the root, a host file to the root, graft points for files and
 # directories (parents made as needed, '\=' for a literal '='), symbolic
-# links followed.  The image is extracted by two independent readers
+# links followed (--follow-links).  The image is extracted by two independent readers
 # (bsdtar, 7z) and compared with the tree we expect (names, sizes,
 # SHA-256).  TAP.
 
@@ -47,7 +47,7 @@ manifest "$exp" "$tmp/want"
 
 tap_plan 5
 
-if "$MKIMAGE" create -q -o "$tmp/s.iso" "$tmp/a" "$tmp/b" "$tmp/loose.txt" \
+if "$MKIMAGE" create -q --follow-links -o "$tmp/s.iso" "$tmp/a" "$tmp/b" "$tmp/loose.txt" \
     "/x/y=$tmp/g" "weird\\=name/file.bin=$tmp/gf.bin" 2>"$tmp/err"; then
     tap_ok "create with merged directories, a file and graft points"
 else
@@ -71,13 +71,13 @@ for r in bsdtar 7z; do
 done
 
 # A graft point onto an existing directory merges; onto a file clashes.
-if "$MKIMAGE" create -q -o "$tmp/m.iso" "$tmp/a" "/docs=$tmp/b/more" 2>"$tmp/err" &&
+if "$MKIMAGE" create -q --follow-links -o "$tmp/m.iso" "$tmp/a" "/docs=$tmp/b/more" 2>"$tmp/err" &&
     bsdtar -tf "$tmp/m.iso" | grep -q '^docs/two.txt$' && bsdtar -tf "$tmp/m.iso" | grep -q '^docs/one.txt$'; then
     tap_ok "a graft point merges into an existing directory"
 else
     tap_fail "a graft point merges into an existing directory" "$(cat "$tmp/err")"
 fi
-"$MKIMAGE" create -q -o "$tmp/c.iso" "$tmp/a" "/docs/one.txt=$tmp/gf.bin" 2>"$tmp/err"
+"$MKIMAGE" create -q --follow-links -o "$tmp/c.iso" "$tmp/a" "/docs/one.txt=$tmp/gf.bin" 2>"$tmp/err"
 if [ $? = 1 ] && grep -q '^mkimage: IMAPI_E_DUP_NAME' "$tmp/err" && [ ! -e "$tmp/c.iso" ]; then
     tap_ok "a graft point onto an existing file is IMAPI_E_DUP_NAME"
 else

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "fsi.h"
@@ -524,6 +525,90 @@ static void test_feature_not_supported(void **state)
     unlink(path);
 }
 
+/* Links, special files, modes and owners survive import from Rock Ridge
+ * and from UDF, and a second write and import. */
+static const char *write_image(fsi_image *img)
+{
+    static char path[64];
+    fsi_result *res;
+    fsi_hresult hr = fsi_create_result(img, &res);
+    assert_true(FSI_SUCCEEDED(hr));
+    snprintf(path, sizeof path, "/tmp/fsi-import-posix.XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_code(fsi_result_write_fd(res, fd, NULL), FSI_S_OK);
+    close(fd);
+    fsi_result_free(res);
+    return path;
+}
+
+static void check_posix_items(fsi_image *im)
+{
+    fsi_item it;
+    fsi_item_info in;
+    assert_code(fsi_lookup(im, "/d/link", &it), FSI_S_OK);
+    assert_code(fsi_item_get_info(im, it, &in), FSI_S_OK);
+    assert_int_equal(in.type, FSI_ITEM_SYMLINK);
+    assert_string_equal(in.link_target, "../f/./x/../../etc");
+    assert_code(fsi_lookup(im, "/d/null", &it), FSI_S_OK);
+    assert_code(fsi_item_get_info(im, it, &in), FSI_S_OK);
+    assert_int_equal(in.file_type, S_IFCHR);
+    assert_true(in.rdev == makedev(1, 3));
+    assert_int_equal(in.mode, 0666);
+    assert_code(fsi_lookup(im, "/d/fifo", &it), FSI_S_OK);
+    assert_code(fsi_item_get_info(im, it, &in), FSI_S_OK);
+    assert_int_equal(in.file_type, S_IFIFO);
+    assert_code(fsi_lookup(im, "/f", &it), FSI_S_OK);
+    assert_code(fsi_item_get_info(im, it, &in), FSI_S_OK);
+    assert_int_equal(in.type, FSI_ITEM_FILE);
+    assert_int_equal(in.mode, 04755);
+    assert_int_equal(in.uid, 1000);
+    assert_int_equal(in.gid, 100);
+    assert_int_equal(in.size, 5);
+}
+
+static void test_import_keeps_links_specials_owners(void **state)
+{
+    (void)state;
+    unsigned views[] = {FSI_FS_ISO9660, FSI_FS_UDF};
+    for (size_t v = 0; v < 2; v++) {
+        fsi_image *img;
+        assert_code(fsi_image_new(&img), FSI_S_OK);
+        assert_code(fsi_add_dir(img, "/d"), FSI_S_OK);
+        assert_code(fsi_add_file_mem(img, "/f", "hello", 5), FSI_S_OK);
+        assert_code(fsi_set_mode(img, "/f", 04755), FSI_S_OK);
+        assert_code(fsi_set_owner(img, "/f", 1000, 100), FSI_S_OK);
+        assert_code(fsi_add_symlink(img, "/d/link", "../f/./x/../../etc"), FSI_S_OK);
+        assert_code(fsi_add_special(img, "/d/null", S_IFCHR | 0666, makedev(1, 3)), FSI_S_OK);
+        assert_code(fsi_add_special(img, "/d/fifo", S_IFIFO | 0600, 0), FSI_S_OK);
+        char first[64];
+        snprintf(first, sizeof first, "%s", write_image(img));
+        fsi_image_free(img);
+
+        fsi_disc *d = open_disc(first);
+        fsi_image *im;
+        assert_code(fsi_image_new(&im), FSI_S_OK);
+        fsi_hresult hr = fsi_import(im, d, views[v], 0, NULL);
+        if (hr != FSI_S_OK)
+            fail_msg("import of view %u: %s", views[v], fsi_image_last_error(im));
+        fsi_disc_free(d);
+        check_posix_items(im);
+
+        /* Written again (data from the first image) and read again. */
+        char second[64];
+        snprintf(second, sizeof second, "%s", write_image(im));
+        fsi_image_free(im);
+        d = open_disc(second);
+        assert_code(fsi_image_new(&im), FSI_S_OK);
+        assert_code(fsi_import(im, d, views[v], 0, NULL), FSI_S_OK);
+        fsi_disc_free(d);
+        check_posix_items(im);
+        fsi_image_free(im);
+        unlink(first);
+        unlink(second);
+    }
+}
+
 /* A subdirectory record pointing back at the root: a loop, named. */
 static void test_consistency_error_names_the_structure(void **state)
 {
@@ -572,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_stream_codes),
         cmocka_unit_test(test_truncated_image_codes),
         cmocka_unit_test(test_feature_not_supported),
+        cmocka_unit_test(test_import_keeps_links_specials_owners),
         cmocka_unit_test(test_consistency_error_names_the_structure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,6 +41,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -887,16 +888,17 @@ static void on_note(void *ctx, fsi_hresult code, const char *host, const char *m
     snprintf(n->last, sizeof n->last, "%s", msg);
 }
 
-static void test_add_tree_follows_symlinks_skips_special_files(void **state)
+/* A host tree with a file, links to it and to a directory, a FIFO and a
+ * socket, under f's "t". */
+static void make_link_tree(struct fx *f)
 {
-    struct fx *f = *state;
     host_dir(hp(f, "t"), 0755);
     host_file(hp(f, "t/real.txt"), "1234567", 7, 0644);
     host_symlink("real.txt", hp(f, "t/link.txt"));
     host_dir(hp(f, "t/sub"), 0755);
     host_file(hp(f, "t/sub/x.txt"), "xx", 2, 0644);
     host_symlink("sub", hp(f, "t/linkdir"));
-    assert_int_equal(mkfifo(hp(f, "t/fifo"), 0644), 0);
+    assert_int_equal(mkfifo(hp(f, "t/fifo"), 0640), 0);
     int s = socket(AF_UNIX, SOCK_STREAM, 0);
     assert_true(s >= 0);
     struct sockaddr_un sa;
@@ -906,27 +908,156 @@ static void test_add_tree_follows_symlinks_skips_special_files(void **state)
     int brc = bind(s, (struct sockaddr *)&sa, sizeof sa);
     close(s);
     assert_int_equal(brc, 0);
+}
 
+static void test_add_tree_keeps_links_and_special_files(void **state)
+{
+    struct fx *f = *state;
+    make_link_tree(f);
     struct notes n = {0};
     fsi_image_set_notice_callback(f->img, on_note, &n);
+    signal(SIGALRM, alarm_handler);   /* opening the FIFO would block */
+    alarm(30);
+    assert_ok(f->img, fsi_add_tree(f->img, "/", hp(f, "t"), false));
+    alarm(0);
+    assert_int_equal(n.count, 0);
+    fsi_item_info in = info_of(f->img, "/link.txt");
+    assert_int_equal(in.type, FSI_ITEM_SYMLINK);
+    assert_int_equal(in.file_type, S_IFLNK);
+    assert_string_equal(in.link_target, "real.txt");
+    assert_int_equal(in.size, 0);
+    in = info_of(f->img, "/linkdir");
+    assert_int_equal(in.type, FSI_ITEM_SYMLINK);
+    assert_string_equal(in.link_target, "sub");
+    in = info_of(f->img, "/fifo");
+    assert_int_equal(in.type, FSI_ITEM_SPECIAL);
+    assert_int_equal(in.file_type, S_IFIFO);
+    assert_int_equal(in.mode, 0640);
+    assert_int_equal(info_of(f->img, "/sock").file_type, S_IFSOCK);
+    assert_int_equal(info_of(f->img, "/real.txt").file_type, S_IFREG);
+    assert_int_equal(info_of(f->img, "/sub").file_type, S_IFDIR);
+    assert_string_equal(info_of(f->img, "/real.txt").link_target, "");
+    assert_counts(f->img, 6, 1);
+    /* Nothing below a link: it is not a directory of the tree. */
+    assert_hr_img(f->img, fsi_add_dir(f->img, "/linkdir/new"), IMAPI_E_NOT_DIR);
+}
+
+static void test_add_tree_follows_links_when_asked(void **state)
+{
+    struct fx *f = *state;
+    make_link_tree(f);
+    assert_true(!fsi_image_get_follow_links(f->img));
+    assert_ok(f->img, fsi_image_set_follow_links(f->img, true));
+    assert_true(fsi_image_get_follow_links(f->img));
     signal(SIGALRM, alarm_handler);
     alarm(30);
-    fsi_hresult hr = fsi_add_tree(f->img, "/", hp(f, "t"), false);
+    assert_ok(f->img, fsi_add_tree(f->img, "/", hp(f, "t"), false));
     alarm(0);
-    /* Left out, each told, and the call says so (a success). */
-    assert_int_equal(hr, IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED);
-    assert_non_null(strstr(fsi_image_last_error(f->img), "2 sockets, FIFOs or device nodes"));
-    assert_int_equal(n.count, 2);
-    assert_int_equal(n.codes, 2);
-    assert_true((n.fifo == 1 && n.sock == 1));
     assert_type(f->img, "/real.txt", FSI_ITEM_FILE);
     assert_type(f->img, "/link.txt", FSI_ITEM_FILE);
     assert_int_equal(info_of(f->img, "/link.txt").size, 7);
     assert_type(f->img, "/linkdir", FSI_ITEM_DIRECTORY);
     assert_type(f->img, "/linkdir/x.txt", FSI_ITEM_FILE);
-    assert_type(f->img, "/fifo", FSI_ITEM_NOT_FOUND);
-    assert_type(f->img, "/sock", FSI_ITEM_NOT_FOUND);
-    assert_counts(f->img, 4, 2);
+    assert_type(f->img, "/fifo", FSI_ITEM_SPECIAL);
+    assert_type(f->img, "/sock", FSI_ITEM_SPECIAL);
+    assert_counts(f->img, 6, 2);
+}
+
+/* Devices keep their number; set_mode and set_owner are undone by a
+ * rollback; what add_symlink and add_special refuse. */
+static void test_links_specials_modes_owners(void **state)
+{
+    struct fx *f = *state;
+    fsi_image *img = f->img;
+    assert_ok(img, fsi_add_symlink(img, "/l", "../a/b"));
+    assert_ok(img, fsi_add_special(img, "/null", S_IFCHR | 0666, makedev(1, 3)));
+    assert_ok(img, fsi_add_special(img, "/loop0", S_IFBLK | 0660, makedev(7, 0)));
+    assert_ok(img, fsi_add_special(img, "/p", S_IFIFO | 0600, 0));
+    assert_hr_img(img, fsi_add_symlink(img, "/e", ""), IMAPI_E_INVALID_PARAM);
+    assert_hr_img(img, fsi_add_symlink(img, "/e", NULL), IMAPI_E_INVALID_PARAM);
+    assert_hr_img(img, fsi_add_special(img, "/e", S_IFREG | 0644, 0), IMAPI_E_INVALID_PARAM);
+    assert_hr_img(img, fsi_add_special(img, "/e", S_IFDIR | 0755, 0), IMAPI_E_INVALID_PARAM);
+    assert_hr_img(img, fsi_add_symlink(img, "/l", "x"), IMAPI_E_DUP_NAME);
+    fsi_item_info in = info_of(img, "/null");
+    assert_int_equal(in.file_type, S_IFCHR);
+    assert_int_equal(in.mode, 0666);
+    assert_true(in.rdev == makedev(1, 3));
+    assert_true(info_of(img, "/loop0").rdev == makedev(7, 0));
+    assert_int_equal(info_of(img, "/p").rdev, 0);
+    assert_string_equal(info_of(img, "/l").link_target, "../a/b");
+    assert_counts(img, 4, 0);
+
+    assert_ok(img, fsi_add_file_mem(img, "/f", "x", 1));
+    uint64_t cp;
+    assert_ok(img, fsi_change_point(img, &cp));
+    assert_ok(img, fsi_set_mode(img, "/f", 04755));
+    assert_ok(img, fsi_set_owner(img, "/f", 1000, 100));
+    assert_ok(img, fsi_set_mode(img, "/null", 0600));
+    assert_hr_img(img, fsi_set_mode(img, "/f", 010644), IMAPI_E_INVALID_PARAM);
+    assert_hr_img(img, fsi_set_owner(img, "/nope", 1, 1), IMAPI_E_ITEM_NOT_FOUND);
+    in = info_of(img, "/f");
+    assert_int_equal(in.mode, 04755);
+    assert_int_equal(in.uid, 1000);
+    assert_int_equal(in.gid, 100);
+    assert_int_equal(info_of(img, "/null").file_type, S_IFCHR);   /* the type stays */
+    assert_int_equal(info_of(img, "/null").mode, 0600);
+    assert_ok(img, fsi_rollback(img, cp));
+    in = info_of(img, "/f");
+    assert_int_equal(in.mode, 0644);
+    assert_int_equal(in.uid, 0);
+    assert_int_equal(info_of(img, "/null").mode, 0666);
+
+    assert_hr_img(img, fsi_image_set_normalize(img, 4), IMAPI_E_INVALID_PARAM);
+    assert_ok(img, fsi_image_set_normalize(img, FSI_NORMALIZE_OWNERS));
+    assert_int_equal(fsi_image_get_normalize(img), FSI_NORMALIZE_OWNERS);
+    assert_true(fsi_image_get_rock_ridge(img));
+    assert_hr_img(img, fsi_image_set_relocate_deep(img, true), FSI_S_OK);
+    assert_hr_img(img, fsi_image_set_rock_ridge(img, false), IMAPI_E_INVALID_PARAM);
+    assert_ok(img, fsi_image_set_relocate_deep(img, false));
+    assert_ok(img, fsi_image_set_rock_ridge(img, false));
+    assert_hr_img(img, fsi_image_set_relocate_deep(img, true), IMAPI_E_INVALID_PARAM);
+    /* Removing them frees their records (ASan and valgrind watch). */
+    assert_ok(img, fsi_remove(img, "/l"));
+    assert_ok(img, fsi_remove(img, "/null"));
+}
+
+static uint64_t image_blocks(fsi_image *img)
+{
+    fsi_result *res = NULL;
+    assert_ok(img, fsi_create_result(img, &res));
+    uint64_t n = fsi_result_total_blocks(res);
+    fsi_result_free(res);
+    return n;
+}
+
+/* Hard links share one copy of the data; --no-hardlinks stores each. */
+static void test_add_tree_hard_links_share_data(void **state)
+{
+    struct fx *f = *state;
+    host_dir(hp(f, "h"), 0755);
+    host_dir(hp(f, "h/d"), 0755);
+    static char big[1 << 20];
+    memset(big, 'x', sizeof big);
+    host_file(hp(f, "h/a"), big, sizeof big, 0644);
+    assert_int_equal(link(hp(f, "h/a"), hp(f, "h/d/b")), 0);
+    assert_int_equal(link(hp(f, "h/a"), hp(f, "h/c")), 0);
+    assert_true(fsi_image_get_hardlinks(f->img));
+    assert_ok(f->img, fsi_add_tree(f->img, "/", hp(f, "h"), false));
+    uint64_t linked = image_blocks(f->img);
+
+    fsi_image *apart = NULL;
+    assert_int_equal(fsi_image_new(&apart), FSI_S_OK);
+    assert_ok(apart, fsi_image_set_hardlinks(apart, false));
+    assert_ok(apart, fsi_add_tree(apart, "/", hp(f, "h"), false));
+    uint64_t separate = image_blocks(apart);
+    fsi_image_free(apart);
+    /* Two copies of 512 blocks more, give or take the metadata. */
+    if (!(separate >= linked + 2 * 512 && separate <= linked + 2 * 512 + 16))
+        fail_msg("linked %llu blocks, apart %llu", (unsigned long long)linked,
+                 (unsigned long long)separate);
+    /* A name removed: the others keep the data. */
+    assert_ok(f->img, fsi_remove(f->img, "/a"));
+    assert_true(image_blocks(f->img) >= 512);
 }
 
 /* ---- depth, descriptors, long paths (issue 12) ---- */
@@ -1106,6 +1237,7 @@ static void test_exclude_host(void **state)
     host_file(hp(f, "ex/keep.txt"), "keep", 4, 0644);
     assert_int_equal(link(hp(f, "ex/out.iso"), hp(f, "ex/sub/other-name")), 0);
     assert_int_equal(symlink("../out.iso", hp(f, "ex/sub/via-link")), 0);
+    assert_ok(f->img, fsi_image_set_follow_links(f->img, true));   /* reach it by the link */
     assert_hr_img(f->img, fsi_image_exclude_host(f->img, ""), IMAPI_E_INVALID_PARAM);
     assert_ok(f->img, fsi_image_exclude_host(f->img, hp(f, "no/such/file")));
     assert_ok(f->img, fsi_image_exclude_host(f->img, hp(f, "ex/out.iso")));
@@ -1152,11 +1284,16 @@ static void test_add_tree_symlink_loop_deep(void **state)
     close(fd);
     assert_ok(f->img, fsi_image_set_file_systems(f->img, FSI_FS_UDF));
     assert_ok(f->img, fsi_add_dir(f->img, "keep"));
+    assert_ok(f->img, fsi_image_set_follow_links(f->img, true));
     fsi_hresult hr = fsi_add_tree(f->img, "/", hp(f, "lp"), false);
     assert_int_equal(hr, IMAPI_E_DIRECTORY_READ_FAILURE);
     assert_non_null(strstr(fsi_image_last_error(f->img), "/d/d/up"));
     assert_non_null(strstr(fsi_image_last_error(f->img), "loops back"));
     assert_counts(f->img, 0, 1);      /* all or nothing */
+    /* Kept as a link (the default), the loop is harmless. */
+    assert_ok(f->img, fsi_image_set_follow_links(f->img, false));
+    assert_ok(f->img, fsi_add_tree(f->img, "/", hp(f, "lp"), false));
+    assert_counts(f->img, 2, 3001);
     fd = chain_bottom(hp(f, "lp"), "d", 3000);
     unlinkat(fd, "up", 0);
     close(fd);
@@ -2442,6 +2579,7 @@ struct host_report {
 struct host_job {
     const char *base;       /* host dir to add */
     const char *bad_file;   /* host file for fsi_add_file, or NULL */
+    bool follow;            /* follow symlinks (else they are kept) */
 };
 
 static void copy_msg(char *dst, size_t n, const fsi_image *img)
@@ -2460,6 +2598,8 @@ static void host_job_body(const struct host_job *job, struct host_report *r)
     if (fsi_image_new(&img) != FSI_S_OK)
         return;
     r->ran = 1;
+    if (job->follow)
+        fsi_image_set_follow_links(img, true);
     fsi_add_dir(img, "/keep");
     fsi_add_file_mem(img, "/keep/k", "k", 1);
     r->hr1 = fsi_add_tree(img, "/", job->base, true);
@@ -2591,7 +2731,7 @@ static void test_add_tree_unreadable_dir_is_directory_read_failure(void **state)
     host_dir(hp(f, "base/sub/zz_locked"), 0755);
     host_file(hp(f, "base/sub/zz_locked/inner.txt"), "i", 1, 0644);
     assert_int_equal(chmod(hp(f, "base/sub/zz_locked"), 0000), 0);
-    struct host_job job = {hp(f, "base"), NULL};
+    struct host_job job = {hp(f, "base"), NULL, false};
     if (!run_unprivileged(&job, &r)) {
         print_message("# cannot drop privileges; skipped\n");
         skip();
@@ -2606,7 +2746,7 @@ static void test_add_tree_unreadable_file_is_data_stream_create_failure(void **s
     struct host_report r;
     make_readable_tree(f);
     host_file(hp(f, "base/sub/zz_secret.txt"), "secret", 6, 0000);
-    struct host_job job = {hp(f, "base"), hp(f, "base/sub/zz_secret.txt")};
+    struct host_job job = {hp(f, "base"), hp(f, "base/sub/zz_secret.txt"), false};
     if (!run_unprivileged(&job, &r)) {
         print_message("# cannot drop privileges; skipped\n");
         skip();
@@ -2631,7 +2771,7 @@ static void test_add_tree_dangling_symlink_is_data_stream_create_failure(void **
     struct host_report r;
     make_readable_tree(f);
     host_symlink("/nonexistent/target/of/test_tree", hp(f, "base/sub/dangling"));
-    struct host_job job = {hp(f, "base"), NULL};
+    struct host_job job = {hp(f, "base"), NULL, true};
     memset(&r, 0, sizeof r);
     r.dropped = 1;
     host_job_body(&job, &r); /* no privileges needed */
@@ -2642,6 +2782,11 @@ static void test_add_tree_dangling_symlink_is_data_stream_create_failure(void **
     if (!strstr(r.msg1, strerror(ENOENT)) && !strstr(r.msg1, "dangling"))
         fail_msg("message \"%s\" says neither \"%s\" nor \"dangling\"", r.msg1,
                  strerror(ENOENT));
+    /* Kept as a link (the default), it is no error at all. */
+    assert_ok(f->img, fsi_add_tree(f->img, "/", hp(f, "base"), false));
+    fsi_item_info in = info_of(f->img, "/sub/dangling");
+    assert_int_equal(in.type, FSI_ITEM_SYMLINK);
+    assert_string_equal(in.link_target, "/nonexistent/target/of/test_tree");
 }
 
 static void test_add_tree_missing_host_dir_fails_cleanly(void **state)
@@ -2755,14 +2900,16 @@ static void test_add_tree_big_dir_failures_name_the_entry(void **state)
     char base[4096], bad[4096];
     make_big_host_tree(f);
     snprintf(base, sizeof base, "%s", hp(f, "big"));
-    struct host_job job = {base, NULL};
+    struct host_job job = {base, NULL, false};
 
-    /* a dangling symbolic link in a subdirectory */
+    /* a dangling symbolic link in a subdirectory, followed */
     snprintf(bad, sizeof bad, "%s", hp(f, "big/s1/zz_dangling"));
     host_symlink("/nonexistent/target/of/test_tree", bad);
     memset(&r, 0, sizeof r);
     r.dropped = 1;
+    job.follow = true;
     host_job_body(&job, &r);
+    job.follow = false;
     check_host_report(&r, IMAPI_E_DATA_STREAM_CREATE_FAILURE, "IMAPI_E_DATA_STREAM_CREATE_FAILURE",
                       bad, NULL);
     assert_msg_contains(r.msg1, "dangling", "message says the link dangles");
@@ -2976,8 +3123,10 @@ static void test_rollback_undoes_add_tree_and_restores_removed_tree_items(void *
     /* a failed (all-or-nothing) add_tree between point and rollback */
     assert_ok(img, fsi_change_point(img, &q));
     host_symlink("/nonexistent/x", hp(f, "base/sub/zz_dangling"));
+    assert_ok(img, fsi_image_set_follow_links(img, true));
     assert_hr_img(img, fsi_add_tree(img, "/base/empty", hp(f, "base"), false),
                   IMAPI_E_DATA_STREAM_CREATE_FAILURE);
+    assert_ok(img, fsi_image_set_follow_links(img, false));
     assert_string_equal(snapshot(f, img, 1), s0);
     assert_ok(img, fsi_rollback(img, q));
     assert_string_equal(snapshot(f, img, 1), s0);
@@ -3145,7 +3294,10 @@ int main(void)
         T(test_add_tree_with_base_directory),
         T(test_add_tree_without_base_directory),
         T(test_add_tree_base_with_trailing_slash),
-        T(test_add_tree_follows_symlinks_skips_special_files),
+        T(test_add_tree_keeps_links_and_special_files),
+        T(test_add_tree_follows_links_when_asked),
+        T(test_links_specials_modes_owners),
+        T(test_add_tree_hard_links_share_data),
         T(test_add_tree_10000_levels_small_stack_few_fds),
         T(test_add_tree_host_path_beyond_path_max),
         T(test_exclude_host),
