@@ -136,13 +136,15 @@ plain() {
     awk -F '\t' '$2 == "f" || $2 == "d"' "$1" >"$1.plain"
 }
 
-tap_plan 9
+tap_plan 11
 
 tree=$tmp/tree img=$tmp/k.iso plainimg=$tmp/plain.iso
 if make_tree "$tree" &&
     "$MKIMAGE" create -q --fs iso9660,joliet,udf --joliet-long -o "$img" "$tree" \
         >"$tmp/mk.out" 2>&1 &&
-    "$MKIMAGE" create -q --no-rock --fs iso9660 -o "$plainimg" "$tree" >>"$tmp/mk.out" 2>&1; then
+    "$MKIMAGE" create -q --no-rock --fs iso9660 -o "$plainimg" "$tree" >>"$tmp/mk.out" 2>&1 &&
+    "$MKIMAGE" create -q --fs udf --udf-revision 2.01 -o "$tmp/u201.iso" "$tree" >>"$tmp/mk.out" 2>&1 &&
+    "$MKIMAGE" create -q --udf-revision 2.50 -o "$tmp/u250.iso" "$tree" >>"$tmp/mk.out" 2>&1; then
     tap_ok "mkimage create --fs iso9660,joliet,udf"
 else
     tap_fail "mkimage create --fs iso9660,joliet,udf" "$(cat "$tmp/mk.out" 2>/dev/null)"
@@ -159,7 +161,7 @@ elif ! "$kdir/setup.sh" >"$tmp/setup.out" 2>&1; then
 fi
 if [ -n "$reason" ]; then
     for d in "host listing" "the kernel mounts every view" "Rock Ridge" \
-        "Joliet" "UDF" "plain ISO9660" "no kernel complaints" \
+        "Joliet" "UDF" "plain ISO9660" "UDF 2.01" "UDF 2.50" "no kernel complaints" \
         "the comparison can fail"; do
         tap_skip "$d" "$reason"
     done
@@ -174,12 +176,14 @@ else
 fi
 
 # One boot: 1 = Rock Ridge, 2 = Joliet, 3 = UDF, 4 = plain ISO9660 (an
-# image made with --no-rock, which leaves links and special files out).
+# image made with --no-rock, which leaves links and special files out),
+# 5 = UDF 2.01 alone, 6 = UDF 2.50 beside ISO9660 and Joliet.
 start=$(date +%s)
 # Joliet with check=strict: names that differ in case only are two files
 # (the kernel's default lookup there ignores case).
 "$kdir/kstat.sh" -d "$tmp/k" "$img" iso9660 "$img" joliet:check=s "$img" udf \
-    "$plainimg" iso9660-norock >"$tmp/kstat.out" 2>"$tmp/kstat.err"
+    "$plainimg" iso9660-norock "$tmp/u201.iso" udf "$tmp/u250.iso" udf \
+    >"$tmp/kstat.out" 2>"$tmp/kstat.err"
 krc=$?
 secs=$(($(date +%s) - start))
 if [ $krc -eq 0 ]; then
@@ -188,7 +192,7 @@ else
     tap_fail "the kernel mounts every view" "kstat.sh exit status $krc after $secs s
 $(cat "$tmp/kstat.err")"
 fi
-for n in 1 2 3 4; do : >>"$tmp/k/$n.lst"; done
+for n in 1 2 3 4 5 6; do : >>"$tmp/k/$n.lst"; done
 
 plain "$tmp/host.lst"
 kcompare "Rock Ridge: every column" "$tmp/host.lst" "$tmp/k/1.lst" "$ALL"
@@ -197,6 +201,9 @@ kcompare "Joliet: names, types, sizes, dates, contents (no links or special file
 kcompare "UDF: every column" "$tmp/host.lst" "$tmp/k/3.lst" "$ALL"
 kcompare "plain ISO9660: types, sizes, contents (no links or special files)" \
     "$tmp/host.lst.plain" "$tmp/k/4.lst" type,size,sha256
+kcompare "UDF 2.01 alone: every column" "$tmp/host.lst" "$tmp/k/5.lst" "$ALL"
+kcompare "UDF 2.50 (metadata partition) with ISO9660 and Joliet: every column" "$tmp/host.lst" \
+    "$tmp/k/6.lst" "$ALL"
 
 # isofs says which extensions it found; anything else it or udf logs is a
 # complaint about the image.
