@@ -653,7 +653,9 @@ FSI_API bool fsi_image_get_rock_ridge(const fsi_image *img);
 
 /** Relocate directories deeper than ISO9660 allows into /rr_moved (Rock
  *  Ridge CL/PL/RE, as mkisofs -R does) instead of refusing them with
- *  IMAPI_E_ISO9660_LEVELS.  Off by default; needs Rock Ridge. */
+ *  IMAPI_E_ISO9660_LEVELS.  Off by default; needs Rock Ridge.  Not yet
+ *  carried out by the writer: the setting is kept, and a tree too deep
+ *  for ISO9660 is still IMAPI_E_ISO9660_LEVELS. */
 FSI_API fsi_hresult fsi_image_set_relocate_deep(fsi_image *img, bool on);
 FSI_API bool fsi_image_get_relocate_deep(const fsi_image *img);
 
