@@ -671,6 +671,23 @@ FSI_API fsi_hresult fsi_add_dir(fsi_image *img, const char *path)
     return FSI_SUCCEEDED(hr) ? limit_single(img, id, path) : hr;
 }
 
+/* Link the item it (its source record, if any, already added: taken
+ * back on failure) and check the size limit. */
+static fsi_hresult add_linked(fsi_image *img, fsi_item parent, const char *name, size_t len,
+                              struct new_item *it, const char *path)
+{
+    fsi_item id = 0;
+    fsi_hresult hr = add_child(img, parent, name, len, it, NULL, &id);
+    if (FSI_SUCCEEDED(hr))
+        hr = limit_single(img, id, path);
+    if (FSI_FAILED(hr) && it->src) {
+        source_discard(img, &img->sources[it->src]);
+        if (it->src == img->nsources - 1)
+            img->nsources--;
+    }
+    return hr;
+}
+
 /* Add a file node whose source record is src (discarded on failure:
  * copies freed, staged bytes given back, a callback's ctx left alone). */
 static fsi_hresult add_file_src(fsi_image *img, fsi_item parent, const char *name, size_t len,
@@ -683,16 +700,7 @@ static fsi_hresult add_file_src(fsi_image *img, fsi_item parent, const char *nam
             return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
         }
     }
-    fsi_item id = 0;
-    fsi_hresult hr = add_child(img, parent, name, len, it, NULL, &id);
-    if (FSI_SUCCEEDED(hr))
-        hr = limit_single(img, id, path);
-    if (FSI_FAILED(hr) && it->src) {
-        source_discard(img, &img->sources[it->src]);
-        if (it->src == img->nsources - 1)
-            img->nsources--;
-    }
-    return hr;
+    return add_linked(img, parent, name, len, it, path);
 }
 
 static void times_set(int64_t times[3], int64_t atime, int64_t mtime)
@@ -854,23 +862,6 @@ static uint32_t link_source(fsi_image *img, const char *target, size_t len, cons
     return i;
 }
 
-/* Add an item without data whose source record is src_index (taken back
- * on failure). */
-static fsi_hresult add_nodata(fsi_image *img, fsi_item parent, const char *name, size_t len,
-                              struct new_item *it, const char *path)
-{
-    fsi_item id = 0;
-    fsi_hresult hr = add_child(img, parent, name, len, it, NULL, &id);
-    if (FSI_SUCCEEDED(hr))
-        hr = limit_single(img, id, path);
-    if (FSI_FAILED(hr) && it->src) {
-        source_discard(img, &img->sources[it->src]);
-        if (it->src == img->nsources - 1)
-            img->nsources--;
-    }
-    return hr;
-}
-
 FSI_API fsi_hresult fsi_add_symlink(fsi_image *img, const char *path, const char *target)
 {
     fsi_item parent;
@@ -885,7 +876,7 @@ FSI_API fsi_hresult fsi_add_symlink(fsi_image *img, const char *path, const char
     new_item_defaults(&it, NODE_SYMLINK);
     if (!(it.src = link_source(img, target, strlen(target), "target", &hr)))
         return hr;
-    return add_nodata(img, parent, name, len, &it, path);
+    return add_linked(img, parent, name, len, &it, path);
 }
 
 FSI_API fsi_hresult fsi_add_special(fsi_image *img, const char *path, uint32_t mode,
@@ -911,7 +902,7 @@ FSI_API fsi_hresult fsi_add_special(fsi_image *img, const char *path, uint32_t m
         if (!(it.src = source_add(img, &src)))
             return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
     }
-    return add_nodata(img, parent, name, len, &it, path);
+    return add_linked(img, parent, name, len, &it, path);
 }
 
 /* ---------------------------------------------------------------- */
