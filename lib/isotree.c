@@ -200,6 +200,23 @@ static uint32_t nsub(const struct isotree *t, uint32_t d)
 
 static fsi_hresult nomem(struct isotree *t);
 
+/* The values of r that only producing needs: owner, mode, links, serial
+ * number, times. */
+static void rr_fill(const struct isotree *t, struct rr_item *r, fsi_item it, uint32_t nlink,
+                    fsi_item serial)
+{
+    const fsi_image *img = t->lay->img;
+    struct item_posix px;
+    item_posix(img, it, &px);
+    r->mode = px.mode;
+    r->uid = px.uid;
+    r->gid = px.gid;
+    r->nlink = nlink;
+    r->serial = serial;
+    r->mtime = item_time_ns(img, it, FSI_TIME_MODIFICATION);
+    r->atime = item_time_ns(img, it, FSI_TIME_ACCESS);
+}
+
 /* Compose the Rock Ridge entries of child `it` (g: what the records
  * note of it; kid: its dirs[] index if a directory) into t->su: with all
  * values when `full` (producing), else only what decides their sizes. */
@@ -216,18 +233,9 @@ static fsi_hresult su_child(struct isotree *t, fsi_item it, const struct gent *g
         r.device = fmt == S_IFCHR || fmt == S_IFBLK;
         r.rdev = node_rdev(img, nd);
     }
-    if (full) {
-        struct item_posix px;
-        item_posix(img, it, &px);
-        r.mode = px.mode;
-        r.uid = px.uid;
-        r.gid = px.gid;
-        /* Hard links share the leader's serial number (an inode). */
-        r.nlink = g->type == NODE_DIR ? 2 + nsub(t, kid) : layout_nlink(t->lay, it);
-        r.serial = g->type == NODE_DIR ? it : layout_leader(t->lay, it);
-        r.mtime = item_time_ns(img, it, FSI_TIME_MODIFICATION);
-        r.atime = item_time_ns(img, it, FSI_TIME_ACCESS);
-    }
+    if (full)   /* hard links share the leader's serial number (an inode) */
+        rr_fill(t, &r, it, g->type == NODE_DIR ? 2 + nsub(t, kid) : layout_nlink(t->lay, it),
+                g->type == NODE_DIR ? it : layout_leader(t->lay, it));
     return rr_compose(&t->su, &r) < 0 ? nomem(t) : FSI_S_OK;
 }
 
@@ -238,17 +246,8 @@ static fsi_hresult su_dot(struct isotree *t, uint32_t d, bool dotdot, bool full)
     uint32_t x = dotdot ? t->dirs[d].parent : d;
     fsi_item it = t->dirs[x].item;
     struct rr_item r = {.wide = rr_item_wide(img, it), .root_dot = d == 0 && !dotdot};
-    if (full) {
-        struct item_posix px;
-        item_posix(img, it, &px);
-        r.mode = px.mode;
-        r.uid = px.uid;
-        r.gid = px.gid;
-        r.nlink = 2 + nsub(t, x);
-        r.serial = it;
-        r.mtime = item_time_ns(img, it, FSI_TIME_MODIFICATION);
-        r.atime = item_time_ns(img, it, FSI_TIME_ACCESS);
-    }
+    if (full)
+        rr_fill(t, &r, it, 2 + nsub(t, x), it);
     return rr_compose(&t->su, &r) < 0 ? nomem(t) : FSI_S_OK;
 }
 
