@@ -36,7 +36,7 @@ enum {
     OPT_NORMALIZE_MODES
 };
 /* Rock Ridge in the ISO9660 view (on by default). */
-enum { OPT_NO_ROCK = 1150 };
+enum { OPT_NO_ROCK = 1150, OPT_RELOCATE_DEEP };
 
 struct opt_doc {
     struct option opt;
@@ -71,6 +71,7 @@ static const struct opt_doc options[] = {
     {{"normalize-owners", no_argument, NULL, OPT_NORMALIZE_OWNERS}, 0, NULL, "owner and group 0 in Rock Ridge and UDF"},
     {{"normalize-modes", no_argument, NULL, OPT_NORMALIZE_MODES}, 0, NULL, "readable by all, no write or set-id bits"},
     {{"no-rock", no_argument, NULL, OPT_NO_ROCK}, 0, NULL, "plain ISO9660 view: no Rock Ridge (symlinks, devices left out)"},
+    {{"relocate-deep", no_argument, NULL, OPT_RELOCATE_DEEP}, 0, NULL, "move directories deeper than ISO9660 allows to rr_moved (Rock Ridge shows them in place)"},
     {{"hidden", required_argument, NULL, OPT_HIDDEN}, 0, "IMAGE/PATH", "mark an item hidden (repeatable)"},
     {{"boot", required_argument, NULL, OPT_BOOT}, 0, "SPEC", "El Torito boot entry (repeatable; see mkimage(1))"},
     {{"boot-catalog", required_argument, NULL, OPT_BOOT_CATALOG}, 0, "IMAGE/PATH", "make the boot catalog visible there"},
@@ -361,6 +362,7 @@ struct create_opts {
     bool follow_links, no_hardlinks;
     unsigned normalize;         /* FSI_NORMALIZE_* */
     bool no_rock;               /* --no-rock */
+    bool relocate_deep;         /* --relocate-deep */
     struct boot_opts boot;      /* --boot, --boot-catalog (boot_spec.c) */
     const char *ids[FSI_ID_BIBLIO_FILE + 1];   /* --system-id ... --biblio-file */
     bool joliet_long;
@@ -488,6 +490,7 @@ int cmd_create(int argc, char **argv)
         case OPT_NORMALIZE_OWNERS: o.normalize |= FSI_NORMALIZE_OWNERS; break;
         case OPT_NORMALIZE_MODES: o.normalize |= FSI_NORMALIZE_MODES; break;
         case OPT_NO_ROCK: o.no_rock = true; break;
+        case OPT_RELOCATE_DEEP: o.relocate_deep = true; break;
         case OPT_BOOT: case OPT_BOOT_CATALOG:
             if ((rc = boot_opts_add(&o.boot, c, optarg)) != EXIT_OK)
                 goto out;
@@ -566,6 +569,8 @@ int cmd_create(int argc, char **argv)
         hr = fsi_image_set_normalize(img, o.normalize);
     if (FSI_SUCCEEDED(hr) && o.no_rock)
         hr = fsi_image_set_rock_ridge(img, false);
+    if (FSI_SUCCEEDED(hr) && o.relocate_deep)
+        hr = fsi_image_set_relocate_deep(img, true);
     if (FSI_FAILED(hr)) {
         rc = cli_report_image(img, hr);
         fsi_image_free(img);

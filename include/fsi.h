@@ -653,9 +653,13 @@ FSI_API bool fsi_image_get_rock_ridge(const fsi_image *img);
 
 /** Relocate directories deeper than ISO9660 allows into /rr_moved (Rock
  *  Ridge CL/PL/RE, as mkisofs -R does) instead of refusing them with
- *  IMAPI_E_ISO9660_LEVELS.  Off by default; needs Rock Ridge.  Not yet
- *  carried out by the writer: the setting is kept, and a tree too deep
- *  for ISO9660 is still IMAPI_E_ISO9660_LEVELS. */
+ *  IMAPI_E_ISO9660_LEVELS.  Only the ISO9660 view moves them: a directory
+ *  that would lie 7 levels below the root and has children goes to
+ *  rr_moved, and Rock Ridge readers show it in its place; Joliet keeps the
+ *  tree as deep as it is, UDF has no limit.  Off by default.  Needs Rock
+ *  Ridge: turning it on without Rock Ridge (or Rock Ridge off while it is
+ *  on) is IMAPI_E_INVALID_PARAM.  A root child named rr_moved is then
+ *  IMAPI_E_DUP_NAME at create time. */
 FSI_API fsi_hresult fsi_image_set_relocate_deep(fsi_image *img, bool on);
 FSI_API bool fsi_image_get_relocate_deep(const fsi_image *img);
 

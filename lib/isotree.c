@@ -8,6 +8,17 @@
  * (survey), and usually nothing of it is kept between passes but its
  * size; its children's names and kinds come from the layout's records
  * (layout_group_names), read front to back.
+ *
+ * Relocation (relocate_deep, ISO9660 with Rock Ridge): a directory that
+ * would lie 7 levels below the root and has children (which ISO9660 could
+ * not hold) moves, in this view only, to "rr_moved" in the root, as
+ * genisoimage -R does; its old place keeps a zero-length file record with a
+ * CL entry, its ".." a PL entry, its record in rr_moved an RE entry.
+ * rr_moved itself stays visible, empty, to Linux and xorriso (libarchive
+ * hides it), as with genisoimage: hiding it would take an RE in the root,
+ * which libarchive refuses.  The root and rr_moved
+ * are named whole from their own item lists (the root's with rr_moved
+ * added); a directory holding a relocated child is named as usual.
  */
 #include "config.h"
 #include "isotree.h"
@@ -63,6 +74,9 @@ struct dirents {
     int mode;
     size_t n;
     const fsi_item *items;      /* byte order (layout_children) */
+    fsi_item *own;              /* items when the view makes the list (root
+                                   with rr_moved, rr_moved), else NULL */
+    uint32_t kid_depth;         /* the children's level in the view */
     uint64_t size;              /* extent bytes if known (MODE_GROUPS), else UINT64_MAX */
     /* names of the children (MODE_ALL) or of one group (MODE_GROUPS) */
     size_t cap;
@@ -217,15 +231,51 @@ static void rr_fill(const struct isotree *t, struct rr_item *r, fsi_item it, uin
     r->atime = item_time_ns(img, it, FSI_TIME_ACCESS);
 }
 
+/* The relocation of directory `it`, or NULL. */
+static struct reloc *reloc_find(const struct isotree *t, fsi_item it)
+{
+    size_t a = 0, b = t->nreloc;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (t->reloc[mid].item == it)
+            return &t->reloc[mid];
+        if (t->reloc[mid].item < it)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return NULL;
+}
+
+/* Rock Ridge link count of dirs[x]: its subdirectories as Rock Ridge
+ * readers see them (those relocated from it included; rr_moved shows
+ * none: readers hide the RE records). */
+static uint32_t dir_nlink(const struct isotree *t, uint32_t x)
+{
+    if (t->moved && x == t->moved)
+        return 2;
+    return 2 + nsub(t, x) + t->dirs[x].nmoved;
+}
+
+/* Serial number (PX) of dirs[x]: its item; rr_moved one no item has. */
+static uint32_t dir_serial(const struct isotree *t, uint32_t x)
+{
+    return t->moved && x == t->moved ? t->lay->img->nnodes : t->dirs[x].item;
+}
+
+enum { ROLE_PLAIN, ROLE_CL, ROLE_RE };
+
 /* Compose the Rock Ridge entries of child `it` (g: what the records
- * note of it; kid: its dirs[] index if a directory) into t->su: with all
- * values when `full` (producing), else only what decides their sizes. */
+ * note of it; kid: its dirs[] index if a directory, also for ROLE_CL)
+ * into t->su: with all values when `full` (producing), else only what
+ * decides their sizes. */
 static fsi_hresult su_child(struct isotree *t, fsi_item it, const struct gent *g, uint32_t kid,
-                            bool full)
+                            bool full, int role)
 {
     const fsi_image *img = t->lay->img;
     const struct node *nd = &img->nodes[it];
-    struct rr_item r = {.name = g->name, .name_len = g->name_len, .wide = g->wide};
+    struct rr_item r = {.name = g->name, .name_len = g->name_len, .wide = g->wide,
+                        .cl = role == ROLE_CL, .re = role == ROLE_RE};
     if (g->type == NODE_SYMLINK) {
         r.target = node_link_target(img, nd);
     } else if (g->type == NODE_SPECIAL) {
@@ -233,9 +283,12 @@ static fsi_hresult su_child(struct isotree *t, fsi_item it, const struct gent *g
         r.device = fmt == S_IFCHR || fmt == S_IFBLK;
         r.rdev = node_rdev(img, nd);
     }
-    if (full)   /* hard links share the leader's serial number (an inode) */
-        rr_fill(t, &r, it, g->type == NODE_DIR ? 2 + nsub(t, kid) : layout_nlink(t->lay, it),
-                g->type == NODE_DIR ? it : layout_leader(t->lay, it));
+    if (full) { /* hard links share the leader's serial number (an inode) */
+        rr_fill(t, &r, it, g->type == NODE_DIR ? dir_nlink(t, kid) : layout_nlink(t->lay, it),
+                g->type == NODE_DIR ? dir_serial(t, kid) : layout_leader(t->lay, it));
+        if (role == ROLE_CL)
+            r.link = t->dirs[kid].block;
+    }
     return rr_compose(&t->su, &r) < 0 ? nomem(t) : FSI_S_OK;
 }
 
@@ -245,9 +298,21 @@ static fsi_hresult su_dot(struct isotree *t, uint32_t d, bool dotdot, bool full)
     const fsi_image *img = t->lay->img;
     uint32_t x = dotdot ? t->dirs[d].parent : d;
     fsi_item it = t->dirs[x].item;
-    struct rr_item r = {.wide = rr_item_wide(img, it), .root_dot = d == 0 && !dotdot};
-    if (full)
-        rr_fill(t, &r, it, 2 + nsub(t, x), it);
+    /* A relocated directory's ".." says, for Rock Ridge, its parent in
+     * the tree (PL); the record itself points at rr_moved. */
+    const struct reloc *rl = NULL;
+    if (dotdot && t->moved && x == t->moved && d != x) {
+        rl = reloc_find(t, t->dirs[d].item);
+        it = rl->pitem;
+        x = rl->pdir;           /* known once the build is done (producing) */
+    }
+    struct rr_item r = {.wide = rr_item_wide(img, it), .root_dot = d == 0 && !dotdot,
+                        .pl = rl != NULL};
+    if (full) {
+        rr_fill(t, &r, it, dir_nlink(t, x), dir_serial(t, x));
+        if (rl)
+            r.link = t->dirs[x].block;
+    }
     return rr_compose(&t->su, &r) < 0 ? nomem(t) : FSI_S_OK;
 }
 
@@ -329,15 +394,33 @@ static void release(struct dirents *c)
     c->chunk = SIZE_MAX;
 }
 
-/* What the records need of child `it`, from its node. */
+/* The name child `it` of the loaded directory has in the tree (the root
+ * item as a child is rr_moved). */
+static const char *kid_name(const struct isotree *t, fsi_item it, uint16_t *len)
+{
+    const fsi_image *img = t->lay->img;
+    if (it == FSI_ROOT) {
+        *len = (uint16_t)strlen(t->moved_name);
+        return t->moved_name;
+    }
+    *len = img->nodes[it].name_len;
+    return node_name(img, &img->nodes[it]);
+}
+
+/* What the records need of child `it` of the loaded directory, from its
+ * node (rr_moved: the root's attributes). */
 static struct gent gent_of(const struct isotree *t, fsi_item it)
 {
     const fsi_image *img = t->lay->img;
     const struct node *nd = &img->nodes[it];
+    uint16_t len;
+    const char *name = kid_name(t, it, &len);
     return (struct gent){
-        .size = nd->size, .mtime = item_time_ns(img, it, FSI_TIME_MODIFICATION),
-        .name = node_name(img, nd), .name_len = nd->name_len,
-        .depth = (uint16_t)nd->depth, .type = nd->type, .flags = nd->flags,
+        .size = it == FSI_ROOT ? 0 : nd->size,
+        .mtime = item_time_ns(img, it, FSI_TIME_MODIFICATION),
+        .name = name, .name_len = len,
+        .depth = (uint16_t)t->cache->kid_depth, .type = nd->type,
+        .flags = it == FSI_ROOT ? 0 : nd->flags,
         .wide = t->rock && rr_item_wide(img, it),
     };
 }
@@ -358,8 +441,9 @@ static fsi_hresult name_group(struct isotree *t, size_t first, size_t m, size_t 
     bool snap = m <= GROUP;
     if (snap && !c->ge && !(c->ge = malloc(GROUP * sizeof *c->ge)))
         return FSI_E_OUTOFMEMORY;
-    const uint8_t *rec = c->n > GROUP ? layout_group_names(t->lay, c->dir_item, first) : NULL;
-    uint16_t depth = (uint16_t)(img->nodes[c->dir_item].depth + 1);
+    const uint8_t *rec = c->n > GROUP && !c->own ? layout_group_names(t->lay, c->dir_item, first)
+                                                 : NULL;
+    uint16_t depth = (uint16_t)c->kid_depth;
     struct layout_kid k = { 0 };
     for (size_t i = 0; i < m; i++) {
         if (rec) {
@@ -381,8 +465,9 @@ static fsi_hresult name_group(struct isotree *t, size_t first, size_t m, size_t 
             continue;
         }
         fsi_item it = c->items[first + i];
-        const struct node *nd = &img->nodes[it];
-        c->in[i] = (struct name_in){ node_name(img, nd), nd->name_len, nd->type == NODE_DIR };
+        uint16_t len;
+        const char *name = kid_name(t, it, &len);
+        c->in[i] = (struct name_in){ name, len, img->nodes[it].type == NODE_DIR };
         if (snap)
             c->ge[i] = gent_of(t, it);
     }
@@ -598,7 +683,9 @@ static fsi_hresult advance(struct isotree *t, uint64_t *pos, uint64_t *cpos, fsi
     static const struct rr_out measure = {0};
     fsi_hresult hr;
     if (t->rock) {
-        if (FSI_FAILED(hr = su_child(t, it, g, 0, false)))
+        /* (never rr_moved's children: rr_moved is named whole) */
+        int role = g->type == NODE_DIR && t->nreloc && reloc_find(t, it) ? ROLE_CL : ROLE_PLAIN;
+        if (FSI_FAILED(hr = su_child(t, it, g, 0, false, role)))
             return hr;
         rl = rec_len(fixed, rr_in_record(&t->su, fixed));
     }
@@ -684,7 +771,7 @@ static fsi_hresult survey(struct isotree *t, uint32_t d)
              * the checks may refuse (up to the first that is surely
              * refused: the build stops there). */
             uint64_t nsec = g->type == NODE_DIR ? 1 : file_sections(g->size);
-            bool deep = g->depth > FSI_ISO_MAX_DEPTH;
+            bool deep = !t->deep_ok && g->depth > FSI_ISO_MAX_DEPTH;
             bool big = !t->joliet && nsec > 1;
             if (!refused && (g->type == NODE_DIR || deep || big)) {
                 if (special_add(c, first + j) < 0) {
@@ -757,8 +844,30 @@ static fsi_hresult load_dir(struct isotree *t, uint32_t d)
     c->have_special = false;
     c->dir_item = t->dirs[d].item;
     c->items = layout_children(t->lay, c->dir_item, &c->n);
+    c->kid_depth = t->dirs[d].level + 1;
+    free(c->own);
+    c->own = NULL;
     fsi_hresult hr;
-    if (c->n <= GROUP) {
+    if (t->nreloc && (d == 0 || d == t->moved)) {
+        /* The root with rr_moved (the root item stands for it), or
+         * rr_moved with the relocated directories: named whole. */
+        size_t n = d ? t->nreloc : c->n + 1;
+        if (!(c->own = malloc(n * sizeof *c->own)))
+            return nomem(t);
+        if (d) {
+            for (size_t i = 0; i < n; i++)
+                c->own[i] = t->reloc[i].item;
+        } else {
+            memcpy(c->own, c->items, c->n * sizeof *c->own);
+            c->own[c->n] = FSI_ROOT;
+        }
+        c->items = c->own;
+        c->n = n;
+        c->mode = MODE_WHOLE;
+        hr = keep_names(t, true);
+        if (c->cap > GROUP)
+            release(c);
+    } else if (c->n <= GROUP) {
         c->mode = MODE_ALL;
         hr = name_all(t);
     } else {
@@ -928,11 +1037,25 @@ static fsi_hresult dir_records(struct isotree *t, uint32_t d, uint64_t from, uin
         const uint8_t *id = e.id;
         uint8_t idlen = e.len;
         bool is_dir = e.g.type == NODE_DIR;
-        uint64_t nsec = is_dir ? 1 : file_sections(e.g.size);
+        /* A relocated directory: here a zero-length file with CL; in
+         * rr_moved its record with RE. */
+        int role = ROLE_PLAIN;
+        uint32_t kdir = kid;
+        const struct reloc *rel;
+        if (is_dir && t->nreloc) {
+            if (t->moved && d == t->moved)
+                role = ROLE_RE;
+            else if (dir->nmoved && (rel = reloc_find(t, it))) {
+                role = ROLE_CL;
+                kdir = rel->dir;
+                is_dir = false;
+            }
+        }
+        uint64_t nsec = is_dir || role == ROLE_CL ? 1 : file_sections(e.g.size);
         size_t fixed = record_len(idlen), rl = fixed;
         uint8_t hidden = (e.g.flags & NF_HIDDEN) ? ISO_FLAG_HIDDEN : 0;
         if (t->rock) {
-            if (FSI_FAILED(hr = su_child(t, it, &e.g, kid, buf != NULL)))
+            if (FSI_FAILED(hr = su_child(t, it, &e.g, kdir, buf != NULL, role)))
                 return hr;
             rl = rec_len(fixed, rr_in_record(&t->su, fixed));
         }
@@ -958,6 +1081,8 @@ static fsi_hresult dir_records(struct isotree *t, uint32_t d, uint64_t from, uin
                     const struct isodir *sub = &t->dirs[kid];
                     iso_put_record(p, sub->block, sub->size, e.g.mtime,
                                    ISO_FLAG_DIR | hidden, id, idlen);
+                } else if (role == ROLE_CL) {
+                    iso_put_record(p, 0, 0, e.g.mtime, hidden, id, idlen);
                 } else {
                     uint64_t off = (uint64_t)sec * ISO_SECTION_MAX;
                     uint64_t len = e.g.size - off;
@@ -1012,9 +1137,11 @@ static fsi_hresult add_dir(struct isotree *t, fsi_item item, uint32_t parent,
         t->pool_cap = cap;
     }
     memcpy(t->pool + t->pool_len, id, len);
-    t->dirs[t->ndirs++] = (struct isodir){
+    t->dirs[t->ndirs] = (struct isodir){
         .item = item, .parent = parent, .name_off = (uint32_t)t->pool_len, .name_len = len,
+        .level = t->ndirs ? t->dirs[parent].level + 1 : 0,
     };
+    t->ndirs++;
     t->pool_len += len;
     return FSI_S_OK;
 }
@@ -1041,6 +1168,95 @@ static fsi_hresult check_file(struct isotree *t, fsi_item it, const struct node 
     return FSI_S_OK;
 }
 
+static int cmp_reloc(const void *a, const void *b)
+{
+    fsi_item x = ((const struct reloc *)a)->item, y = ((const struct reloc *)b)->item;
+    return (x > y) - (x < y);
+}
+
+/* Whether the root has a child named `name`. */
+static bool root_has(const struct isotree *t, const char *name)
+{
+    const fsi_image *img = t->lay->img;
+    size_t n, len = strlen(name);
+    const fsi_item *k = layout_children(t->lay, FSI_ROOT, &n);
+    for (size_t i = 0; i < n; i++) {
+        const struct node *nd = &img->nodes[k[i]];
+        if (nd->name_len == len && memcmp(node_name(img, nd), name, len) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Which directories the ISO9660 view relocates: walking the tree's
+ * directories with their level in the view, one that would lie at level
+ * FSI_ISO_MAX_DEPTH or deeper and has children (they could not) moves to
+ * rr_moved (level 1), so it lies at level 2 and its subtree goes on from
+ * there. */
+static fsi_hresult find_relocations(struct isotree *t)
+{
+    const fsi_image *img = t->lay->img;
+    struct frame {
+        fsi_item it;
+        uint32_t level;
+    } *st = malloc(64 * sizeof *st);
+    size_t n = 0, cap = 64, cap_r = 0;
+    if (!st)
+        return nomem(t);
+    st[n++] = (struct frame){FSI_ROOT, 0};
+    while (n > 0) {
+        struct frame f = st[--n];
+        size_t nk;
+        const fsi_item *k = layout_children(t->lay, f.it, &nk);
+        for (size_t i = 0; i < nk; i++) {
+            fsi_item y = k[i];
+            size_t ny;
+            if (img->nodes[y].type != NODE_DIR)
+                continue;
+            layout_children(t->lay, y, &ny);
+            if (ny == 0)
+                continue;       /* nothing below it to place */
+            uint32_t level = f.level + 1;
+            if (level >= FSI_ISO_MAX_DEPTH) {
+                if (t->nreloc == cap_r) {
+                    cap_r = cap_r ? cap_r * 2 : 16;
+                    struct reloc *p = realloc(t->reloc, cap_r * sizeof *p);
+                    if (!p) {
+                        free(st);
+                        return nomem(t);
+                    }
+                    t->reloc = p;
+                }
+                t->reloc[t->nreloc++] = (struct reloc){.item = y, .pitem = f.it};
+                level = 2;
+            }
+            if (n == cap) {
+                struct frame *p = realloc(st, 2 * cap * sizeof *p);
+                if (!p) {
+                    free(st);
+                    return nomem(t);
+                }
+                st = p;
+                cap *= 2;
+            }
+            st[n++] = (struct frame){y, level};
+        }
+    }
+    free(st);
+    if (t->nreloc == 0)
+        return FSI_S_OK;
+    qsort(t->reloc, t->nreloc, sizeof *t->reloc, cmp_reloc);
+    /* Readers know the relocation directory by its name: libarchive takes
+     * the first "rr_moved" (or ".rr_moved") of the root for it, and
+     * refuses RE records anywhere else. */
+    t->moved_name = "rr_moved";
+    if (root_has(t, t->moved_name))
+        return fsi_failf(t->lay->img, IMAPI_E_DUP_NAME, 0, "/rr_moved", NULL,
+                         "relocating deep directories (--relocate-deep) needs that name "
+                         "in the root for the relocation directory");
+    return FSI_S_OK;
+}
+
 fsi_hresult isotree_build(struct isotree *t, struct layout *lay, bool joliet)
 {
     memset(t, 0, sizeof *t);
@@ -1057,6 +1273,10 @@ fsi_hresult isotree_build(struct isotree *t, struct layout *lay, bool joliet)
     const uint8_t root_id = 0;
     fsi_hresult hr = add_dir(t, FSI_ROOT, 0, &root_id, 1);
     uint8_t tmp[256];
+    bool relocating = img->relocate_deep && !img->no_rock && img->ndeep > 0;
+    t->deep_ok = joliet && relocating;
+    if (FSI_SUCCEEDED(hr) && relocating && !joliet)
+        hr = find_relocations(t);
 
     /* Breadth first, subdirectories in view order: that is the path table
      * order (level, parent number, identifier) and the extents' order. */
@@ -1071,12 +1291,21 @@ fsi_hresult isotree_build(struct isotree *t, struct layout *lay, bool joliet)
             size_t i = c->have_special ? c->special[v] : v;
             fsi_item it = entry_item(t, i);
             const struct node *nd = &img->nodes[it];
-            if (nd->depth > FSI_ISO_MAX_DEPTH)
+            struct reloc *rel = NULL;
+            if (!t->deep_ok && t->dirs[d].level + 1 > FSI_ISO_MAX_DEPTH)
                 hr = fail_path(t, IMAPI_E_ISO9660_LEVELS, it, NULL);
-            else if (nd->type == NODE_DIR) {
+            else if (nd->type == NODE_DIR && t->nreloc && !(t->moved && d == t->moved) &&
+                     (rel = reloc_find(t, it))) {
+                rel->pdir = d;          /* listed under rr_moved instead */
+                t->dirs[d].nmoved++;
+            } else if (nd->type == NODE_DIR) {
                 struct ent e;
                 if (FSI_SUCCEEDED(hr = entry(t, i, true, tmp, &e)))
                     hr = add_dir(t, it, d, e.id, e.len);
+                if (FSI_SUCCEEDED(hr) && it == FSI_ROOT)
+                    t->moved = t->ndirs - 1;
+                else if (FSI_SUCCEEDED(hr) && t->moved && d == t->moved)
+                    reloc_find(t, it)->dir = t->ndirs - 1;
             } else
                 hr = check_file(t, it, nd);
         }
@@ -1101,10 +1330,45 @@ fsi_hresult isotree_build(struct isotree *t, struct layout *lay, bool joliet)
     return hr;
 }
 
+/* With rr_moved the extents go root first, then rr_moved's subtree,
+ * then the rest (each part in path table order), as genisoimage places
+ * them: libarchive reads directories in block order and links a relocated
+ * directory nested in a relocated one only while the outer one is not yet
+ * linked to its CL, which lies outside rr_moved.  Returns -1 when out of
+ * memory. */
+static int order_extents(struct isotree *t)
+{
+    uint32_t *o = malloc(t->ndirs * sizeof *o);
+    uint8_t *in = calloc(t->ndirs, 1);
+    if (!o || !in) {
+        free(o);
+        free(in);
+        return -1;
+    }
+    size_t k = 0;
+    o[k++] = 0;
+    for (uint32_t d = 1; d < t->ndirs; d++) {
+        /* parents come before their children in dirs[] */
+        in[d] = d == t->moved || in[t->dirs[d].parent];
+        if (in[d])
+            o[k++] = d;
+    }
+    for (uint32_t d = 1; d < t->ndirs; d++)
+        if (!in[d])
+            o[k++] = d;
+    free(in);
+    t->byblock = o;
+    return 0;
+}
+
 void isotree_place(struct isotree *t, uint64_t first)
 {
     uint64_t b = first;
-    for (uint32_t d = 0; d < t->ndirs; d++) {
+    /* (out of memory: path table order, as valid an image) */
+    if (t->moved && !t->byblock)
+        (void)order_extents(t);
+    for (uint32_t i = 0; i < t->ndirs; i++) {
+        uint32_t d = t->byblock ? t->byblock[i] : i;
         t->dirs[d].block = (uint32_t)b;
         b += ((uint64_t)t->dirs[d].size + t->dirs[d].ce_size) / FSI_BLOCK;
     }
@@ -1118,12 +1382,12 @@ fsi_hresult isotree_produce(struct isotree *t, uint64_t block, uint8_t *buf, uin
         uint32_t lo = 0, hi = t->ndirs;
         while (lo < hi) {
             uint32_t mid = lo + (hi - lo) / 2;
-            if (t->dirs[mid].block <= abs)
+            if (t->dirs[t->byblock ? t->byblock[mid] : mid].block <= abs)
                 lo = mid + 1;
             else
                 hi = mid;
         }
-        uint32_t d = lo - 1;
+        uint32_t d = t->byblock ? t->byblock[lo - 1] : lo - 1;
         uint64_t off = abs - t->dirs[d].block;
         uint64_t left = ((uint64_t)t->dirs[d].size + t->dirs[d].ce_size) / FSI_BLOCK - off;
         uint32_t k = left < n ? (uint32_t)left : n;
@@ -1141,8 +1405,11 @@ fsi_hresult isotree_produce(struct isotree *t, uint64_t block, uint8_t *buf, uin
 
 void isotree_free(struct isotree *t)
 {
+    free(t->reloc);
+    free(t->byblock);
     if (t->cache) {
         release(t->cache);
+        free(t->cache->own);
         free(t->cache->ge);
         free(t->cache->special);
         free(t->cache->kept);

@@ -25,7 +25,17 @@ struct isodir {
     uint32_t ce_size;     /* Rock Ridge continuation blocks after the extent (bytes) */
     uint32_t pt_off;      /* its path table record, bytes into the table */
     uint32_t name_off;    /* identifier in the pool (Joliet: UCS-2BE) */
+    uint32_t level;       /* directories above it in the view (root 0) */
+    uint32_t nmoved;      /* subdirectories relocated from here (Rock Ridge) */
     uint8_t name_len;
+};
+
+/* A directory the ISO9660 view relocates to rr_moved (--relocate-deep). */
+struct reloc {
+    fsi_item item;
+    fsi_item pitem;       /* its parent in the tree */
+    uint32_t dir;         /* its index in dirs[] (under rr_moved) */
+    uint32_t pdir;        /* the parent's index in dirs[] */
 };
 
 struct dirents;
@@ -44,10 +54,22 @@ struct isotree {
     uint64_t dir_blocks;        /* all directory extents (and their
                                    continuation blocks) together */
     struct dirents *cache;
+    /* Relocation (ISO9660 with Rock Ridge, relocate_deep): the directories
+     * moved, by item; rr_moved's index in dirs[] (0: none; its item is the
+     * root's, which stands for it among the root's children). */
+    struct reloc *reloc;
+    uint32_t nreloc;
+    uint32_t moved;
+    const char *moved_name;     /* its Rock Ridge name */
+    uint32_t *byblock;          /* with rr_moved: dirs[] indices in extent order */
+    bool deep_ok;               /* no depth check (Joliet beside a relocating ISO9660) */
 };
 
 /* Number and size every directory of the view, check the ISO9660 limits
- * (depth, directory count, file sizes at the level, unique names). */
+ * (depth, directory count, file sizes at the level, unique names).  With
+ * relocate_deep, the ISO9660 view moves directories that would be too deep
+ * to rr_moved (RRIP CL/PL/RE), and Joliet keeps the tree as deep as it is
+ * (as genisoimage does). */
 fsi_hresult isotree_build(struct isotree *t, struct layout *lay, bool joliet);
 
 /* Give the directories consecutive extents from block `first`, each

@@ -44,6 +44,8 @@ struct view {
     bool joliet;
     bool rr;                      /* read Rock Ridge */
     bool rr_init;
+    uint64_t root_loc;            /* the root's extent */
+    bool at_root;                 /* read_dir is listing the root */
     uint8_t *buf;                 /* CHUNK bytes of directory */
     uint8_t *blk;                 /* one block: a directory's "." record */
     struct rr_ctx rrc;
@@ -189,6 +191,71 @@ static fsi_entry_type type_of_mode(uint32_t mode)
     }
 }
 
+/* Whether the System Use area holds an RE entry (a relocated directory's
+ * record in rr_moved; RE is looked for in the record itself only, where
+ * every writer puts it). */
+static bool sua_has_re(const struct view *v, const struct rec *r)
+{
+    size_t pos = v->rrc.skip, n = r->sua_len;
+    while (pos + 4 <= n) {
+        const uint8_t *e = r->sua + pos;
+        if (e[2] < 4 || e[2] > n - pos)
+            return false;
+        if (e[0] == 'R' && e[1] == 'E')
+            return true;
+        if (e[0] == 'S' && e[1] == 'T')
+            return false;
+        pos += e[2];
+    }
+    return false;
+}
+
+/* Whether root child r is the relocation directory (RR_MOVED, as
+ * mkisofs -R and xorriso name it): a directory of that ISO9660 name
+ * whose records are all RE records, at least one.  Readers that follow
+ * CL/PL/RE (libarchive) do not show it: the directories in it are shown
+ * where they belong, and an import that kept it would write it back as
+ * an empty directory of the user's. */
+static fsi_hresult is_reloc_dir(struct view *v, const struct rec *r, bool *yes)
+{
+    static const char name[] = "RR_MOVED";
+    *yes = false;
+    if (r->id_len != sizeof name - 1)
+        return FSI_S_OK;
+    for (size_t i = 0; i < r->id_len; i++)
+        if ((r->id[i] & ~0x20) != (name[i] & ~0x20) && r->id[i] != name[i])
+            return FSI_S_OK;
+    uint64_t total = rd_blocks(v->d), nblocks = ((uint64_t)r->size + RD_BLOCK - 1) / RD_BLOCK;
+    if (r->size == 0 || r->loc >= total || nblocks > total - r->loc || nblocks > 1024)
+        return FSI_S_OK;                          /* read_dir reports it */
+    size_t nre = 0;
+    for (uint64_t b = 0; b < nblocks; b++) {
+        fsi_hresult hr = rd_block(v->d, r->loc + b, v->blk);
+        if (hr != FSI_S_OK)
+            return hr;
+        uint64_t rest = r->size - b * RD_BLOCK;
+        size_t blen = rest < RD_BLOCK ? (size_t)rest : RD_BLOCK, pos = 0;
+        while (pos < blen && v->blk[pos] != 0) {
+            /* Checked quietly: read_dir reports a bad record if shown. */
+            const uint8_t *p = v->blk + pos;
+            size_t len = p[0], idl = p[32 < blen - pos ? 32 : 0];
+            if (len < 34 || len > blen - pos || idl == 0 || 33 + idl > len)
+                return FSI_S_OK;
+            size_t su = 33 + idl + !(idl & 1);
+            struct rec k = {.p = p, .len = len, .id = p + 33, .id_len = idl,
+                            .sua = p + (su < len ? su : len), .sua_len = su < len ? len - su : 0};
+            pos += len;
+            if (is_dot(&k))
+                continue;
+            if (!sua_has_re(v, &k))
+                return FSI_S_OK;
+            nre++;
+        }
+    }
+    *yes = nre > 0;
+    return FSI_S_OK;
+}
+
 /* Start the entry of record r (its first section).  *skip: not shown. */
 static fsi_hresult start_entry(struct view *v, const struct rec *r, uint64_t block, bool *skip)
 {
@@ -210,6 +277,15 @@ static fsi_hresult start_entry(struct view *v, const struct rec *r, uint64_t blo
 
     struct rr_info info = {0};
     if (v->rr) {
+        if (dir && v->at_root) {
+            bool moved;
+            if ((hr = is_reloc_dir(v, r, &moved)) != FSI_S_OK)
+                return hr;
+            if (moved) {
+                *skip = true;
+                return FSI_S_OK;
+            }
+        }
         size_t skip_n = v->rrc.skip < r->sua_len ? v->rrc.skip : r->sua_len;
         hr = rr_parse(&v->rrc, r->sua + skip_n, r->sua_len - skip_n, block, false, &info, e);
         if (hr != FSI_S_OK)
@@ -325,6 +401,7 @@ static fsi_hresult iso_read_dir(void *vp, const struct rd_dirref *dir, rd_entry_
                           "its %llu bytes run past the end of the image",
                           (unsigned long long)dir->len);
     v->pending = v->skipping = false;
+    v->at_root = dir->loc == v->root_loc;
     for (uint64_t b = 0; b < nblocks;) {
         uint64_t n = nblocks - b < CHUNK / RD_BLOCK ? nblocks - b : CHUNK / RD_BLOCK;
         if ((hr = rd_read(v->d, (dir->loc + b) * RD_BLOCK, v->buf, n * RD_BLOCK)) != FSI_S_OK)
@@ -511,6 +588,7 @@ static fsi_hresult detect_rr(struct view *v, const struct rd_dirref *root, unsig
         return hr;
     vol->rock_ridge = (info.seen & RR_SP) && (info.seen & (RR_ER | RR_ANY));
     v->rrc.skip = info.sp_skip;
+    v->root_loc = root->loc;
     v->rr = vol->rock_ridge && !(flags & RD_NO_ROCK_RIDGE);
     return FSI_S_OK;
 }

@@ -16,7 +16,8 @@
  *  - SL: the target as components, "." ".." and a leading "/" as flags;
  *  - PN: the device number as the 64-bit dev_t split in two halves, as
  *    libisofs writes it, libarchive reads it and Linux reads the usual
- *    numbers (a zero high half: the low half's old major/minor packing).
+ *    numbers (a zero high half: the low half's old major/minor packing);
+ *  - CL, PL, RE for relocated directories (isotree.c).
  */
 #include "config.h"
 #include "rockridge.h"
@@ -216,6 +217,13 @@ int rr_compose(struct rr_su *su, const struct rr_item *it)
         put_both32(p + 4, (uint32_t)(it->rdev >> 32));
         put_both32(p + 12, (uint32_t)it->rdev);
     }
+    if (it->cl || it->pl) {
+        if (!(p = entry(su, it->cl ? 'C' : 'P', 'L', 12)))
+            return -1;
+        put_both32(p + 4, it->link);
+    }
+    if (it->re && !entry(su, 'R', 'E', 4))
+        return -1;
     if (it->root_dot) {
         size_t li = sizeof ER_ID - 1, ld = sizeof ER_DES - 1, ls = sizeof ER_SRC - 1;
         if (!(p = entry(su, 'E', 'R', 8 + li + ld + ls)))

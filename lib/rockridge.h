@@ -31,6 +31,11 @@ struct rr_item {
     bool device;                              /* PN */
     uint64_t rdev;
     bool root_dot;                            /* the root's ".": SP first, and ER */
+    /* Directory relocation (RRIP 4.1.5): a child link (CL) in the record
+     * left where a relocated directory was, a parent link (PL) in that
+     * directory's "..", RE in its record in the relocation directory. */
+    bool cl, pl, re;
+    uint32_t link;                            /* CL / PL: the directory's block */
 };
 
 /* Entries composed for one record (no CE yet).  Reused record after

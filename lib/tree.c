@@ -425,7 +425,9 @@ static bool iso_on(const fsi_image *img)
 
 fsi_hresult tree_check_iso_limits(fsi_image *img)
 {
-    if (img->ndeep > 0) {
+    /* Relocating, deep directories go to rr_moved (one more directory). */
+    bool reloc = img->relocate_deep && !img->no_rock;
+    if (img->ndeep > 0 && !reloc) {
         /* Name one offending item so the user knows where to look. */
         char path[512] = "";
         for (fsi_item i = 2; i < img->nnodes; i++) {
@@ -445,7 +447,7 @@ fsi_hresult tree_check_iso_limits(fsi_image *img)
         }
         return fsi_fail(img, IMAPI_E_ISO9660_LEVELS, 0, path, NULL, NULL);
     }
-    if (img->ndirs + 1 > FSI_ISO_MAX_DIRS)
+    if (img->ndirs + 1 + (reloc && img->ndeep > 0) > FSI_ISO_MAX_DIRS)
         return fsi_fail(img, IMAPI_E_TOO_MANY_DIRS, 0, "ISO9660", NULL, NULL);
     return FSI_S_OK;
 }
@@ -586,7 +588,7 @@ static fsi_hresult add_child(fsi_image *img, fsi_item dir, const char *name, siz
     if (depth == 0)           /* 2^32 levels: memory ran out long before */
         return fail_child(img, IMAPI_E_INVALID_PATH, dir, name, len, host, NULL);
     if (iso_on(img)) {
-        if (depth > FSI_ISO_MAX_DEPTH)
+        if (depth > FSI_ISO_MAX_DEPTH && !(img->relocate_deep && !img->no_rock))
             return fail_child(img, IMAPI_E_ISO9660_LEVELS, dir, name, len, host, NULL);
         if (it->type == NODE_DIR && img->ndirs + 2 > FSI_ISO_MAX_DIRS)
             return fsi_fail(img, IMAPI_E_TOO_MANY_DIRS, 0, "ISO9660", NULL, NULL);

@@ -57,6 +57,9 @@ if "$MKIMAGE" --help >/dev/null 2>&1; then
         mk --fs udf --udf-revision $rev "$src" && seed "mk-udf-$rev.iso"
     done
     mk --fs udf --udf-revision 2.50 --boot "$tmp/boot.bin,id=SEED" "$src" && seed mk-udf-boot.iso
+    # Rock Ridge relocation (RR_MOVED, CL/PL/RE): a 9-level tree
+    mkdir -p "$tmp/deep/1/2/3/4/5/6/7/8/9" && echo x >"$tmp/deep/1/2/3/4/5/6/7/8/9/f" &&
+        mk --fs iso9660 --relocate-deep "$tmp/deep" && seed mk-rr-moved.iso
 fi
 if have xorriso; then
     cp "$tmp/boot.bin" "$tmp/efi.img" "$src/" &&
@@ -68,6 +71,8 @@ if have xorriso; then
 fi
 if have genisoimage; then
     genisoimage -quiet -R -J -udf -o "$tmp/img" "$src" >/dev/null 2>&1 && seed genisoimage-rj-udf.iso
+    [ -d "$tmp/deep" ] && genisoimage -quiet -R -o "$tmp/img" "$tmp/deep" >/dev/null 2>&1 &&
+        seed genisoimage-rr-moved.iso
     cp "$tmp/boot.bin" "$src/" &&
         genisoimage -quiet -R -J -b boot.bin -no-emul-boot -boot-load-size 4 -o "$tmp/img" "$src" \
             >/dev/null 2>&1 && seed genisoimage-boot.iso

@@ -823,7 +823,7 @@ static void build_rr(unsigned sp_skip)
 
 static void check_rr_root(const struct list *l)
 {
-    assert_int_equal(l->n, 7);                        /* not the RE one */
+    assert_int_equal(l->n, 6);                /* not the RE one, nor rr_moved */
     const struct got *g = find(l, "Long name, part two.txt");
     assert_non_null(g);
     assert_int_equal(g->type, FSI_ENTRY_FILE);
@@ -867,7 +867,8 @@ static void check_rr_root(const struct list *l)
     assert_non_null(g);
     assert_int_equal(g->type, FSI_ENTRY_FIFO);
     assert_true(g->hidden);
-    assert_non_null(find(l, "rr_moved"));
+    /* rr_moved holds only RE records: not shown (as libarchive) */
+    assert_null(find(l, "rr_moved"));
 }
 
 static void test_rockridge(void **state)
@@ -881,7 +882,7 @@ static void test_rockridge(void **state)
 
     /* the relocated directory reads at its CL block, rr_moved is empty */
     static struct list L2;
-    struct rd_dirref deep = find(&L, "deep")->sub, moved = find(&L, "rr_moved")->sub;
+    struct rd_dirref deep = find(&L, "deep")->sub, moved = {22, RD_BLOCK, 0};
     assert_int_equal(list_dir(&rd_iso9660, 0, &deep, &L2, NULL), FSI_S_OK);
     assert_int_equal(L2.n, 1);
     assert_non_null(find(&L2, "INSIDE"));
@@ -906,6 +907,22 @@ static void test_rockridge(void **state)
     assert_int_equal(find(&L, "LINK")->type, FSI_ENTRY_FILE);
     assert_int_equal(find(&L, "DEEP")->type, FSI_ENTRY_FILE);
     assert_false(find(&L, "LINK")->has & FSI_HAS_MODE);
+
+    /* An RR_MOVED with a record that is not relocated is shown. */
+    build_rr(0);
+    uint8_t *re = memmem(blk(22), RD_BLOCK, "RE\x04\x01", 4);
+    assert_non_null(re);
+    memcpy(re, "ZZ", 2);
+    assert_int_equal(list_dir(&rd_iso9660, 0, NULL, &L, &vol), FSI_S_OK);
+    assert_int_equal(L.n, 7);
+    assert_non_null(find(&L, "rr_moved"));
+    /* ... and one of another name is not the relocation directory */
+    build_rr(0);
+    uint8_t *id = memmem(blk(20), RD_BLOCK, "RR_MOVED", 8);
+    assert_non_null(id);
+    id[0] = 'X';
+    assert_int_equal(list_dir(&rd_iso9660, 0, NULL, &L, &vol), FSI_S_OK);
+    assert_int_equal(L.n, 7);
 
     /* LEN_SKP: every System Use field but the root "."'s starts later */
     build_rr(4);
