@@ -37,6 +37,8 @@ enum {
 };
 /* Rock Ridge in the ISO9660 view (on by default). */
 enum { OPT_NO_ROCK = 1150, OPT_RELOCATE_DEEP };
+/* Session images for write-once media (mkisofs -M / -C). */
+enum { OPT_PREV_SESSION = 1160, OPT_NWA };
 
 struct opt_doc {
     struct option opt;
@@ -72,6 +74,8 @@ static const struct opt_doc options[] = {
     {{"normalize-modes", no_argument, NULL, OPT_NORMALIZE_MODES}, 0, NULL, "readable by all, no write or set-id bits"},
     {{"no-rock", no_argument, NULL, OPT_NO_ROCK}, 0, NULL, "plain ISO9660 view: no Rock Ridge (symlinks, devices left out)"},
     {{"relocate-deep", no_argument, NULL, OPT_RELOCATE_DEEP}, 0, NULL, "move directories deeper than ISO9660 allows to rr_moved (Rock Ridge shows them in place)"},
+    {{"previous-session", required_argument, NULL, OPT_PREV_SESSION}, 0, "IMAGE", "write a session image continuing IMAGE's last session (its tree imported)"},
+    {{"next-writable-address", required_argument, NULL, OPT_NWA}, 0, "NWA", "block the session image goes to (default: the end of IMAGE)"},
     {{"hidden", required_argument, NULL, OPT_HIDDEN}, 0, "IMAGE/PATH", "mark an item hidden (repeatable)"},
     {{"boot", required_argument, NULL, OPT_BOOT}, 0, "SPEC", "El Torito boot entry (repeatable; see mkimage(1))"},
     {{"boot-catalog", required_argument, NULL, OPT_BOOT_CATALOG}, 0, "IMAGE/PATH", "make the boot catalog visible there"},
@@ -363,10 +367,39 @@ struct create_opts {
     unsigned normalize;         /* FSI_NORMALIZE_* */
     bool no_rock;               /* --no-rock */
     bool relocate_deep;         /* --relocate-deep */
+    const char *prev_session;   /* --previous-session */
+    uint64_t nwa;               /* --next-writable-address */
+    bool nwa_set;
     struct boot_opts boot;      /* --boot, --boot-catalog (boot_spec.c) */
     const char *ids[FSI_ID_BIBLIO_FILE + 1];   /* --system-id ... --biblio-file */
     bool joliet_long;
 };
+
+/* --previous-session, --next-writable-address: import the previous
+ * session's tree (after the sources, which win over it) and make the
+ * result a session image.  *prev gets the disc, to free after the image. */
+static int previous_session(fsi_image *img, const struct create_opts *o, fsi_disc **prev)
+{
+    fsi_hresult hr;
+    if (!o->prev_session) {
+        return cli_report(IMAPI_E_MULTISESSION_NOT_SET,
+                          "--next-writable-address needs --previous-session IMAGE");
+    }
+    hr = fsi_disc_open(o->prev_session, prev);
+    if (FSI_FAILED(hr)) {
+        cli_report(hr, *prev ? fsi_disc_last_error(*prev) : NULL);
+        return EXIT_FAIL;
+    }
+    uint64_t nwa = o->nwa_set ? o->nwa : (fsi_disc_size(*prev) + 2047) / 2048;
+    hr = fsi_import(img, *prev, FSI_FS_NONE, 0, NULL);
+    if (FSI_SUCCEEDED(hr))
+        hr = fsi_image_set_multisession(img, *prev, nwa);
+    /* The disc keeps its label (blkid, by-label links) unless -V says. */
+    const char *label = fsi_image_get_imported_volume_name(img);
+    if (FSI_SUCCEEDED(hr) && !o->volume && label && *label)
+        hr = fsi_image_set_volume_name(img, label);
+    return FSI_FAILED(hr) ? cli_report_image(img, hr) : EXIT_OK;
+}
 
 static int write_image(fsi_image *img, const struct create_opts *o, struct out_target *out)
 {
@@ -376,7 +409,8 @@ static int write_image(fsi_image *img, const struct create_opts *o, struct out_t
         return cli_report_image(img, hr);
     if (hr != FSI_S_OK && !o->quiet)    /* what a view left out */
         cli_report_image(img, hr);
-    int rc = out_open(out, fsi_result_total_blocks(res) * 2048u);
+    uint64_t blocks = fsi_result_total_blocks(res) - fsi_result_first_block(res);
+    int rc = out_open(out, blocks * 2048u);
     if (rc != EXIT_OK) {
         fsi_result_free(res);
         return rc;
@@ -397,7 +431,13 @@ static int write_image(fsi_image *img, const struct create_opts *o, struct out_t
         fputs("mkimage: wrote '", stderr);
         cli_put_text(stderr, out->given, strlen(out->given));
         fprintf(stderr, "': %llu blocks (%llu bytes)\n",
-                (unsigned long long)fsi_result_total_blocks(res), (unsigned long long)written);
+                (unsigned long long)blocks, (unsigned long long)written);
+        if (fsi_result_first_block(res))
+            fprintf(stderr, "mkimage: a session image: write it at block %llu (byte %llu); "
+                    "the disc then has %llu blocks\n",
+                    (unsigned long long)fsi_result_first_block(res),
+                    (unsigned long long)fsi_result_first_block(res) * 2048u,
+                    (unsigned long long)fsi_result_total_blocks(res));
     }
     fsi_result_free(res);
     return rc;
@@ -491,6 +531,16 @@ int cmd_create(int argc, char **argv)
         case OPT_NORMALIZE_MODES: o.normalize |= FSI_NORMALIZE_MODES; break;
         case OPT_NO_ROCK: o.no_rock = true; break;
         case OPT_RELOCATE_DEEP: o.relocate_deep = true; break;
+        case OPT_PREV_SESSION: o.prev_session = optarg; break;
+        case OPT_NWA:
+            errno = 0;
+            o.nwa = strtoull(optarg, &end, 0);
+            if (errno || *end || !*optarg || optarg[0] == '-') {
+                rc = cli_usage_error("--next-writable-address: '%s' is not a block number", optarg);
+                goto out;
+            }
+            o.nwa_set = true;
+            break;
         case OPT_BOOT: case OPT_BOOT_CATALOG:
             if ((rc = boot_opts_add(&o.boot, c, optarg)) != EXIT_OK)
                 goto out;
@@ -523,6 +573,7 @@ int cmd_create(int argc, char **argv)
     }
     struct notices notices = {NULL};
     fsi_image *img = NULL;
+    fsi_disc *prev = NULL;      /* --previous-session */
     fsi_hresult hr = fsi_image_new(&img);
     if (FSI_FAILED(hr)) {
         rc = cli_report(hr, NULL);
@@ -583,6 +634,8 @@ int cmd_create(int argc, char **argv)
             break;
         }
     }
+    if (rc == EXIT_OK && (o.prev_session || o.nwa_set))
+        rc = previous_session(img, &o, &prev);
     if (rc == EXIT_OK && notices.output_met)
         rc = output_in_tree(&target, notices.output_met, o.quiet);
     free(notices.output_met);
@@ -596,6 +649,7 @@ int cmd_create(int argc, char **argv)
     if (rc == EXIT_OK)
         rc = write_image(img, &o, &target);
     fsi_image_free(img);
+    fsi_disc_free(prev);        /* after the image: it reads imported data */
     out_close(&target);
 out:
     free(o.hidden);

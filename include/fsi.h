@@ -853,9 +853,13 @@ FSI_API fsi_hresult fsi_create_result(fsi_image *img, fsi_result **out);
 /** Release a result; the tree becomes writable again.  NULL is allowed. */
 FSI_API void fsi_result_free(fsi_result *res);
 
-/** Block size (2048) and total blocks of the image. */
+/** Block size (2048) and total blocks of the image (of a session image:
+ *  up to its end from block 0 of the disc). */
 FSI_API uint32_t fsi_result_block_size(const fsi_result *res);
 FSI_API uint64_t fsi_result_total_blocks(const fsi_result *res);
+/** The first block the result holds: 0, or a session image's next
+ *  writable address (its stream holds total - first blocks). */
+FSI_API uint64_t fsi_result_first_block(const fsi_result *res);
 
 /** Write the whole image (total blocks x 2048 bytes) to `fd`, from its
  *  current position; `fd` stays open and is not synced.  File data goes
@@ -1175,6 +1179,27 @@ FSI_API fsi_hresult fsi_disc_verify(fsi_disc *disc, fsi_verify_fn fn, void *ctx,
  *  once before each directory and after each file; cancelling gives
  *  E_IMAPI_REQUEST_CANCELLED.  All or nothing: on any failure the tree is
  *  left as it was.  Sets the imported volume name. */
+/** IMultisessionSequential: make the result a session image for
+ *  write-once media (what mkisofs -M/-C make).  `previous` is the disc
+ *  holding the previous session (import its tree with fsi_import, before
+ *  or after this call), `nwa` the next writable address (a block).  The
+ *  result then holds only the new session: its bytes go at block `nwa`
+ *  of the disc, its volume descriptors at nwa + 16 and every block number
+ *  in it counted from the start of the disc, and files imported from
+ *  `previous` whose data is one block-aligned extent below `nwa` keep
+ *  their blocks instead of being copied (others are copied into the new
+ *  session).  fsi_result_total_blocks counts from block 0 (the disc as a
+ *  whole, against the media limits); the stream holds total - nwa blocks.
+ *  `nwa` 0 or not above the previous session's data, or past what
+ *  32-bit block numbers address, is IMAPI_E_BAD_MULTISESSION_PARAMETER
+ *  (when the result is made, naming the file that lies past it).  UDF and
+ *  El Torito in a session image are not supported yet:
+ *  IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE.  `previous` NULL turns it off.
+ *  The disc must outlive the image. */
+FSI_API fsi_hresult fsi_image_set_multisession(fsi_image *img, fsi_disc *previous, uint64_t nwa);
+/** The next writable address set, or 0 (no session image). */
+FSI_API uint64_t fsi_image_get_multisession(const fsi_image *img, fsi_disc **previous);
+
 FSI_API fsi_hresult fsi_import(fsi_image *img, fsi_disc *disc, unsigned fs, unsigned flags,
                                unsigned *imported);
 

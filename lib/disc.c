@@ -723,8 +723,18 @@ FSI_API fsi_hresult fsi_disc_sessions(fsi_disc *d, uint64_t *starts, size_t max,
         (*count)++;
         if (end <= start || end >= rd_blocks(d))
             break;
-        uint64_t next = 0, cand[3] = { end, (end + 15) & ~(uint64_t)15, (end + 31) & ~(uint64_t)31 };
-        for (int i = 0; i < 3 && !next; i++) {
+        /* Where writers put the next session: right at the end, on the
+         * next 16 or 32 blocks (DVD and BD recording units; a few more
+         * units for drives that pad), or after a CD's lead-out and
+         * lead-in (6,900 blocks; 11,400 after the first session). */
+        uint64_t next = 0, cand[2 + 16 + 2];
+        size_t nc = 0;
+        cand[nc++] = end;
+        for (uint64_t u = 1; u <= 16; u++)
+            cand[nc++] = ((end + 15) & ~(uint64_t)15) + 16 * (u - 1);
+        cand[nc++] = end + 6900;
+        cand[nc++] = end + 11400;
+        for (size_t i = 0; i < nc && !next; i++) {
             uint64_t s;
             hr = session_size(d, cand[i], &s);
             if (FSI_FAILED(hr))
@@ -736,6 +746,39 @@ FSI_API fsi_hresult fsi_disc_sessions(fsi_disc *d, uint64_t *starts, size_t max,
             break;
         start = next;
     }
+    return FSI_S_OK;
+}
+
+fsi_hresult rd_last_session(fsi_disc *d, uint64_t *last)
+{
+    if (d->last_session_known) {
+        *last = d->last_session;
+        return FSI_S_OK;
+    }
+    uint64_t starts[16];
+    size_t n = 0;
+    *last = 0;
+    fsi_hresult hr = fsi_disc_sessions(d, starts, 16, &n);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (n > 16) {
+        /* Many sessions: each is at least a descriptor set, so n is
+         * bounded by the disc's size. */
+        uint64_t *all = n <= rd_blocks(d) ? malloc(n * sizeof *all) : NULL;
+        if (!all)
+            return rd_fail(d, FSI_E_OUTOFMEMORY, NULL, NULL, "out of memory listing sessions");
+        size_t m = 0;
+        hr = fsi_disc_sessions(d, all, n, &m);
+        if (!FSI_FAILED(hr) && m > 0)
+            *last = all[(m < n ? m : n) - 1];
+        free(all);
+        if (FSI_FAILED(hr))
+            return hr;
+    } else if (n > 0) {
+        *last = starts[n - 1];
+    }
+    d->last_session = *last;
+    d->last_session_known = true;
     return FSI_S_OK;
 }
 

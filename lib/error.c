@@ -791,6 +791,17 @@ fsi_hresult fsi_fail(fsi_image *img, fsi_hresult hr, int err, const char *i1,
     return hr;
 }
 
+fsi_hresult fsi_fail_copy(fsi_image *img, fsi_hresult hr, const char *msg)
+{
+    if (!img)
+        return hr;
+    char *m = msg && *msg ? strdup(msg) : NULL;
+    if (!m)
+        return fsi_fail(img, hr, 0, NULL, NULL, NULL);
+    store(img, hr, m, NULL, 0);
+    return hr;
+}
+
 fsi_hresult fsi_fail_extra(fsi_image *img, fsi_hresult hr, const char *i1, const char *i2,
                            const char *i3, const char *extra)
 {

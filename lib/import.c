@@ -240,6 +240,30 @@ static fsi_hresult on_entry(void *ctx, fsi_disc_entry *e, const struct rd_dirref
     return dir ? FSI_S_OK : progress(im, e);
 }
 
+FSI_API fsi_hresult fsi_image_set_multisession(fsi_image *img, fsi_disc *previous, uint64_t nwa)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    fsi_hresult hr = image_check_writable(img);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (previous && (nwa < 16 + 2 || nwa > UINT32_MAX))
+        return fsi_failf(img, IMAPI_E_BAD_MULTISESSION_PARAMETER, 0, "next writable address",
+                         NULL, "next writable address %llu: a block after the previous session, "
+                         "below 2^32", (unsigned long long)nwa);
+    img->ms_disc = previous;
+    img->ms_nwa = previous ? nwa : 0;
+    limits_invalidate(img);
+    return FSI_S_OK;
+}
+
+FSI_API uint64_t fsi_image_get_multisession(const fsi_image *img, fsi_disc **previous)
+{
+    if (previous)
+        *previous = img ? img->ms_disc : NULL;
+    return img ? img->ms_nwa : 0;
+}
+
 FSI_API fsi_hresult fsi_import(fsi_image *img, fsi_disc *disc, unsigned fs, unsigned flags,
                                unsigned *imported)
 {
@@ -259,7 +283,7 @@ FSI_API fsi_hresult fsi_import(fsi_image *img, fsi_disc *disc, unsigned fs, unsi
                          "one of ISO9660 (1), Joliet (2) or UDF (4), or none for the default");
 
     /* Failures of the disc are copied to the image with their message. */
-#define DISC_FAIL(h) fsi_failf(img, (h), 0, NULL, NULL, "%s", fsi_disc_last_error(disc))
+#define DISC_FAIL(h) fsi_fail_copy(img, (h), fsi_disc_last_error(disc))
     if (fs == FSI_FS_NONE) {
         hr = disc_default_fs(disc, &fs);
         if (FSI_FAILED(hr))

@@ -184,6 +184,11 @@ struct fsi_image {
     unsigned normalize;            /* FSI_NORMALIZE_* applied when writing */
     bool no_rock;                  /* leave Rock Ridge out of ISO9660 */
     bool relocate_deep;            /* RR_MOVED instead of IMAPI_E_ISO9660_LEVELS */
+    /* A session image (fsi_image_set_multisession): its blocks are
+     * numbered from ms_nwa, and files imported from ms_disc keep their
+     * blocks there.  ms_disc NULL: an image of its own, from block 0. */
+    fsi_disc *ms_disc;
+    uint64_t ms_nwa;
     /* Hard links: link_group[item] (cap_nodes entries, allocated with
      * the first link) is a group id shared by the items that are one host
      * file, 0 for none; inodes maps (dev, ino) to the group id. */
@@ -211,6 +216,8 @@ struct fsi_image {
 fsi_hresult fsi_fail(fsi_image *img, fsi_hresult hr, int err, const char *i1,
                      const char *i2, const char *i3);
 /* fsi_fail with three inserts and an explanation appended ("; extra"). */
+/* Record hr with msg, a whole message already composed (a disc's). */
+fsi_hresult fsi_fail_copy(fsi_image *img, fsi_hresult hr, const char *msg);
 fsi_hresult fsi_fail_extra(fsi_image *img, fsi_hresult hr, const char *i1, const char *i2,
                            const char *i3, const char *extra);
 /* Like fsi_fail with an extra free-form explanation appended ("; why"). */

@@ -120,6 +120,38 @@ static int add_record(struct layout *lay, fsi_item it, int64_t *second, bool fir
     return 0;
 }
 
+/* A session image keeps the data of a file imported from the previous
+ * session where it is (one block-aligned extent): file_block gets its
+ * block, and the new session does not hold it.  Data of that disc at or
+ * past the new session's start would be overwritten by it: noted in
+ * ms_past, and layout_build fails. */
+static bool keep_in_place(struct layout *lay, fsi_item it)
+{
+    const fsi_image *img = lay->img;
+    uint32_t s = img->nodes[it].src;
+    if (!img->ms_disc || !s || (s & SRC_TREE_BIT))
+        return false;
+    const struct source *src = &img->sources[s];
+    if (src->kind != SRC_IMPORT || src->u.imp.disc >= img->ndiscs ||
+        img->discs[src->u.imp.disc] != img->ms_disc)
+        return false;
+    uint64_t size = img->nodes[it].size, end = src->u.imp.at + size;
+    for (uint32_t i = 0; src->u.imp.ext && i < src->u.imp.next; i++) {
+        const fsi_extent *x = &src->u.imp.ext[i];
+        if (x->offset != FSI_EXTENT_HOLE && x->offset + x->length > end)
+            end = x->offset + x->length;
+    }
+    if (bytes_to_blocks(end) > lay->base) {
+        if (!lay->ms_past)
+            lay->ms_past = it;
+        return false;
+    }
+    if (src->u.imp.ext || src->u.imp.at % FSI_BLOCK || src->u.imp.at < SYSTEM_AREA_BLOCKS * FSI_BLOCK)
+        return false;       /* copied into the new session */
+    lay->file_block[it] = (uint32_t)(src->u.imp.at / FSI_BLOCK);
+    return true;
+}
+
 /* Sort every directory's children once (byte order of their names) for
  * all writers and passes: kids holds them grouped by directory, the
  * directories breadth first.  Each child's node is looked at once, as
@@ -205,7 +237,8 @@ static fsi_hresult index_children(struct layout *lay)
                         lay->group_leader[g] = k[i];
                     lay->group_count[g]++;
                 }
-                if (!follower && nd->size > 0 && lay->ndata < img->nfiles)
+                if (!follower && nd->size > 0 && lay->ndata < img->nfiles &&
+                    !keep_in_place(lay, k[i]))
                     lay->data_order[lay->ndata++] = k[i];
             }
             if (!big)
@@ -414,10 +447,24 @@ fsi_hresult layout_build(fsi_image *img, struct layout **out)
     fsi_hresult hr = eltorito_writer_new(lay, &lay->boot);
     lay->nitems = img->nnodes;
     lay->file_block = calloc(lay->nitems ? lay->nitems : 1, sizeof *lay->file_block);
-    lay->next = SYSTEM_AREA_BLOCKS;
+    lay->base = img->ms_disc ? img->ms_nwa : 0;
+    lay->next = lay->base + SYSTEM_AREA_BLOCKS;
+    if (FSI_SUCCEEDED(hr) && img->ms_disc && (img->fs & FSI_FS_UDF))
+        hr = fsi_fail(img, IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE, 0, NULL, NULL,
+                      "UDF in a session image (not supported yet: choose ISO9660 and Joliet)");
+    if (FSI_SUCCEEDED(hr) && img->ms_disc && lay->boot)
+        hr = fsi_fail(img, IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE, 0, NULL, NULL,
+                      "El Torito boot entries in a session image (not supported yet)");
 
     if (FSI_SUCCEEDED(hr))
         hr = lay->file_block ? index_children(lay) : nomem(lay);
+    if (FSI_SUCCEEDED(hr) && lay->ms_past) {
+        char *path = layout_item_path(lay, lay->ms_past);
+        hr = fsi_failf(img, IMAPI_E_BAD_MULTISESSION_PARAMETER, 0, path, NULL,
+                       "next writable address %llu: the previous session's data of '%s' lies "
+                       "there or after it", (unsigned long long)lay->base, path ? path : "?");
+        free(path);
+    }
     if (FSI_SUCCEEDED(hr))
         hr = add_writers(lay);
     for (int ph = 0; ph < PHASE_COUNT && FSI_SUCCEEDED(hr); ph++) {

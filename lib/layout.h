@@ -77,6 +77,9 @@ struct layout {
 
     struct region *regions;     /* sorted by start, never overlapping */
     size_t nregions, cap_regions;
+    uint64_t base;              /* first block written: 0, or a session image's
+                                   next writable address (img->ms_nwa) */
+    fsi_item ms_past;           /* an imported file with data at or past base */
     uint64_t next;              /* first free block */
     uint64_t total_blocks;      /* set after the last phase */
 

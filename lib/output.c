@@ -562,7 +562,7 @@ fsi_hresult output_write_fd(struct layout *lay, int fd, int method,
     }
 
     struct segment seg;
-    for (uint64_t b = 0; b < lay->total_blocks && FSI_SUCCEEDED(hr);) {
+    for (uint64_t b = lay->base; b < lay->total_blocks && FSI_SUCCEEDED(hr);) {
         layout_segment_at(lay, b, &seg);
         uint64_t end = seg.start + seg.nblocks;
         if (seg.kind == SEG_FILE) {

@@ -66,40 +66,13 @@ static void id_string(const uint8_t *p, size_t len, char *out, size_t size)
     out[o] = '\0';
 }
 
-/* Where the last session's descriptor set starts (fsi_disc_sessions:
- * the same sessions every view sees). */
-static fsi_hresult last_session(fsi_disc *d, uint64_t *last)
-{
-    uint64_t starts[16];
-    size_t n = 0;
-    *last = 0;
-    fsi_hresult hr = fsi_disc_sessions(d, starts, 16, &n);
-    if (FSI_FAILED(hr) || n == 0)
-        return hr;
-    if (n <= 16) {
-        *last = starts[n - 1];
-        return FSI_S_OK;
-    }
-    /* Many sessions: each is at least a descriptor set, so n is bounded
-     * by the disc's size. */
-    uint64_t *all = n <= rd_blocks(d) ? malloc(n * sizeof *all) : NULL;
-    if (!all)
-        return rd_fail(d, FSI_E_OUTOFMEMORY, NULL, NULL, "out of memory listing sessions");
-    size_t m = 0;
-    hr = fsi_disc_sessions(d, all, n, &m);
-    if (!FSI_FAILED(hr) && m > 0)
-        *last = all[(m < n ? m : n) - 1];
-    free(all);
-    return hr;
-}
-
 /* The boot record's catalog block; *found false if there is none. */
 static fsi_hresult find_boot_record(fsi_disc *d, uint8_t *buf, uint32_t *cat, bool *found)
 {
     static const char spec[] = "EL TORITO SPECIFICATION";
     uint64_t start, nblocks = rd_blocks(d);
     *found = false;
-    fsi_hresult hr = last_session(d, &start);
+    fsi_hresult hr = rd_last_session(d, &start);
     if (FSI_FAILED(hr))
         return hr;
     for (uint64_t i = 0; i < VD_SCAN_MAX; i++) {

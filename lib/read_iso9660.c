@@ -4,8 +4,10 @@
  * and the Joliet reader: the two share everything but the descriptor
  * they start from and how names are decoded.
  *
- * open scans the volume descriptor set at block 16 (as the image holds
- * it: an appended image rewrites it to point at its last session) up to
+ * open scans the volume descriptor set of the last session (16 blocks
+ * into it; sessions are found as fsi_disc_sessions finds them, so a disc
+ * with session images written after its first session reads as the
+ * last, as Linux reads a multisession CD) up to
  * its terminator, at most VD_MAX descriptors, and takes the Primary
  * descriptor (ISO9660) or the first Supplementary one with a Joliet
  * escape sequence (Joliet).  An Enhanced descriptor (ISO9660:1999) is
@@ -601,10 +603,14 @@ static fsi_hresult open_fs(fsi_disc *d, unsigned flags, bool joliet, void **view
     uint64_t found = 0, total = rd_blocks(d);
     bool have_pvd = false, have_joliet = false, have_evd = false, ended = false;
     int jlevel = 0, level = 0;
-    fsi_hresult hr;
+    uint64_t first;               /* the last session's descriptor set */
+    fsi_hresult hr = rd_last_session(d, &first);
+    if (hr != FSI_S_OK)
+        return hr;
+    first += VD_FIRST;
 
-    for (uint64_t i = 0; i < VD_MAX && VD_FIRST + i < total; i++) {
-        uint64_t b = VD_FIRST + i;
+    for (uint64_t i = 0; i < VD_MAX && first + i < total; i++) {
+        uint64_t b = first + i;
         if ((hr = rd_block(d, b, cur)) != FSI_S_OK)
             return hr;
         if (memcmp(cur + 1, "CD001", 5) != 0) {
@@ -633,7 +639,7 @@ static fsi_hresult open_fs(fsi_disc *d, unsigned flags, bool joliet, void **view
             }
         }
     }
-    if (total <= VD_FIRST)
+    if (total <= first)
         return IMAPI_E_FILE_SYSTEM_NOT_FOUND;
     if (joliet ? !have_joliet : !have_pvd) {
         if (!joliet && have_evd && !have_joliet)
@@ -641,7 +647,7 @@ static fsi_hresult open_fs(fsi_disc *d, unsigned flags, bool joliet, void **view
         return IMAPI_E_FILE_SYSTEM_NOT_FOUND;
     }
     if (!ended)
-        rd_warn(d, fs, VD_FIRST, "the volume descriptor set has no terminator");
+        rd_warn(d, fs, first, "the volume descriptor set has no terminator");
 
     struct view *v = calloc(1, sizeof *v);
     if (!v)

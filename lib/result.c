@@ -92,6 +92,11 @@ FSI_API uint32_t fsi_result_block_size(const fsi_result *res)
     return FSI_BLOCK;
 }
 
+FSI_API uint64_t fsi_result_first_block(const fsi_result *res)
+{
+    return res ? res->lay->base : 0;
+}
+
 FSI_API uint64_t fsi_result_total_blocks(const fsi_result *res)
 {
     return res ? res->lay->total_blocks : 0;
@@ -131,12 +136,14 @@ FSI_API fsi_hresult fsi_result_read(fsi_result *res, uint64_t offset, void *buf,
         return IMAPI_E_INVALID_PARAM;
     if (!buf && len)
         return fsi_fail(res->img, IMAPI_E_INVALID_PARAM, 0, "buf", NULL, NULL);
-    uint64_t total = res->lay->total_blocks * FSI_BLOCK;
+    /* A session image's stream starts at its first block. */
+    uint64_t total = (res->lay->total_blocks - res->lay->base) * FSI_BLOCK;
     if (offset >= total || len == 0)
         return FSI_S_OK;
     if (len > total - offset)
         len = (size_t)(total - offset);
-    fsi_hresult hr = output_read(res->lay, &res->cur, offset, buf, len);
+    fsi_hresult hr = output_read(res->lay, &res->cur, offset + res->lay->base * FSI_BLOCK, buf,
+                                 len);
     if (FSI_SUCCEEDED(hr))
         *got = len;
     return hr;
