@@ -391,7 +391,11 @@ static int previous_session(fsi_image *img, const struct create_opts *o, fsi_dis
         return EXIT_FAIL;
     }
     uint64_t nwa = o->nwa_set ? o->nwa : (fsi_disc_size(*prev) + 2047) / 2048;
+    unsigned have = 0;
     hr = fsi_import(img, *prev, FSI_FS_NONE, 0, NULL);
+    /* Without --fs the session has the file systems the disc has. */
+    if (FSI_SUCCEEDED(hr) && !o->fs_set && FSI_SUCCEEDED(fsi_disc_identify(*prev, &have)) && have)
+        hr = fsi_image_set_file_systems(img, have);
     if (FSI_SUCCEEDED(hr))
         hr = fsi_image_set_multisession(img, *prev, nwa);
     /* The disc keeps its label (blkid, by-label links) unless -V says. */

@@ -1192,8 +1192,10 @@ FSI_API fsi_hresult fsi_disc_verify(fsi_disc *disc, fsi_verify_fn fn, void *ctx,
  *  whole, against the media limits); the stream holds total - nwa blocks.
  *  `nwa` 0 or not above the previous session's data, or past what
  *  32-bit block numbers address, is IMAPI_E_BAD_MULTISESSION_PARAMETER
- *  (when the result is made, naming the file that lies past it).  UDF and
- *  El Torito in a session image are not supported yet:
+ *  (when the result is made, naming the file that lies past it).  The
+ *  session has the previous one's file systems (fsi_image_set_file_systems
+ *  otherwise: IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED).  UDF and El Torito
+ *  in a session image are not supported yet:
  *  IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE.  `previous` NULL turns it off.
  *  The disc must outlive the image. */
 FSI_API fsi_hresult fsi_image_set_multisession(fsi_image *img, fsi_disc *previous, uint64_t nwa);

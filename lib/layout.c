@@ -120,6 +120,37 @@ static int add_record(struct layout *lay, fsi_item it, int64_t *second, bool fir
     return 0;
 }
 
+/* "ISO9660, Joliet" */
+static void fs_names(unsigned fs, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%s%s%s%s", fs & FSI_FS_ISO9660 ? "ISO9660" : "",
+             (fs & FSI_FS_ISO9660) && (fs & (FSI_FS_JOLIET | FSI_FS_UDF)) ? ", " : "",
+             fs & FSI_FS_JOLIET ? "Joliet" : "", (fs & FSI_FS_JOLIET) && (fs & FSI_FS_UDF) ? ", " : "",
+             fs & FSI_FS_UDF ? "UDF" : "");
+    if (!fs)
+        snprintf(buf, size, "none");
+}
+
+/* A session continues the previous one's file systems, all of them. */
+static fsi_hresult check_session_fs(fsi_image *img)
+{
+    unsigned have = 0;
+    fsi_hresult hr = fsi_disc_identify(img->ms_disc, &have);
+    if (FSI_FAILED(hr))
+        return fsi_fail_copy(img, hr, fsi_disc_last_error(img->ms_disc));
+    if (have & FSI_FS_UDF)
+        return fsi_fail(img, IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE, 0, NULL, NULL,
+                        "the previous session has UDF: UDF session images are not supported yet");
+    if (img->fs != have) {
+        char a[64], b[64];
+        fs_names(have, a, sizeof a);
+        fs_names(img->fs, b, sizeof b);
+        return fsi_failf(img, IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED, 0, NULL, NULL,
+                         "the previous session has %s, this one would have %s", a, b);
+    }
+    return FSI_S_OK;
+}
+
 /* A session image keeps the data of a file imported from the previous
  * session where it is (one block-aligned extent): file_block gets its
  * block, and the new session does not hold it.  Data of that disc at or
@@ -449,9 +480,8 @@ fsi_hresult layout_build(fsi_image *img, struct layout **out)
     lay->file_block = calloc(lay->nitems ? lay->nitems : 1, sizeof *lay->file_block);
     lay->base = img->ms_disc ? img->ms_nwa : 0;
     lay->next = lay->base + SYSTEM_AREA_BLOCKS;
-    if (FSI_SUCCEEDED(hr) && img->ms_disc && (img->fs & FSI_FS_UDF))
-        hr = fsi_fail(img, IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE, 0, NULL, NULL,
-                      "UDF in a session image (not supported yet: choose ISO9660 and Joliet)");
+    if (FSI_SUCCEEDED(hr) && img->ms_disc)
+        hr = check_session_fs(img);
     if (FSI_SUCCEEDED(hr) && img->ms_disc && lay->boot)
         hr = fsi_fail(img, IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE, 0, NULL, NULL,
                       "El Torito boot entries in a session image (not supported yet)");

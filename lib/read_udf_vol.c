@@ -20,12 +20,16 @@
 /* the volume */
 
 /* Whether a volume recognition sequence with an NSR descriptor starts at
- * block 16 (ECMA-167 2/8.3; ECMA-119 descriptors may come first). */
+ * block 16 of the last session (ECMA-167 2/8.3; ECMA-119 descriptors may
+ * come first). */
 static bool vrs_has_nsr(fsi_disc *d)
 {
     uint8_t b[RD_BLOCK];
     bool in_bea = false;
-    for (uint64_t blk = 16; blk <= VRS_LAST && blk < rd_blocks(d); blk++) {
+    uint64_t s;
+    if (rd_last_session(d, &s) != FSI_S_OK)
+        return false;
+    for (uint64_t blk = s + 16; blk <= s + VRS_LAST && blk < rd_blocks(d); blk++) {
         if (rd_block(d, blk, b) != FSI_S_OK)
             return false;
         const char *id = (const char *)b + 1;
@@ -376,16 +380,21 @@ static fsi_hresult fsd_read(struct uv *v, const uint8_t *lvd, uint64_t lvd_blk,
     return FSI_S_OK;
 }
 
-/* The anchor at 256, N - 256 or N - 1. */
+/* The anchor at 256, N - 256 or N - 1; 256 blocks into the last session
+ * on a disc of several (a session without UDF: none there). */
 static fsi_hresult anchor_find(struct uv *v, uint8_t *b, uint64_t *where)
 {
-    uint64_t cand[3] = {256, v->nblocks - 256, v->nblocks - 1};
+    uint64_t s;
+    fsi_hresult hr = rd_last_session(v->d, &s);
+    if (hr != FSI_S_OK)
+        return hr;
+    uint64_t at = s + 256, cand[3] = {at, v->nblocks - 256, v->nblocks - 1};
     char tb[80];
     char keep[80];
     const char *first = NULL;
     for (int i = 0; i < 3; i++) {
         uint64_t blk = cand[i];
-        if (blk >= v->nblocks || (i > 0 && blk <= 256))
+        if (blk >= v->nblocks || (i > 0 && blk <= at))
             continue;
         fsi_hresult r = rd_block(v->d, blk, b);
         if (r != FSI_S_OK)
@@ -393,9 +402,9 @@ static fsi_hresult anchor_find(struct uv *v, uint8_t *b, uint64_t *where)
         const char *tm = ur_tag_bad(b, RD_BLOCK, UDF_TAG_AVDP, (uint32_t)blk, tb, sizeof tb);
         if (!tm) {
             if (i > 0)
-                rd_warn(v->d, FSN, 256, "Anchor Volume Descriptor Pointer at block 256: %s; "
-                        "the one at block %llu is used", first ? first : "beyond the disc",
-                        (unsigned long long)blk);
+                rd_warn(v->d, FSN, at, "Anchor Volume Descriptor Pointer at block %llu: %s; "
+                        "the one at block %llu is used", (unsigned long long)at,
+                        first ? first : "beyond the disc", (unsigned long long)blk);
             *where = blk;
             return FSI_S_OK;
         }
@@ -404,8 +413,8 @@ static fsi_hresult anchor_find(struct uv *v, uint8_t *b, uint64_t *where)
             first = keep;
         }
     }
-    return ur_bad(v, "Anchor Volume Descriptor Pointer", 256, "%s",
-               first ? first : "the disc ends before block 256");
+    return ur_bad(v, "Anchor Volume Descriptor Pointer", at, "%s",
+               first ? first : "the disc ends before its block 256");
 }
 
 static void view_free(struct uv *v)

@@ -16,8 +16,10 @@
 # files keep their blocks (the session image holds only new data).
 # Errors: --next-writable-address alone IMAPI_E_MULTISESSION_NOT_SET; an
 # address inside the previous session IMAPI_E_BAD_MULTISESSION_PARAMETER
-# naming a file; UDF or a boot entry IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE;
-# none leaves an output.  Prints TAP.
+# naming a file; another file-system set
+# IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED; a previous session with UDF or a
+# boot entry IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE (not yet); none leaves
+# an output.  Prints TAP.
 #
 # Environment: MKIMAGE (default ./mkimage).
 
@@ -38,7 +40,7 @@ trap 'exit 1' HUP INT TERM
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
-tap_plan 28
+tap_plan 35
 
 # ---- the sessions' sources, and the trees readers must see after each ----
 mkdir -p "$tmp/s1/docs/deep" "$tmp/s2/more" "$tmp/s3/docs" || exit 1
@@ -247,6 +249,37 @@ else
     for i in 1 2 3 4; do tap_skip "a session on a genisoimage disc" "genisoimage not installed"; done
 fi
 
+# ---- genisoimage -M's session on a disc whose first session has UDF:
+# the last session has no UDF, and readers must not take the first's ----
+if have genisoimage; then
+    "$MKIMAGE" create -q -o "$tmp/u1.iso" "$tmp/s1" >/dev/null 2>&1
+    un=$(blocks "$tmp/u1.iso")
+    genisoimage -quiet -R -J -C "0,$un" -M "$tmp/u1.iso" -o "$tmp/u2.img" "$tmp/s2" \
+        >/dev/null 2>&1
+    cp "$tmp/u1.iso" "$tmp/u2.iso" &&
+        dd if="$tmp/u2.img" of="$tmp/u2.iso" bs=2048 seek="$un" conv=notrunc status=none
+    "$MKIMAGE" info "$tmp/u2.iso" >"$tmp/u.info" 2>&1
+    rm -rf "$tmp/uo"
+    "$MKIMAGE" extract -q "$tmp/u2.iso" "$tmp/uo" >/dev/null 2>&1
+    manifest "$tmp/uo" >"$tmp/uo.lst"
+    if grep -q "^file systems: *ISO9660 Joliet\$" "$tmp/u.info" && cmp -s "$tmp/want2.lst" "$tmp/uo.lst"
+    then
+        tap_ok "genisoimage's session after a UDF session: the last session read, no UDF"
+    else
+        tap_fail "genisoimage's session after a UDF session: the last session read, no UDF" \
+            "$(grep "file systems" "$tmp/u.info"; diff "$tmp/want2.lst" "$tmp/uo.lst" | head)"
+    fi
+    if session "$tmp/u2.iso" "$tmp/s3" "$tmp/u3.iso"; then
+        tap_ok "our session on genisoimage's"
+        readers 3 "$tmp/u3.iso" "$NWA"
+    else
+        tap_fail "our session on genisoimage's" "$(cat "$tmp/sess.out")"
+        for i in 1 2 3; do tap_fail "session 3 on genisoimage's" "not made"; done
+    fi
+else
+    for i in 1 2 3 4 5; do tap_skip "sessions after a UDF session" "genisoimage not installed"; done
+fi
+
 # ---- errors: each named, and no output left ----
 # err DESC CODE [ARGS...]: mkimage create ARGS -o OUT fails with CODE.
 err() {
@@ -267,8 +300,13 @@ err "an address inside the previous session" "IMAPI_E_BAD_MULTISESSION_PARAMETER
     --fs iso9660,joliet --previous-session "$disc1" --next-writable-address 40
 err "an address in the system area" IMAPI_E_BAD_MULTISESSION_PARAMETER \
     --fs iso9660,joliet --previous-session "$disc1" --next-writable-address 5
-err "UDF in a session image" IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE \
+err "UDF added in a session" IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED \
     --fs iso9660,joliet,udf --previous-session "$disc1"
+err "Joliet dropped in a session" IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED \
+    --fs iso9660 --previous-session "$disc1"
+"$MKIMAGE" create -q -o "$tmp/udf1.iso" "$tmp/s1" >/dev/null 2>&1
+err "a previous session with UDF (not yet)" IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE \
+    --previous-session "$tmp/udf1.iso"
 printf 'boot' >"$tmp/boot.bin"
 err "a boot entry in a session image" IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE \
     --fs iso9660,joliet --previous-session "$disc1" --boot "$tmp/boot.bin"
