@@ -57,6 +57,15 @@ if "$MKIMAGE" --help >/dev/null 2>&1; then
         mk --fs udf --udf-revision $rev "$src" && seed "mk-udf-$rev.iso"
     done
     mk --fs udf --udf-revision 2.50 --boot "$tmp/boot.bin,id=SEED" "$src" && seed mk-udf-boot.iso
+    # Two sessions: a session image written at the first one's end
+    if mk --fs iso9660,joliet "$src" && mv "$tmp/img" "$tmp/s1.iso" &&
+        "$MKIMAGE" create -q --previous-session "$tmp/s1.iso" -o "$tmp/s2.img" "$tmp/boot.bin" \
+            >/dev/null 2>&1; then
+        n=$(( $(wc -c <"$tmp/s1.iso") / 2048 ))
+        cp "$tmp/s1.iso" "$tmp/img" &&
+            dd if="$tmp/s2.img" of="$tmp/img" bs=2048 seek="$n" conv=notrunc 2>/dev/null &&
+            seed mk-two-sessions.iso
+    fi
     # Rock Ridge relocation (RR_MOVED, CL/PL/RE): a 9-level tree
     mkdir -p "$tmp/deep/1/2/3/4/5/6/7/8/9" && echo x >"$tmp/deep/1/2/3/4/5/6/7/8/9/f" &&
         mk --fs iso9660 --relocate-deep "$tmp/deep" && seed mk-rr-moved.iso
