@@ -29,7 +29,7 @@ static void ls_usage(FILE *f)
           "  -d                  list PATH itself, not its contents\n"
           "  --fs FS             the view: iso9660 (plain names), rockridge, joliet, udf\n"
           "                      (default: the one import takes)\n"
-          "  --session N         the session to read (only the last one is read today)\n"
+          "  --session N         the session to read (1 = the first; default: the last)\n"
           "  -h, --help          show this help\n",
           f);
 }

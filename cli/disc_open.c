@@ -223,8 +223,6 @@ int cli_parse_session(fsi_disc *d, const char *arg)
     if (n > count)
         return cli_usage_error("--session %lu: the image holds %zu session%s", n, count,
                                count == 1 ? "" : "s");
-    if (n != count)
-        return cli_usage_error("--session %lu: reading a session other than the last (%zu) "
-                               "is not supported yet", n, count);
-    return EXIT_OK;
+    hr = fsi_disc_set_session(d, n);
+    return FSI_FAILED(hr) ? cli_report_disc(d, hr) : EXIT_OK;
 }

@@ -1018,6 +1018,12 @@ FSI_API fsi_hresult fsi_disc_volume_info(fsi_disc *disc, unsigned fs, fsi_volume
 FSI_API fsi_hresult fsi_disc_sessions(fsi_disc *disc, uint64_t *starts, size_t max,
                                       size_t *count);
 
+/** The session the disc's readers read (walks, identify, import, verify):
+ *  n counts from 1 (the first); 0, the default, is the last, as a drive's
+ *  table of contents gives it.  IMAPI_E_INVALID_PARAM when the disc holds
+ *  fewer than n sessions. */
+FSI_API fsi_hresult fsi_disc_set_session(fsi_disc *disc, size_t n);
+
 /** One El Torito boot entry of the disc. */
 typedef struct {
     fsi_platform platform;

@@ -749,6 +749,33 @@ FSI_API fsi_hresult fsi_disc_sessions(fsi_disc *d, uint64_t *starts, size_t max,
     return FSI_S_OK;
 }
 
+FSI_API fsi_hresult fsi_disc_set_session(fsi_disc *d, size_t n)
+{
+    if (!d)
+        return FSI_E_POINTER;
+    d->last_session_known = false;
+    if (n == 0)
+        return FSI_S_OK;
+    size_t count = 0;
+    fsi_hresult hr = fsi_disc_sessions(d, NULL, 0, &count);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (n > count)
+        return rd_fail(d, IMAPI_E_INVALID_PARAM, "session", NULL,
+                       "session %zu: the disc holds %zu", n, count);
+    uint64_t *all = malloc(n * sizeof *all);
+    if (!all)
+        return rd_fail(d, FSI_E_OUTOFMEMORY, NULL, NULL, "out of memory listing sessions");
+    size_t m = 0;
+    hr = fsi_disc_sessions(d, all, n, &m);
+    if (!FSI_FAILED(hr)) {
+        d->last_session = all[n - 1];
+        d->last_session_known = true;
+    }
+    free(all);
+    return hr;
+}
+
 fsi_hresult rd_last_session(fsi_disc *d, uint64_t *last)
 {
     if (d->last_session_known) {

@@ -48,7 +48,8 @@ struct fsi_disc {
     fsi_hresult last_code;
     char *last_msg;
 
-    uint64_t last_session;        /* rd_last_session, once known */
+    uint64_t last_session;        /* rd_last_session, once known (or the
+                                     session fsi_disc_set_session chose) */
     bool last_session_known;
 };
 
@@ -60,8 +61,9 @@ struct fsi_disc {
 fsi_hresult rd_read(fsi_disc *d, uint64_t off, void *buf, size_t len);
 /* One 2048-byte block. */
 fsi_hresult rd_block(fsi_disc *d, uint64_t block, void *buf);
-/* Where the last session's descriptor set starts (fsi_disc_sessions: the
- * same sessions every ISO9660 view sees; 0 for a single session). */
+/* Where the session read starts: the last one's descriptor set
+ * (fsi_disc_sessions: the same sessions every ISO9660 view sees; 0 for a
+ * single session), or the one fsi_disc_set_session chose. */
 fsi_hresult rd_last_session(fsi_disc *d, uint64_t *start);
 /* Blocks in the disc (whole ones). */
 static inline uint64_t rd_blocks(const fsi_disc *d) { return d->size / RD_BLOCK; }

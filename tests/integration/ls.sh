@@ -8,7 +8,7 @@
 # (7z l -slt: names and sizes of the Joliet view).  Then the forms of ls:
 # a directory, a file, -d, --fs views (plain ISO9660 modes as Linux shows
 # them), \ooo escapes, and the failures: a missing PATH, an empty image,
-# usage errors (--session other than the last, -R with -d, --fs).
+# usage errors (--session past the last, -R with -d, --fs).
 # Prints TAP.
 #
 # Reader quirks: xorriso's lsdl quotes names and shows a newline as is;

@@ -40,7 +40,7 @@ trap 'exit 1' HUP INT TERM
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
-tap_plan 35
+tap_plan 36
 
 # ---- the sessions' sources, and the trees readers must see after each ----
 mkdir -p "$tmp/s1/docs/deep" "$tmp/s2/more" "$tmp/s3/docs" || exit 1
@@ -177,6 +177,21 @@ if grep -q "^sessions: *3 (start blocks 0 $NWA2 $NWA3)" "$tmp/info.out" &&
     tap_ok "mkimage info: three sessions, at 0 $NWA2 $NWA3; the label kept"
 else
     tap_fail "mkimage info: three sessions" "$(grep -i session "$tmp/info.out")"
+fi
+
+# mkimage ls --session N reads each one (names as the source has them).
+: >"$tmp/ls.diff"
+for n in 1 2 3; do
+    (cd "$tmp/want$n" && find . -mindepth 1 -printf '/%P\n' | LC_ALL=C sort) >"$tmp/ls.want"
+    "$MKIMAGE" ls -R --session $n "$disc3" 2>&1 | LC_ALL=C sort >"$tmp/ls.got"
+    diff -u "$tmp/ls.want" "$tmp/ls.got" >>"$tmp/ls.diff" || echo "session $n differs" >>"$tmp/ls.diff"
+done
+"$MKIMAGE" ls --session 4 "$disc3" >"$tmp/ls4.out" 2>&1
+[ $? -eq 2 ] && grep -q "holds 3 sessions" "$tmp/ls4.out" || echo "--session 4: $(cat "$tmp/ls4.out")" >>"$tmp/ls.diff"
+if [ -s "$tmp/ls.diff" ]; then
+    tap_fail "mkimage ls -R --session 1, 2, 3: each session's tree; 4: usage error" "$(head -20 "$tmp/ls.diff")"
+else
+    tap_ok "mkimage ls -R --session 1, 2, 3: each session's tree; 4: usage error"
 fi
 
 # Earlier sessions stay readable: block 16 is still session 1's.
