@@ -385,11 +385,9 @@ static int previous_session(fsi_image *img, const struct create_opts *o, fsi_dis
         return cli_report(IMAPI_E_MULTISESSION_NOT_SET,
                           "--next-writable-address needs --previous-session IMAGE");
     }
-    hr = fsi_disc_open(o->prev_session, prev);
-    if (FSI_FAILED(hr)) {
-        cli_report(hr, *prev ? fsi_disc_last_error(*prev) : NULL);
-        return EXIT_FAIL;
-    }
+    int rc = cli_open_disc(o->prev_session, prev);
+    if (rc != EXIT_OK)
+        return rc;
     uint64_t nwa = o->nwa_set ? o->nwa : (fsi_disc_size(*prev) + 2047) / 2048;
     unsigned have = 0;
     hr = fsi_import(img, *prev, FSI_FS_NONE, 0, NULL);

@@ -270,17 +270,18 @@ static fsi_hresult progress(struct wr *w, fsi_item item, bool force)
     if (!w->prog || !w->prog->fn)
         return FSI_S_OK;
     uint64_t done = w->written + w->used;
-    if (!force && (done < w->prog_next || done >= w->lay->total_blocks * FSI_BLOCK))
+    uint64_t total = w->lay->total_blocks - w->lay->base;   /* blocks this output gets */
+    if (!force && (done < w->prog_next || done >= total * FSI_BLOCK))
         return FSI_S_OK;              /* the end is reported once, by the caller */
     w->prog_next = done + (1u << 20);
     char *path = item ? layout_item_path(w->lay, item) : NULL;
-    int r = w->prog->fn(w->prog->ctx, path, done / FSI_BLOCK, w->lay->total_blocks);
+    int r = w->prog->fn(w->prog->ctx, path, done / FSI_BLOCK, total);
     free(path);
     if (r)
         return fsi_failf(w->lay->img, E_IMAPI_REQUEST_CANCELLED, 0, NULL, NULL,
                          "stopped by the progress callback after %llu of %llu blocks",
                          (unsigned long long)(done / FSI_BLOCK),
-                         (unsigned long long)w->lay->total_blocks);
+                         (unsigned long long)total);
     return FSI_S_OK;
 }
 

@@ -40,7 +40,7 @@ trap 'exit 1' HUP INT TERM
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
-tap_plan 36
+tap_plan 38
 
 # ---- the sessions' sources, and the trees readers must see after each ----
 mkdir -p "$tmp/s1/docs/deep" "$tmp/s2/more" "$tmp/s3/docs" || exit 1
@@ -327,6 +327,18 @@ err "a boot entry in a session image" IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE \
     --fs iso9660,joliet --previous-session "$disc1" --boot "$tmp/boot.bin"
 err "a previous session that is not an image" IMAPI_E_NO_SUPPORTED_FILE_SYSTEM \
     --fs iso9660,joliet --previous-session "$tmp/s1/docs/big.bin"
+
+err "a previous session that does not exist" "IMAPI_E_IMPORT_READ_FAILURE.*probably block 0.*cannot open" \
+    --previous-session "$tmp/no-such.iso"
+
+# Progress counts the session's own blocks: it ends at 100%.
+"$MKIMAGE" create --progress --fs iso9660,joliet --previous-session "$disc1" -o "$tmp/p.img" \
+    "$tmp/s2" >"$tmp/p.out" 2>&1
+if grep -q "100.0%" "$tmp/p.out"; then
+    tap_ok "--progress of a session image ends at 100%"
+else
+    tap_fail "--progress of a session image ends at 100%" "$(cat "$tmp/p.out")"
+fi
 
 # The comparisons can fail: session 2's tree is not session 3's.
 if ! cmp -s "$tmp/want2.lst" "$tmp/want3.lst" && ! cmp -s "$tmp/want1.lst" "$tmp/want2.lst"; then
