@@ -749,6 +749,33 @@ FSI_API fsi_hresult fsi_disc_sessions(fsi_disc *d, uint64_t *starts, size_t max,
     return FSI_S_OK;
 }
 
+/* The start of session n (1 = the first; 0 = the last) into *start;
+ * *count gets the number of sessions. */
+static fsi_hresult session_start(fsi_disc *d, size_t n, uint64_t *start, size_t *count)
+{
+    uint64_t few[16];
+    *start = 0;
+    fsi_hresult hr = fsi_disc_sessions(d, few, 16, count);
+    if (FSI_FAILED(hr) || *count == 0 || n > *count)
+        return hr;
+    size_t k = n ? n : *count;
+    if (k <= 16) {
+        *start = few[k - 1];
+        return FSI_S_OK;
+    }
+    /* Many sessions: each is at least a descriptor set, so their number is
+     * bounded by the disc's size. */
+    uint64_t *all = k <= rd_blocks(d) ? malloc(k * sizeof *all) : NULL;
+    if (!all)
+        return rd_fail(d, FSI_E_OUTOFMEMORY, NULL, NULL, "out of memory listing sessions");
+    size_t m = 0;
+    hr = fsi_disc_sessions(d, all, k, &m);
+    if (!FSI_FAILED(hr) && m > 0)
+        *start = all[(m < k ? m : k) - 1];
+    free(all);
+    return hr;
+}
+
 FSI_API fsi_hresult fsi_disc_set_session(fsi_disc *d, size_t n)
 {
     if (!d)
@@ -756,56 +783,29 @@ FSI_API fsi_hresult fsi_disc_set_session(fsi_disc *d, size_t n)
     d->last_session_known = false;
     if (n == 0)
         return FSI_S_OK;
+    uint64_t start;
     size_t count = 0;
-    fsi_hresult hr = fsi_disc_sessions(d, NULL, 0, &count);
+    fsi_hresult hr = session_start(d, n, &start, &count);
     if (FSI_FAILED(hr))
         return hr;
     if (n > count)
         return rd_fail(d, IMAPI_E_INVALID_PARAM, "session", NULL,
                        "session %zu: the disc holds %zu", n, count);
-    uint64_t *all = malloc(n * sizeof *all);
-    if (!all)
-        return rd_fail(d, FSI_E_OUTOFMEMORY, NULL, NULL, "out of memory listing sessions");
-    size_t m = 0;
-    hr = fsi_disc_sessions(d, all, n, &m);
-    if (!FSI_FAILED(hr)) {
-        d->last_session = all[n - 1];
-        d->last_session_known = true;
-    }
-    free(all);
-    return hr;
+    d->last_session = start;
+    d->last_session_known = true;
+    return FSI_S_OK;
 }
 
 fsi_hresult rd_last_session(fsi_disc *d, uint64_t *last)
 {
-    if (d->last_session_known) {
-        *last = d->last_session;
-        return FSI_S_OK;
-    }
-    uint64_t starts[16];
-    size_t n = 0;
-    *last = 0;
-    fsi_hresult hr = fsi_disc_sessions(d, starts, 16, &n);
-    if (FSI_FAILED(hr))
-        return hr;
-    if (n > 16) {
-        /* Many sessions: each is at least a descriptor set, so n is
-         * bounded by the disc's size. */
-        uint64_t *all = n <= rd_blocks(d) ? malloc(n * sizeof *all) : NULL;
-        if (!all)
-            return rd_fail(d, FSI_E_OUTOFMEMORY, NULL, NULL, "out of memory listing sessions");
-        size_t m = 0;
-        hr = fsi_disc_sessions(d, all, n, &m);
-        if (!FSI_FAILED(hr) && m > 0)
-            *last = all[(m < n ? m : n) - 1];
-        free(all);
+    if (!d->last_session_known) {
+        size_t count;
+        fsi_hresult hr = session_start(d, 0, &d->last_session, &count);
         if (FSI_FAILED(hr))
             return hr;
-    } else if (n > 0) {
-        *last = starts[n - 1];
+        d->last_session_known = true;
     }
-    d->last_session = *last;
-    d->last_session_known = true;
+    *last = d->last_session;
     return FSI_S_OK;
 }
 

@@ -142,6 +142,20 @@ readers() {
     fi
 }
 
+# session_read N DESC PREV SRC OUT [OPTIONS...]: session() and, if made,
+# readers() on it (four results either way).
+session_read() {
+    n=$1 desc=$2
+    shift 2
+    if session "$@"; then
+        tap_ok "$desc"
+        readers "$n" "$3" "$NWA"
+    else
+        tap_fail "$desc" "$(cat "$tmp/sess.out")"
+        for i in 1 2 3; do tap_fail "session $n: readers" "not made"; done
+    fi
+}
+
 # ---- session 1 and 2 ----
 disc1=$tmp/disc1.iso disc2=$tmp/disc2.iso disc3=$tmp/disc3.iso
 tap_check "session 1: mkimage create (ISO9660, Joliet)" \
@@ -253,13 +267,8 @@ if have genisoimage; then
     genisoimage -quiet -R -J -o "$tmp/g1.iso" "$tmp/s1" >/dev/null 2>&1
     # on a DVD's next recording unit but one (16-block units)
     gnwa=$(( ($(blocks "$tmp/g1.iso") + 15) / 16 * 16 + 16 ))
-    if session "$tmp/g1.iso" "$tmp/s2" "$tmp/g2.iso" --next-writable-address "$gnwa"; then
-        tap_ok "a session on a genisoimage -R -J disc, at $gnwa"
-        readers 2 "$tmp/g2.iso" "$NWA"
-    else
-        tap_fail "a session on a genisoimage -R -J disc" "$(cat "$tmp/sess.out")"
-        for i in 1 2 3; do tap_fail "session 2 on genisoimage's disc" "not made"; done
-    fi
+    session_read 2 "a session on a genisoimage -R -J disc, at $gnwa" \
+        "$tmp/g1.iso" "$tmp/s2" "$tmp/g2.iso" --next-writable-address "$gnwa"
 else
     for i in 1 2 3 4; do tap_skip "a session on a genisoimage disc" "genisoimage not installed"; done
 fi
@@ -284,13 +293,7 @@ if have genisoimage; then
         tap_fail "genisoimage's session after a UDF session: the last session read, no UDF" \
             "$(grep "file systems" "$tmp/u.info"; diff "$tmp/want2.lst" "$tmp/uo.lst" | head)"
     fi
-    if session "$tmp/u2.iso" "$tmp/s3" "$tmp/u3.iso"; then
-        tap_ok "our session on genisoimage's"
-        readers 3 "$tmp/u3.iso" "$NWA"
-    else
-        tap_fail "our session on genisoimage's" "$(cat "$tmp/sess.out")"
-        for i in 1 2 3; do tap_fail "session 3 on genisoimage's" "not made"; done
-    fi
+    session_read 3 "our session on genisoimage's" "$tmp/u2.iso" "$tmp/s3" "$tmp/u3.iso"
 else
     for i in 1 2 3 4 5; do tap_skip "sessions after a UDF session" "genisoimage not installed"; done
 fi
