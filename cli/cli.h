@@ -61,6 +61,7 @@ int cli_parse_session(fsi_disc *d, const char *arg);
 
 int cmd_errors(int argc, char **argv);
 int cmd_create(int argc, char **argv);
+int cmd_append(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_extract(int argc, char **argv);

@@ -2,7 +2,9 @@
 /*
  * cmd_create.c - `mkimage create`: build a tree from SOURCE arguments and
  * write the image to OUTPUT (output_target.c: atomically for a file, in
- * place for a device or FIFO, or to stdout with -o -).
+ * place for a device or FIFO, or to stdout with -o -); and `mkimage
+ * append`: the same options and sources, over the tree of an image, as a
+ * session appended to it in place (the library's fsi_result_append).
  */
 #include "config.h"
 #include "cli.h"
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,65 +40,79 @@ enum {
 };
 /* Rock Ridge in the ISO9660 view (on by default). */
 enum { OPT_NO_ROCK = 1150, OPT_RELOCATE_DEEP };
-/* Session images for write-once media (mkisofs -M / -C). */
-enum { OPT_PREV_SESSION = 1160, OPT_NWA };
+/* Session images for write-once media (mkisofs -M / -C); append. */
+enum { OPT_PREV_SESSION = 1160, OPT_NWA, OPT_REMOVE };
 
+/* Which commands take an option: both, create only ('c'), append only. */
 struct opt_doc {
     struct option opt;
     int short_name;
     const char *arg, *help;
+    char only;
 };
 
 static const struct opt_doc options[] = {
-    {{"output", required_argument, NULL, 'o'}, 'o', "OUTPUT", "image file, device or FIFO to write ('-' = stdout)"},
-    {{"volume-name", required_argument, NULL, 'V'}, 'V', "NAME", "volume name (at most 32 characters)"},
-    {{"system-id", required_argument, NULL, OPT_ID + FSI_ID_SYSTEM}, 0, "TEXT", "system identifier (32 characters; default LINUX)"},
-    {{"volume-set", required_argument, NULL, OPT_ID + FSI_ID_VOLUME_SET}, 0, "TEXT", "volume set identifier (128 characters)"},
-    {{"publisher", required_argument, NULL, OPT_ID + FSI_ID_PUBLISHER}, 0, "TEXT", "publisher identifier (128 characters)"},
-    {{"preparer", required_argument, NULL, OPT_ID + FSI_ID_PREPARER}, 0, "TEXT", "data preparer identifier (128 characters)"},
-    {{"application-id", required_argument, NULL, OPT_ID + FSI_ID_APPLICATION}, 0, "TEXT", "application identifier (128 characters; default LIBFSI " PACKAGE_VERSION ")"},
-    {{"copyright-file", required_argument, NULL, OPT_ID + FSI_ID_COPYRIGHT_FILE}, 0, "NAME", "copyright file identifier (37 characters)"},
-    {{"abstract-file", required_argument, NULL, OPT_ID + FSI_ID_ABSTRACT_FILE}, 0, "NAME", "abstract file identifier (37 characters)"},
-    {{"biblio-file", required_argument, NULL, OPT_ID + FSI_ID_BIBLIO_FILE}, 0, "NAME", "bibliographic file identifier (37 characters)"},
-    {{"fs", required_argument, NULL, OPT_FS}, 0, "LIST", "file systems: iso9660,joliet,udf (default all)"},
-    {{"iso-level", required_argument, NULL, OPT_ISO_LEVEL}, 0, "1|2|3", "ISO9660 interchange level (default 3)"},
-    {{"joliet-long", no_argument, NULL, OPT_JOLIET_LONG}, 0, NULL, "Joliet names up to 103 characters (default 64)"},
-    {{"udf-revision", required_argument, NULL, OPT_UDF_REV}, 0, "REV", "1.02|1.50|2.00|2.01|2.50|2.60 (default 1.02)"},
-    {{"media", required_argument, NULL, OPT_MEDIA}, 0, "KIND", "cd|dvd|dvd-dl|bd|bd-dl|bd-xl: size limit and file systems"},
-    {{"max-blocks", required_argument, NULL, OPT_MAX_BLOCKS}, 0, "N", "size limit in 2048-byte blocks (0 = none)"},
-    {{"stage", no_argument, NULL, OPT_STAGE}, 0, NULL, "copy file data into a stash file as it is added"},
-    {{"work-dir", required_argument, NULL, OPT_WORK_DIR}, 0, "DIR", "where the stash file goes (default $TMPDIR or /tmp)"},
-    {{"strict", no_argument, NULL, OPT_STRICT}, 0, NULL, "strict file-system compliance"},
-    {{"restricted-charset", no_argument, NULL, OPT_RESTRICTED}, 0, NULL, "allow only ASCII 32-126 in names"},
-    {{"follow-links", no_argument, NULL, OPT_FOLLOW_LINKS}, 0, NULL, "store what symlinks lead to (default: keep them as links)"},
-    {{"no-hardlinks", no_argument, NULL, OPT_NO_HARDLINKS}, 0, NULL, "store hard-linked files apart (default: one copy)"},
-    {{"normalize", no_argument, NULL, OPT_NORMALIZE}, 0, NULL, "owners 0 and modes for distribution (as mkisofs -r)"},
-    {{"normalize-owners", no_argument, NULL, OPT_NORMALIZE_OWNERS}, 0, NULL, "owner and group 0 in Rock Ridge and UDF"},
-    {{"normalize-modes", no_argument, NULL, OPT_NORMALIZE_MODES}, 0, NULL, "readable by all, no write or set-id bits"},
-    {{"no-rock", no_argument, NULL, OPT_NO_ROCK}, 0, NULL, "plain ISO9660 view: no Rock Ridge (symlinks, devices left out)"},
-    {{"relocate-deep", no_argument, NULL, OPT_RELOCATE_DEEP}, 0, NULL, "move directories deeper than ISO9660 allows to rr_moved (Rock Ridge shows them in place)"},
-    {{"previous-session", required_argument, NULL, OPT_PREV_SESSION}, 0, "IMAGE", "write a session image continuing IMAGE's last session (its tree imported)"},
-    {{"next-writable-address", required_argument, NULL, OPT_NWA}, 0, "NWA", "block the session image goes to (default: the end of IMAGE)"},
-    {{"hidden", required_argument, NULL, OPT_HIDDEN}, 0, "IMAGE/PATH", "mark an item hidden (repeatable)"},
-    {{"boot", required_argument, NULL, OPT_BOOT}, 0, "SPEC", "El Torito boot entry (repeatable; see mkimage(1))"},
-    {{"boot-catalog", required_argument, NULL, OPT_BOOT_CATALOG}, 0, "IMAGE/PATH", "make the boot catalog visible there"},
-    {{"sync", no_argument, NULL, OPT_SYNC}, 0, NULL, "wait for the image to reach the disk before naming it"},
-    {{"no-sync", no_argument, NULL, OPT_NO_SYNC}, 0, NULL, "do not wait for the disk (the default)"},
-    {{"progress", no_argument, NULL, OPT_PROGRESS}, 0, NULL, "print progress lines"},
-    {{"quiet", no_argument, NULL, OPT_QUIET}, 'q', NULL, "print nothing but errors"},
-    {{"help", no_argument, NULL, OPT_HELP}, 'h', NULL, "show this help"},
+    {{"output", required_argument, NULL, 'o'}, 'o', "OUTPUT", "image file, device or FIFO to write ('-' = stdout)", 'c'},
+    {{"volume-name", required_argument, NULL, 'V'}, 'V', "NAME", "volume name (at most 32 characters)", 0},
+    {{"system-id", required_argument, NULL, OPT_ID + FSI_ID_SYSTEM}, 0, "TEXT", "system identifier (32 characters; default LINUX)", 0},
+    {{"volume-set", required_argument, NULL, OPT_ID + FSI_ID_VOLUME_SET}, 0, "TEXT", "volume set identifier (128 characters)", 0},
+    {{"publisher", required_argument, NULL, OPT_ID + FSI_ID_PUBLISHER}, 0, "TEXT", "publisher identifier (128 characters)", 0},
+    {{"preparer", required_argument, NULL, OPT_ID + FSI_ID_PREPARER}, 0, "TEXT", "data preparer identifier (128 characters)", 0},
+    {{"application-id", required_argument, NULL, OPT_ID + FSI_ID_APPLICATION}, 0, "TEXT", "application identifier (128 characters; default LIBFSI " PACKAGE_VERSION ")", 0},
+    {{"copyright-file", required_argument, NULL, OPT_ID + FSI_ID_COPYRIGHT_FILE}, 0, "NAME", "copyright file identifier (37 characters)", 0},
+    {{"abstract-file", required_argument, NULL, OPT_ID + FSI_ID_ABSTRACT_FILE}, 0, "NAME", "abstract file identifier (37 characters)", 0},
+    {{"biblio-file", required_argument, NULL, OPT_ID + FSI_ID_BIBLIO_FILE}, 0, "NAME", "bibliographic file identifier (37 characters)", 0},
+    {{"fs", required_argument, NULL, OPT_FS}, 0, "LIST", "file systems: iso9660,joliet,udf (default all)", 0},
+    {{"iso-level", required_argument, NULL, OPT_ISO_LEVEL}, 0, "1|2|3", "ISO9660 interchange level (default 3)", 0},
+    {{"joliet-long", no_argument, NULL, OPT_JOLIET_LONG}, 0, NULL, "Joliet names up to 103 characters (default 64)", 0},
+    {{"udf-revision", required_argument, NULL, OPT_UDF_REV}, 0, "REV", "1.02|1.50|2.00|2.01|2.50|2.60 (default 1.02)", 0},
+    {{"media", required_argument, NULL, OPT_MEDIA}, 0, "KIND", "cd|dvd|dvd-dl|bd|bd-dl|bd-xl: size limit and file systems", 0},
+    {{"max-blocks", required_argument, NULL, OPT_MAX_BLOCKS}, 0, "N", "size limit in 2048-byte blocks (0 = none)", 0},
+    {{"stage", no_argument, NULL, OPT_STAGE}, 0, NULL, "copy file data into a stash file as it is added", 0},
+    {{"work-dir", required_argument, NULL, OPT_WORK_DIR}, 0, "DIR", "where the stash file goes (default $TMPDIR or /tmp)", 0},
+    {{"strict", no_argument, NULL, OPT_STRICT}, 0, NULL, "strict file-system compliance", 0},
+    {{"restricted-charset", no_argument, NULL, OPT_RESTRICTED}, 0, NULL, "allow only ASCII 32-126 in names", 0},
+    {{"follow-links", no_argument, NULL, OPT_FOLLOW_LINKS}, 0, NULL, "store what symlinks lead to (default: keep them as links)", 0},
+    {{"no-hardlinks", no_argument, NULL, OPT_NO_HARDLINKS}, 0, NULL, "store hard-linked files apart (default: one copy)", 0},
+    {{"normalize", no_argument, NULL, OPT_NORMALIZE}, 0, NULL, "owners 0 and modes for distribution (as mkisofs -r)", 0},
+    {{"normalize-owners", no_argument, NULL, OPT_NORMALIZE_OWNERS}, 0, NULL, "owner and group 0 in Rock Ridge and UDF", 0},
+    {{"normalize-modes", no_argument, NULL, OPT_NORMALIZE_MODES}, 0, NULL, "readable by all, no write or set-id bits", 0},
+    {{"no-rock", no_argument, NULL, OPT_NO_ROCK}, 0, NULL, "plain ISO9660 view: no Rock Ridge (symlinks, devices left out)", 0},
+    {{"relocate-deep", no_argument, NULL, OPT_RELOCATE_DEEP}, 0, NULL, "move directories deeper than ISO9660 allows to rr_moved (Rock Ridge shows them in place)", 0},
+    {{"previous-session", required_argument, NULL, OPT_PREV_SESSION}, 0, "IMAGE", "write a session image continuing IMAGE's last session (its tree imported)", 'c'},
+    {{"next-writable-address", required_argument, NULL, OPT_NWA}, 0, "NWA", "block the session image goes to (default: the end of IMAGE)", 'c'},
+    {{"remove", required_argument, NULL, OPT_REMOVE}, 0, "IMAGE/PATH", "leave this item of the image (a directory with all below) out of the new session (repeatable)", 'a'},
+    {{"hidden", required_argument, NULL, OPT_HIDDEN}, 0, "IMAGE/PATH", "mark an item hidden (repeatable)", 0},
+    {{"boot", required_argument, NULL, OPT_BOOT}, 0, "SPEC", "El Torito boot entry (repeatable; see mkimage(1))", 0},
+    {{"boot-catalog", required_argument, NULL, OPT_BOOT_CATALOG}, 0, "IMAGE/PATH", "make the boot catalog visible there", 0},
+    {{"sync", no_argument, NULL, OPT_SYNC}, 0, NULL, "wait for the image to reach the disk before naming it", 'c'},
+    {{"no-sync", no_argument, NULL, OPT_NO_SYNC}, 0, NULL, "do not wait for the disk (the default)", 'c'},
+    {{"progress", no_argument, NULL, OPT_PROGRESS}, 0, NULL, "print progress lines", 0},
+    {{"quiet", no_argument, NULL, OPT_QUIET}, 'q', NULL, "print nothing but errors", 0},
+    {{"help", no_argument, NULL, OPT_HELP}, 'h', NULL, "show this help", 0},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
-static void create_usage(FILE *f)
+static void create_usage(FILE *f, bool append)
 {
-    fputs("Usage: mkimage create [OPTIONS] -o OUTPUT SOURCE...\n"
-          "Make an image from SOURCEs: a host directory (its contents go to the image\n"
-          "root), a host file (to the root), or IMAGE/PATH=HOST/PATH (graft point).\n\n",
-          f);
+    if (append)
+        fputs("Usage: mkimage append [OPTIONS] IMAGE [SOURCE...]\n"
+              "Add a session to IMAGE (an image file or a block device) in place: its tree\n"
+              "with the SOURCEs added over it (a source replaces an item of its path) and\n"
+              "the --remove items left out.  Crash-safe: until the new session is complete\n"
+              "the image reads as before, and earlier sessions stay readable (mkimage ls\n"
+              "--session N).  SOURCE as for create.\n\n",
+              f);
+    else
+        fputs("Usage: mkimage create [OPTIONS] -o OUTPUT SOURCE...\n"
+              "Make an image from SOURCEs: a host directory (its contents go to the image\n"
+              "root), a host file (to the root), or IMAGE/PATH=HOST/PATH (graft point).\n\n",
+              f);
     for (size_t i = 0; i < NOPTIONS; i++) {
         char left[64];
         const struct opt_doc *o = &options[i];
+        if (o->only && o->only != (append ? 'a' : 'c'))
+            continue;
         int n = o->short_name ? snprintf(left, sizeof left, "-%c, --%s", o->short_name, o->opt.name)
                               : snprintf(left, sizeof left, "    --%s", o->opt.name);
         if (o->arg)
@@ -370,6 +387,8 @@ struct create_opts {
     const char *prev_session;   /* --previous-session */
     uint64_t nwa;               /* --next-writable-address */
     bool nwa_set;
+    const char **remove;        /* append --remove */
+    size_t nremove;
     struct boot_opts boot;      /* --boot, --boot-catalog (boot_spec.c) */
     const char *ids[FSI_ID_BIBLIO_FILE + 1];   /* --system-id ... --biblio-file */
     bool joliet_long;
@@ -390,10 +409,13 @@ static int previous_session(fsi_image *img, const struct create_opts *o, fsi_dis
         return rc;
     uint64_t nwa = o->nwa_set ? o->nwa : (fsi_disc_size(*prev) + 2047) / 2048;
     unsigned have = 0;
-    hr = fsi_import(img, *prev, FSI_FS_NONE, 0, NULL);
-    /* Without --fs the session has the file systems the disc has. */
-    if (FSI_SUCCEEDED(hr) && !o->fs_set && FSI_SUCCEEDED(fsi_disc_identify(*prev, &have)) && have)
+    hr = FSI_S_OK;
+    /* Without --fs the session has the file systems the disc has (set
+     * first: a size limit counts them as the tree grows). */
+    if (!o->fs_set && FSI_SUCCEEDED(fsi_disc_identify(*prev, &have)) && have)
         hr = fsi_image_set_file_systems(img, have);
+    if (FSI_SUCCEEDED(hr))
+        hr = fsi_import(img, *prev, FSI_FS_NONE, 0, NULL);
     if (FSI_SUCCEEDED(hr))
         hr = fsi_image_set_multisession(img, *prev, nwa);
     /* The disc keeps its label (blkid, by-label links) unless -V says. */
@@ -445,7 +467,104 @@ static int write_image(fsi_image *img, const struct create_opts *o, struct out_t
     return rc;
 }
 
-int cmd_create(int argc, char **argv)
+/* ---- append ---- */
+
+/* The image to append to, opened for writing and locked (a second
+ * append waits, then continues what the first made).  EXIT_OK and *fd,
+ * or the failure reported. */
+static int append_open(struct out_target *t, int *fd)
+{
+    char msg[PATH_MAX + 200];
+    *fd = -1;
+    if (!t->exists) {
+        snprintf(msg, sizeof msg, "cannot open '%s': %s", t->given, strerror(ENOENT));
+        return cli_report(IMAPI_E_IMPORT_READ_FAILURE, msg);
+    }
+    if (t->kind != OUT_FILE && t->kind != OUT_BLOCK) {
+        snprintf(msg, sizeof msg, "'%s' is not an image file or a block device: a session is "
+                 "appended in place only there (for write-once media: create "
+                 "--previous-session)", t->given);
+        return cli_report(IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED, msg);
+    }
+    int f = open(t->path, O_RDWR | O_CLOEXEC);
+    if (f < 0) {
+        int e = errno;
+        snprintf(msg, sizeof msg, "'%s' cannot be opened for writing: %s", t->given, strerror(e));
+        return cli_report(e == EACCES || e == EROFS || e == EPERM || e == ETXTBSY
+                              ? IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED : IMAPI_E_IMPORT_READ_FAILURE,
+                          msg);
+    }
+    while (flock(f, LOCK_EX) != 0 && errno == EINTR)
+        ;
+    *fd = f;
+    return EXIT_OK;
+}
+
+/* Import the image's tree (sources added before win; --remove items left
+ * out) and set the image up to append to it. */
+static int append_setup(fsi_image *img, const struct create_opts *o, const char *path,
+                        fsi_disc **disc)
+{
+    int rc = cli_open_disc(path, disc);
+    if (rc != EXIT_OK)
+        return rc;
+    unsigned have = 0;
+    fsi_hresult hr = FSI_S_OK;
+    /* Without --fs the session has the file systems the image has (set
+     * first: a size limit counts them as the tree grows). */
+    if (!o->fs_set && FSI_SUCCEEDED(fsi_disc_identify(*disc, &have)) && have)
+        hr = fsi_image_set_file_systems(img, have);
+    if (FSI_SUCCEEDED(hr))
+        hr = fsi_image_set_append(img, *disc);
+    for (size_t i = 0; FSI_SUCCEEDED(hr) && i < o->nremove; i++)
+        hr = fsi_import_exclude(img, o->remove[i]);
+    if (FSI_SUCCEEDED(hr))
+        hr = fsi_import(img, *disc, FSI_FS_NONE, 0, NULL);
+    const char *label = fsi_image_get_imported_volume_name(img);
+    if (FSI_SUCCEEDED(hr) && !o->volume && label && *label)
+        hr = fsi_image_set_volume_name(img, label);
+    return FSI_FAILED(hr) ? cli_report_image(img, hr) : EXIT_OK;
+}
+
+static int append_write(fsi_image *img, const struct create_opts *o, const struct out_target *t,
+                        int fd)
+{
+    fsi_result *res = NULL;
+    fsi_hresult hr = fsi_create_result(img, &res);
+    if (FSI_FAILED(hr))
+        return cli_report_image(img, hr);
+    if (hr != FSI_S_OK && !o->quiet)
+        cli_report_image(img, hr);
+    struct progress prog;
+    progress_start(&prog, o->quiet ? PROGRESS_NONE : o->progress ? PROGRESS_LINES : PROGRESS_AUTO);
+    fsi_result_set_progress(res, progress_update, &prog);
+    uint64_t written = 0;
+    writing = 1;
+    hr = fsi_result_append(res, fd, &written);
+    writing = 0;
+    progress_end(&prog);
+    int rc = FSI_FAILED(hr) ? cli_report_image(img, hr) : EXIT_OK;
+    if (rc == EXIT_OK && !o->quiet) {
+        size_t n = 0;
+        fsi_disc *d = NULL;
+        if (FSI_SUCCEEDED(fsi_disc_open(t->path, &d)))
+            fsi_disc_sessions(d, NULL, 0, &n);
+        fsi_disc_free(d);
+        fputs("mkimage: appended session ", stderr);
+        if (n)
+            fprintf(stderr, "%zu ", n);
+        fputs("to '", stderr);
+        cli_put_text(stderr, t->given, strlen(t->given));
+        fprintf(stderr, "' at block %llu: %llu blocks (%llu bytes); the image has %llu blocks\n",
+                (unsigned long long)fsi_result_first_block(res),
+                (unsigned long long)(fsi_result_total_blocks(res) - fsi_result_first_block(res)),
+                (unsigned long long)written, (unsigned long long)fsi_result_total_blocks(res));
+    }
+    fsi_result_free(res);
+    return rc;
+}
+
+static int run(int argc, char **argv, bool append)
 {
     struct create_opts o = {.iso_level = 0, .udf_rev = 0, .media = -1};
     struct option longopts[NOPTIONS + 1];
@@ -462,14 +581,26 @@ int cmd_create(int argc, char **argv)
     shortopts[ns] = '\0';
     memset(&longopts[NOPTIONS], 0, sizeof longopts[NOPTIONS]);
     o.hidden = calloc((size_t)argc + 1, sizeof *o.hidden);
-    if (!o.hidden)
+    o.remove = calloc((size_t)argc + 1, sizeof *o.remove);
+    if (!o.hidden || !o.remove) {
+        free(o.hidden);
+        free(o.remove);
         return cli_report(FSI_E_OUTOFMEMORY, NULL);
+    }
 
     int c, rc = EXIT_OK;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         char *end;
+        for (size_t i = 0; i < NOPTIONS; i++)
+            if (options[i].opt.val == c && options[i].only &&
+                options[i].only != (append ? 'a' : 'c')) {
+                rc = cli_usage_error("%s: option '--%s' is for %s only",
+                                     append ? "append" : "create", options[i].opt.name,
+                                     append ? "create" : "append");
+                goto out;
+            }
         switch (c) {
         case 'o': o.output = optarg; break;
         case 'V': o.volume = optarg; break;
@@ -526,6 +657,7 @@ int cmd_create(int argc, char **argv)
             break;
         case OPT_RESTRICTED: o.restricted = true; break;
         case OPT_HIDDEN: o.hidden[o.nhidden++] = optarg; break;
+        case OPT_REMOVE: o.remove[o.nremove++] = optarg; break;
         case OPT_FOLLOW_LINKS: o.follow_links = true; break;
         case OPT_NO_HARDLINKS: o.no_hardlinks = true; break;
         case OPT_NORMALIZE: o.normalize |= FSI_NORMALIZE_OWNERS | FSI_NORMALIZE_MODES; break;
@@ -549,7 +681,7 @@ int cmd_create(int argc, char **argv)
             break;
         case OPT_PROGRESS: o.progress = true; break;
         case 'q': case OPT_QUIET: o.quiet = true; break;
-        case 'h': case OPT_HELP: create_usage(stdout); goto out;
+        case 'h': case OPT_HELP: create_usage(stdout, append); goto out;
         case ':':
             rc = cli_usage_error("option '%s' needs a value", argv[optind - 1]);
             goto out;
@@ -558,18 +690,33 @@ int cmd_create(int argc, char **argv)
             goto out;
         }
     }
+    if (append && optind >= argc) {
+        rc = cli_usage_error("append: no IMAGE given");
+        goto out;
+    }
+    if (append && optind + 1 >= argc && !o.nremove && !o.nhidden && !o.volume) {
+        rc = cli_usage_error("append: nothing to add (SOURCE), leave out (--remove) or change "
+                             "(-V, --hidden)");
+        goto out;
+    }
+    if (append)
+        o.output = argv[optind++];     /* the image: written in place */
     if (!o.output) {
         rc = cli_usage_error("create: no output given (-o OUTPUT)");
         goto out;
     }
-    if (optind >= argc) {
+    if (!append && optind >= argc) {
         rc = cli_usage_error("create: no SOURCE given");
         goto out;
     }
 
     install_signals();
     struct out_target target;
-    if ((rc = out_check(&target, o.output)) != EXIT_OK) {
+    int image_fd = -1;          /* append: the image, open for writing */
+    if ((rc = out_check(&target, o.output)) != EXIT_OK ||
+        (append && (rc = append_open(&target, &image_fd)) != EXIT_OK)) {
+        if (image_fd >= 0)
+            close(image_fd);
         out_close(&target);
         goto out;
     }
@@ -579,12 +726,14 @@ int cmd_create(int argc, char **argv)
     fsi_hresult hr = fsi_image_new(&img);
     if (FSI_FAILED(hr)) {
         rc = cli_report(hr, NULL);
+        if (image_fd >= 0)
+            close(image_fd);
         out_close(&target);
         goto out;
     }
     /* The output is never part of its own image. */
     fsi_image_set_notice_callback(img, on_notice, &notices);
-    if (target.kind == OUT_FILE && target.exists)
+    if ((target.kind == OUT_FILE || target.kind == OUT_BLOCK) && target.exists)
         hr = fsi_image_exclude_host(img, target.path);
     /* Settings first: limits and name rules apply while adding.  A media
      * preset goes first so explicit options override it. */
@@ -627,6 +776,8 @@ int cmd_create(int argc, char **argv)
     if (FSI_FAILED(hr)) {
         rc = cli_report_image(img, hr);
         fsi_image_free(img);
+        if (image_fd >= 0)
+            close(image_fd);
         out_close(&target);
         goto out;
     }
@@ -636,10 +787,17 @@ int cmd_create(int argc, char **argv)
             break;
         }
     }
-    if (rc == EXIT_OK && (o.prev_session || o.nwa_set))
+    if (rc == EXIT_OK && append)
+        rc = append_setup(img, &o, target.path, &prev);
+    else if (rc == EXIT_OK && (o.prev_session || o.nwa_set))
         rc = previous_session(img, &o, &prev);
-    if (rc == EXIT_OK && notices.output_met)
+    if (rc == EXIT_OK && notices.output_met && append && !o.quiet) {
+        fputs("mkimage: warning: '", stderr);
+        cli_put_text(stderr, notices.output_met, strlen(notices.output_met));
+        fputs("' left out: it is the image appended to\n", stderr);
+    } else if (rc == EXIT_OK && notices.output_met) {
         rc = output_in_tree(&target, notices.output_met, o.quiet);
+    }
     free(notices.output_met);
     for (size_t i = 0; rc == EXIT_OK && i < o.nhidden; i++) {
         hr = fsi_set_hidden(img, o.hidden[i], true);
@@ -649,12 +807,25 @@ int cmd_create(int argc, char **argv)
     if (rc == EXIT_OK)
         rc = boot_opts_apply(&o.boot, img);
     if (rc == EXIT_OK)
-        rc = write_image(img, &o, &target);
+        rc = append ? append_write(img, &o, &target, image_fd) : write_image(img, &o, &target);
     fsi_image_free(img);
     fsi_disc_free(prev);        /* after the image: it reads imported data */
+    if (image_fd >= 0)
+        close(image_fd);        /* and the lock with it */
     out_close(&target);
 out:
     free(o.hidden);
+    free(o.remove);
     boot_opts_free(&o.boot);
     return rc;
+}
+
+int cmd_create(int argc, char **argv)
+{
+    return run(argc, argv, false);
+}
+
+int cmd_append(int argc, char **argv)
+{
+    return run(argc, argv, true);
 }

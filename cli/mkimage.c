@@ -65,6 +65,7 @@ static void usage(FILE *f)
           "\n"
           "Commands:\n"
           "  create [OPTIONS] -o OUTPUT SOURCE...   make an image (also: mkimage -o OUTPUT ...)\n"
+          "  append [OPTIONS] IMAGE [SOURCE...]     add a session to an image in place\n"
           "  info [--json] IMAGE                    file systems, labels, sizes, sessions, boot entries\n"
           "  ls [-l] [-R] [--fs FS] IMAGE [PATH]    list what an image holds\n"
           "  extract [--fs FS] IMAGE DIR [PATH...]  copy the tree out (safe paths only)\n"
@@ -91,6 +92,8 @@ int main(int argc, char **argv)
         return cmd_errors(argc - 1, argv + 1);
     if (!strcmp(cmd, "create"))
         return cmd_create(argc - 1, argv + 1);
+    if (!strcmp(cmd, "append"))
+        return cmd_append(argc - 1, argv + 1);
     if (!strcmp(cmd, "info"))
         return cmd_info(argc - 1, argv + 1);
     if (!strcmp(cmd, "ls"))

@@ -878,6 +878,22 @@ FSI_API uint64_t fsi_result_first_block(const fsi_result *res);
  *  the system error when writing to fd fails. */
 FSI_API fsi_hresult fsi_result_write_fd(fsi_result *res, int fd, uint64_t *written);
 
+/** Append the result of an image set up with fsi_image_set_append to the
+ *  image: `fd` is that image (the same file), opened O_RDWR without
+ *  O_APPEND (else IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED).  Crash-safe: the
+ *  session's bytes are written and synced, then its volume descriptors,
+ *  then the first blocks readers look at (16 on) are rewritten to the new
+ *  session's descriptors and synced; existing data is never rewritten, so
+ *  a crash at any moment leaves the old session or the new one, whole.
+ *  IMAPI_E_DISC_MISMATCH: the image's size or first 32 blocks changed
+ *  since fsi_image_set_append (another writer).  IMAPI_E_IMAGE_SIZE_LIMIT:
+ *  the session does not fit on the device.  IMAPI_E_INCOMPATIBLE_PREVIOUS_
+ *  SESSION: the image's descriptor set at 16 is shorter than the new one.
+ *  On a failure before the new descriptors are written the file gets its
+ *  old size back.  Progress and cancellation as fsi_result_write_fd;
+ *  `written` (may be NULL) gets the session's bytes written. */
+FSI_API fsi_hresult fsi_result_append(fsi_result *res, int fd, uint64_t *written);
+
 /** ImageStream: copy up to `len` bytes of the image at byte `offset` into
  *  buf; `got` gets the bytes copied (less than len only at the end of the
  *  image, 0 at or past it).  Any offset and length, in any order. */
@@ -1208,8 +1224,36 @@ FSI_API fsi_hresult fsi_image_set_multisession(fsi_image *img, fsi_disc *previou
 /** The next writable address set, or 0 (no session image). */
 FSI_API uint64_t fsi_image_get_multisession(const fsi_image *img, fsi_disc **previous);
 
+/** IMultisessionRandomWrite: make the result a session appended in place
+ *  to `disc`, an image file or a block device read through a path or a
+ *  descriptor (rewritable media; a stream, pipe or other kind:
+ *  IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED).  Import its tree with fsi_import
+ *  (before or after); fsi_result_append then writes the session.  The
+ *  session starts after all the file holds (on a device after its last
+ *  session), on a 16-block boundary, and is a session image as
+ *  fsi_image_set_multisession makes them (same file systems, imported
+ *  files keep their blocks).  Its ISO9660 primary descriptor carries a
+ *  mark in its Application Use field saying where the sessions are, so
+ *  fsi_disc_sessions lists them all and each stays readable
+ *  (fsi_disc_set_session).  IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION: the
+ *  disc has no ISO9660 descriptors at block 16 or is not whole blocks;
+ *  IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE: it has UDF or El Torito boot
+ *  entries (not supported yet); IMAPI_E_BOOT_OBJECT_CONFLICT (when the
+ *  result is made): boot entries were added to img.  `disc` NULL turns
+ *  it off.  The disc must outlive the image. */
+FSI_API fsi_hresult fsi_image_set_append(fsi_image *img, fsi_disc *disc);
+
 FSI_API fsi_hresult fsi_import(fsi_image *img, fsi_disc *disc, unsigned fs, unsigned flags,
                                unsigned *imported);
+
+/** Leave the item at `path` of the disc (a directory with all below it)
+ *  out of the next fsi_import: how an appended session drops an item
+ *  (mkimage append --remove).  Paths as in the tree ("a/b" = "/a/b");
+ *  the root is IMAPI_E_INVALID_PATH.  That import fails with
+ *  IMAPI_E_ITEM_NOT_FOUND, importing nothing, if a path names no item of
+ *  the file system it reads, and clears the list when it has walked the
+ *  disc. */
+FSI_API fsi_hresult fsi_import_exclude(fsi_image *img, const char *path);
 
 /** ImportedVolumeName: the volume name of the last import, NULL if none. */
 FSI_API const char *fsi_image_get_imported_volume_name(const fsi_image *img);

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "internal.h"
 #include "reader.h"
+#include "session_mark.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -703,12 +704,34 @@ static fsi_hresult session_size(fsi_disc *d, uint64_t start, uint64_t *blocks)
     return FSI_S_OK;
 }
 
-FSI_API fsi_hresult fsi_disc_sessions(fsi_disc *d, uint64_t *starts, size_t max, size_t *count)
+/* The mark of the primary descriptor of the set at block `at` (16 for
+ * the head), false if none. */
+static fsi_hresult mark_at(fsi_disc *d, uint64_t at, struct session_mark *m, bool *has)
 {
-    if (!d || !count || (!starts && max))
-        return FSI_E_POINTER;
-    *count = 0;
-    uint64_t start = 0;
+    uint8_t b[RD_BLOCK];
+    *has = false;
+    for (uint64_t i = at; i < at + 16 && i < rd_blocks(d); i++) {
+        fsi_hresult hr = rd_block(d, i, b);
+        if (FSI_FAILED(hr))
+            return hr;
+        if (memcmp(b + 1, "CD001", 5) != 0 || b[0] == 255)
+            return FSI_S_OK;
+        if (b[0] == 1) {
+            *has = session_mark_get(b, m);
+            return FSI_S_OK;
+        }
+    }
+    return FSI_S_OK;
+}
+
+/* Sessions chained by their volume space sizes, from the descriptor set
+ * at first + 16 (0, or where an appended image keeps its first session's
+ * set), up to block `limit` (exclusive; 0: no limit). */
+static fsi_hresult walk_forward(fsi_disc *d, uint64_t first, uint64_t limit, uint64_t *starts,
+                                size_t max, size_t *count, uint64_t *last)
+{
+    uint64_t start = first;
+    *last = first;
     /* A session's volume space counts from block 0, so it ends where the
      * next one may start (rounded up as writers pad: 16 or 32 blocks). */
     for (size_t n = 0; n < 1000; n++) {
@@ -721,7 +744,9 @@ FSI_API fsi_hresult fsi_disc_sessions(fsi_disc *d, uint64_t *starts, size_t max,
         if (n < max)
             starts[n] = start;
         (*count)++;
-        if (end <= start || end >= rd_blocks(d))
+        *last = start;
+        /* The first session's copy lies past the session it describes. */
+        if ((end <= start && start != first) || end == 0 || end >= rd_blocks(d))
             break;
         /* Where writers put the next session: right at the end, on the
          * next 16 or 32 blocks (DVD and BD recording units; a few more
@@ -736,6 +761,8 @@ FSI_API fsi_hresult fsi_disc_sessions(fsi_disc *d, uint64_t *starts, size_t max,
         cand[nc++] = end + 11400;
         for (size_t i = 0; i < nc && !next; i++) {
             uint64_t s;
+            if (cand[i] <= start || (limit && cand[i] >= limit))
+                continue;
             hr = session_size(d, cand[i], &s);
             if (FSI_FAILED(hr))
                 return hr;
@@ -746,6 +773,63 @@ FSI_API fsi_hresult fsi_disc_sessions(fsi_disc *d, uint64_t *starts, size_t max,
             break;
         start = next;
     }
+    return FSI_S_OK;
+}
+
+fsi_hresult rd_session_end(fsi_disc *d, uint64_t start, uint64_t *end)
+{
+    return session_size(d, start, end);
+}
+
+fsi_hresult rd_head_mark(fsi_disc *d, struct session_mark *m, bool *has)
+{
+    return mark_at(d, 16, m, has);
+}
+
+FSI_API fsi_hresult fsi_disc_sessions(fsi_disc *d, uint64_t *starts, size_t max, size_t *count)
+{
+    if (!d || !count || (!starts && max))
+        return FSI_E_POINTER;
+    *count = 0;
+    struct session_mark head;
+    bool marked;
+    fsi_hresult hr = mark_at(d, 16, &head, &marked);
+    if (FSI_FAILED(hr))
+        return hr;
+    uint64_t last;
+    if (!marked)
+        return walk_forward(d, 0, 0, starts, max, count, &last);
+    /* Appended in place (append.c): the head is a copy of the last
+     * session's set, the first session's set lies at head.copy + 16, and
+     * every appended session's set names the one before it.  The chain
+     * from the first session finds the sessions other writers added;
+     * the marks find ours even where a gap hides them from the chain. */
+    hr = walk_forward(d, head.copy, head.self, starts, max, count, &last);
+    if (FSI_FAILED(hr))
+        return hr;
+    size_t n = *count;
+    uint64_t back[64];
+    size_t nb = 0;
+    struct session_mark m = head;
+    for (;;) {
+        if (nb == sizeof back / sizeof *back)
+            break;                  /* older ones: the chain above has them */
+        back[nb++] = m.self;
+        if (m.prev <= last || m.prev == 0)
+            break;
+        uint64_t at = m.prev;
+        bool has;
+        if (FSI_FAILED(hr = mark_at(d, at + 16, &m, &has)))
+            return hr;
+        if (!has || m.self != at)
+            break;                  /* another writer's session: the chain found it */
+    }
+    for (size_t i = nb; i-- > 0;) {
+        if (n < max)
+            starts[n] = back[i];
+        n++;
+    }
+    *count = n;
     return FSI_S_OK;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* image.c - the image object: creation, properties, last error. */
 #include "config.h"
+#include "append.h"
 #include "internal.h"
 #include "path.h"
 #include "eltorito.h"   /* boot_state_free */
@@ -57,6 +58,7 @@ FSI_API void fsi_image_free(fsi_image *img)
     boot_state_free(img);
     tree_free_all(img);
     import_free_all(img);
+    append_state_free(img->ms_app);
     stash_close(img);
     free(img->work_dir);
     free(img->excluded);

@@ -6,6 +6,7 @@
  * change is a collision.  All or nothing, like add_tree.
  */
 #include "config.h"
+#include "append.h"
 #include "internal.h"
 #include "reader.h"
 
@@ -35,8 +36,80 @@ int64_t import_read(const fsi_image *img, const struct source *src, uint64_t siz
     return (int64_t)got;
 }
 
+static void exclusions_clear(fsi_image *img)
+{
+    for (size_t i = 0; i < img->nimp_excl; i++)
+        free(img->imp_excl[i]);
+    free(img->imp_excl);
+    free(img->imp_excl_hit);
+    img->imp_excl = NULL;
+    img->imp_excl_hit = NULL;
+    img->nimp_excl = 0;
+}
+
+FSI_API fsi_hresult fsi_import_exclude(fsi_image *img, const char *path)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    if (!path)
+        return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "path", NULL, NULL);
+    /* "/a/b": one leading slash, none doubled or trailing. */
+    size_t n = strlen(path);
+    char *p = malloc(n + 2);
+    if (!p)
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (path[i] != '/' || (k > 0 && p[k - 1] != '/'))
+            p[k++] = path[i];
+        else if (k == 0)
+            p[k++] = '/';
+    if (k == 0 || p[0] != '/') {
+        memmove(p + 1, p, k);
+        p[0] = '/';
+        k++;
+    }
+    while (k > 1 && p[k - 1] == '/')
+        k--;
+    p[k] = '\0';
+    if (k == 1) {
+        free(p);
+        return fsi_failf(img, IMAPI_E_INVALID_PATH, 0, path, NULL,
+                         "the root cannot be left out of an import");
+    }
+    char **a = realloc(img->imp_excl, (img->nimp_excl + 1) * sizeof *a);
+    if (a)
+        img->imp_excl = a;
+    bool *h = a ? realloc(img->imp_excl_hit, (img->nimp_excl + 1) * sizeof *h) : NULL;
+    if (!h) {
+        free(p);
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    }
+    img->imp_excl_hit = h;
+    img->imp_excl[img->nimp_excl] = p;
+    img->imp_excl_hit[img->nimp_excl++] = false;
+    return FSI_S_OK;
+}
+
+/* Whether the entry at path is left out: an excluded path or below one. */
+static bool excluded(fsi_image *img, const char *path, size_t len)
+{
+    for (size_t i = 0; i < img->nimp_excl; i++) {
+        const char *x = img->imp_excl[i];
+        size_t n = strlen(x);
+        if (len == n && !memcmp(path, x, n)) {
+            img->imp_excl_hit[i] = true;
+            return true;
+        }
+        if (len > n && path[n] == '/' && !memcmp(path, x, n))
+            return true;
+    }
+    return false;
+}
+
 void import_free_all(fsi_image *img)
 {
+    exclusions_clear(img);
     for (uint32_t i = 0; i < img->ndiscs; i++)
         fsi_disc_free(img->discs[i]);
     free(img->discs);
@@ -133,6 +206,8 @@ static fsi_hresult on_entry(void *ctx, fsi_disc_entry *e, const struct rd_dirref
     (void)sub;
     struct imp *im = ctx;
     fsi_image *img = im->img;
+    if (img->nimp_excl && excluded(img, e->path, e->path_len))
+        return FSI_S_OK;
     static const uint32_t special_fmt[] = {[FSI_ENTRY_CHAR_DEVICE] = S_IFCHR,
                                            [FSI_ENTRY_BLOCK_DEVICE] = S_IFBLK,
                                            [FSI_ENTRY_FIFO] = S_IFIFO,
@@ -251,6 +326,8 @@ FSI_API fsi_hresult fsi_image_set_multisession(fsi_image *img, fsi_disc *previou
         return fsi_failf(img, IMAPI_E_BAD_MULTISESSION_PARAMETER, 0, "next writable address",
                          NULL, "next writable address %llu: a block after the previous session, "
                          "below 2^32", (unsigned long long)nwa);
+    append_state_free(img->ms_app);      /* fsi_image_set_append sets it again */
+    img->ms_app = NULL;
     img->ms_disc = previous;
     img->ms_nwa = previous ? nwa : 0;
     limits_invalidate(img);
@@ -333,6 +410,12 @@ FSI_API fsi_hresult fsi_import(fsi_image *img, fsi_disc *disc, unsigned fs, unsi
         DISC_FAIL(hr);   /* a failure of the disc (read, consistency), not of the tree */
     r->close(view);
     free(im.dir_path);
+    for (size_t i = 0; FSI_SUCCEEDED(hr) && i < img->nimp_excl; i++)
+        if (!img->imp_excl_hit[i])
+            hr = fsi_failf(img, IMAPI_E_ITEM_NOT_FOUND, 0, img->imp_excl[i], NULL,
+                           "the image's %s file system does not hold it either, so it cannot "
+                           "be left out", r->name);
+    exclusions_clear(img);
     hr = tree_batch_end(img, &batch, hr, fsi_disc_path(disc) ? fsi_disc_path(disc) : "import");
     if (FSI_FAILED(hr)) {
         free(volname);

@@ -189,6 +189,15 @@ struct fsi_image {
      * blocks there.  ms_disc NULL: an image of its own, from block 0. */
     fsi_disc *ms_disc;
     uint64_t ms_nwa;
+    /* An append in place (fsi_image_set_append, append.c): what the
+     * session writes besides a session image's blocks, and what the
+     * image was when the append was set up.  NULL otherwise. */
+    struct append_state *ms_app;
+    /* Paths the next fsi_import leaves out (fsi_import_exclude), each
+     * "/a/b"; hit: seen in the disc's tree. */
+    char **imp_excl;
+    bool *imp_excl_hit;
+    size_t nimp_excl;
     /* Hard links: link_group[item] (cap_nodes entries, allocated with
      * the first link) is a group id shared by the items that are one host
      * file, 0 for none; inodes maps (dev, ino) to the group id. */

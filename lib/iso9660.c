@@ -6,6 +6,7 @@
  * point at the data blocks the layout placed once.
  */
 #include "config.h"
+#include "append.h"
 #include "iso9660.h"
 #include "isotree.h"
 #include "names_iso.h"
@@ -151,6 +152,8 @@ static void produce_vd(struct layout *lay, struct isow *w, uint8_t *p)
     memset(p + 847, '0', 16);                       /* expiration: none */
     memset(p + 864, '0', 16);                       /* effective: none */
     p[881] = 1;                                     /* file structure version */
+    if (!j && lay->img->ms_app)                     /* an appended session */
+        session_mark_put(p, &lay->img->ms_app->mark);
 }
 
 /* ---------------------------------------------------------------- */

@@ -140,7 +140,9 @@ static fsi_hresult check_session_fs(fsi_image *img)
         return fsi_fail_copy(img, hr, fsi_disc_last_error(img->ms_disc));
     if (have & FSI_FS_UDF)
         return fsi_fail(img, IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE, 0, NULL, NULL,
-                        "the previous session has UDF: UDF session images are not supported yet");
+                        img->ms_app ? "the image has UDF: appending to UDF is not supported yet"
+                                    : "the previous session has UDF: UDF session images are "
+                                      "not supported yet");
     if (img->fs != have) {
         char a[64], b[64];
         fs_names(have, a, sizeof a);
@@ -483,8 +485,12 @@ fsi_hresult layout_build(fsi_image *img, struct layout **out)
     if (FSI_SUCCEEDED(hr) && img->ms_disc)
         hr = check_session_fs(img);
     if (FSI_SUCCEEDED(hr) && img->ms_disc && lay->boot)
-        hr = fsi_fail(img, IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE, 0, NULL, NULL,
-                      "El Torito boot entries in a session image (not supported yet)");
+        hr = img->ms_app ? fsi_fail(img, IMAPI_E_BOOT_OBJECT_CONFLICT, 0, NULL, NULL,
+                                    "boot entries cannot be given to an append: a session "
+                                    "appended in place continues the image as it is")
+                         : fsi_fail(img, IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE, 0, NULL, NULL,
+                                    "El Torito boot entries in a session image (not supported "
+                                    "yet)");
 
     if (FSI_SUCCEEDED(hr))
         hr = lay->file_block ? index_children(lay) : nomem(lay);

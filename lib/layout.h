@@ -80,6 +80,10 @@ struct layout {
     uint64_t base;              /* first block written: 0, or a session image's
                                    next writable address (img->ms_nwa) */
     fsi_item ms_past;           /* an imported file with data at or past base */
+    /* Blocks output_write_fd writes as zeros (fsi_result_append writes
+     * them last: a session's descriptors, so that a session cut short is
+     * no session).  Empty when hold_to <= hold_from. */
+    uint64_t hold_from, hold_to;
     uint64_t next;              /* first free block */
     uint64_t total_blocks;      /* set after the last phase */
 
@@ -258,6 +262,9 @@ struct segment {
 
 /* The segment holding `block` (< total_blocks). */
 void layout_segment_at(const struct layout *lay, uint64_t block, struct segment *seg);
+
+/* The layout of a result (result.c), for append.c. */
+struct layout *result_layout(fsi_result *res);
 
 /* Produce nblocks generated blocks of a SEG_GEN segment from `block`. */
 fsi_hresult layout_produce(struct layout *lay, const struct segment *seg,

@@ -13,6 +13,7 @@
  * next one is filled.
  */
 #include "config.h"
+#include "append.h"
 #include "output.h"
 #include "bgwrite.h"
 
@@ -178,6 +179,7 @@ static fsi_hresult fill_blocks(struct layout *lay, struct src_cur *cur, const st
     switch (seg->kind) {
     case SEG_ZERO:
         memset(buf, 0, (size_t)n * FSI_BLOCK);
+        append_system_area(lay, block, buf, n);
         return FSI_S_OK;
     case SEG_GEN:
         return layout_produce(lay, seg, block, buf, n);
@@ -578,6 +580,11 @@ fsi_hresult output_write_fd(struct layout *lay, int fd, int method,
             if (n > end - b)
                 n = (uint32_t)(end - b);
             hr = fill_blocks(lay, &w.cur, &seg, b, w.buf + w.used, n);
+            if (lay->hold_to > b && lay->hold_from < b + n) {
+                uint64_t lo = lay->hold_from > b ? lay->hold_from : b;
+                uint64_t hi = lay->hold_to < b + n ? lay->hold_to : b + n;
+                memset(w.buf + w.used + (lo - b) * FSI_BLOCK, 0, (size_t)(hi - lo) * FSI_BLOCK);
+            }
             w.used += (size_t)n * FSI_BLOCK;
             b += n;
             if (FSI_SUCCEEDED(hr))

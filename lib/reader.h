@@ -65,6 +65,13 @@ fsi_hresult rd_block(fsi_disc *d, uint64_t block, void *buf);
  * (fsi_disc_sessions: the same sessions every ISO9660 view sees; 0 for a
  * single session), or the one fsi_disc_set_session chose. */
 fsi_hresult rd_last_session(fsi_disc *d, uint64_t *start);
+/* Where the session at `start` ends (its volume space, from block 0),
+ * 0 if it has no ISO9660 primary descriptor. */
+fsi_hresult rd_session_end(fsi_disc *d, uint64_t start, uint64_t *end);
+struct session_mark;
+/* The mark of an appended image's head (session_mark.h): *has false if
+ * block 16's set carries none. */
+fsi_hresult rd_head_mark(fsi_disc *d, struct session_mark *m, bool *has);
 /* Blocks in the disc (whole ones). */
 static inline uint64_t rd_blocks(const fsi_disc *d) { return d->size / RD_BLOCK; }
 

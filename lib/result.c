@@ -92,6 +92,11 @@ FSI_API uint32_t fsi_result_block_size(const fsi_result *res)
     return FSI_BLOCK;
 }
 
+struct layout *result_layout(fsi_result *res)
+{
+    return res->lay;
+}
+
 FSI_API uint64_t fsi_result_first_block(const fsi_result *res)
 {
     return res ? res->lay->base : 0;

@@ -20,6 +20,9 @@
  *   FAULT_MODE    "short": instead of failing, the Nth read/write-like call
  *                 transfers half of what it was asked (a legal short
  *                 transfer); other functions are then never selected.
+ *                 "kill": the process kills itself with SIGKILL instead of
+ *                 making the Nth call (a crash right there: what was
+ *                 written before stays, nothing after it happens).
  *   FAULT_COUNT   at exit, write to this file one line per function called
  *                 at least once, "call NAME GROUP XFER COUNT" (GROUP: open,
  *                 read, write, sync, name, memory, thread or query; XFER 1
@@ -41,6 +44,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -105,7 +109,7 @@ static atomic_ulong selected_calls;     /* calls of FAULT_FUNCS */
 static bool selected[NFUNCS];
 static unsigned long fault_n;
 static int fault_errno;
-static bool short_mode;
+static bool short_mode, kill_mode;
 static const char *count_file;
 static atomic_bool watching;
 static atomic_int injected = -1;        /* the function failed, or -1 */
@@ -256,6 +260,8 @@ static bool hit(enum fn f)
         return false;
     atomic_store(&injected_k, k);
     atomic_store(&injected, (int)f);
+    if (kill_mode)
+        raise(SIGKILL);
     return true;
 }
 
@@ -568,6 +574,7 @@ __attribute__((constructor)) static void fault_init(void)
     fault_errno = s && *s ? parse_errno(s) : 0;
     s = getenv("FAULT_MODE");
     short_mode = s && !strcmp(s, "short");
+    kill_mode = s && !strcmp(s, "kill");
     select_funcs(getenv("FAULT_FUNCS"));
     count_file = getenv("FAULT_COUNT");
     if (count_file && !*count_file)

@@ -66,6 +66,13 @@ if "$MKIMAGE" --help >/dev/null 2>&1; then
             dd if="$tmp/s2.img" of="$tmp/img" bs=2048 seek="$n" conv=notrunc 2>/dev/null &&
             seed mk-two-sessions.iso
     fi
+    # Three sessions appended in place (the head a copy, the first
+    # session's set kept, the marks of session_mark.h)
+    if mk --fs iso9660,joliet "$src" && mv "$tmp/img" "$tmp/a.iso" &&
+        "$MKIMAGE" append -q "$tmp/a.iso" "$tmp/boot.bin" >/dev/null 2>&1 &&
+        "$MKIMAGE" append -q --remove boot.bin "$tmp/a.iso" "$tmp/efi.img" >/dev/null 2>&1; then
+        mv "$tmp/a.iso" "$tmp/img" && seed mk-appended.iso
+    fi
     # Rock Ridge relocation (RR_MOVED, CL/PL/RE): a 9-level tree
     mkdir -p "$tmp/deep/1/2/3/4/5/6/7/8/9" && echo x >"$tmp/deep/1/2/3/4/5/6/7/8/9/f" &&
         mk --fs iso9660 --relocate-deep "$tmp/deep" && seed mk-rr-moved.iso

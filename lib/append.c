@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * append.c - a new session appended to an image file or block device in
+ * place (IMAPI's IMultisessionRandomWrite), crash-safe.
+ *
+ * The session is a session image (layout.c numbers its blocks from the
+ * next writable address, files of the image keep their blocks) written
+ * after everything the image holds.  Its order makes every moment safe:
+ *   1. the session's bytes, with its own descriptor set held back
+ *      (zeros), then fsync: no reader sees a session yet;
+ *   2. its descriptor set at nwa + 16, fsync: now a session (readers of
+ *      the head at 16 still open the old one);
+ *   3. the head: blocks 16.. get a copy of that set, fsync: readers open
+ *      the new session.
+ * Block 16 on is never part of a file's data, so nothing of an older
+ * session is lost: the first time, the image's own first set is kept in
+ * the new session's system area (blocks nwa..nwa+15, as the set of a
+ * session starting at nwa - 16), and the mark in each new set
+ * (session_mark.h) says where, so earlier sessions stay readable.
+ */
+#include "config.h"
+#include "append.h"
+#include "output.h"
+#include "reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <linux/fs.h>   /* BLKGETSIZE64 */
+#endif
+
+void append_state_free(struct append_state *a)
+{
+    if (a) {
+        free(a->first_set);
+        free(a);
+    }
+}
+
+void append_system_area(const struct layout *lay, uint64_t block, uint8_t *buf, uint32_t n)
+{
+    const struct append_state *a = lay->img->ms_app;
+    if (!a || !a->first_set)
+        return;
+    for (uint32_t i = 0; i < n; i++)
+        if (block + i >= lay->base && block + i < lay->base + APPEND_HEAD_BLOCKS)
+            memcpy(buf + (size_t)i * FSI_BLOCK,
+                   a->first_set + (size_t)(block + i - lay->base) * FSI_BLOCK, FSI_BLOCK);
+}
+
+/* FNV-1a: blocks 0-31 as they were, to see whether they changed. */
+static uint64_t fnv(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3u;
+    return h;
+}
+
+/* What of blocks 0-31 an image of `size` bytes has. */
+static size_t head_bytes(uint64_t size)
+{
+    return size < 32 * FSI_BLOCK ? (size_t)size : 32 * FSI_BLOCK;
+}
+
+/* Descriptor blocks at the start of buf (n blocks): the recognition
+ * sequence's known descriptors, contiguous, through the last one. */
+static uint32_t vd_count(const uint8_t *buf, uint32_t n)
+{
+    uint32_t k = 0;
+    while (k < n && rd_vd_known(buf + (size_t)k * FSI_BLOCK, NULL))
+        k++;
+    return k;
+}
+
+/* An El Torito boot record among k descriptor blocks. */
+static bool has_boot_record(const uint8_t *buf, uint32_t k)
+{
+    for (uint32_t i = 0; i < k; i++) {
+        const uint8_t *b = buf + (size_t)i * FSI_BLOCK;
+        if (b[0] == 0 && !memcmp(b + 1, "CD001", 5))
+            return true;
+    }
+    return false;
+}
+
+static fsi_hresult disc_failure(fsi_image *img, fsi_disc *d, fsi_hresult hr)
+{
+    return fsi_fail_copy(img, hr, fsi_disc_last_error(d));
+}
+
+FSI_API fsi_hresult fsi_image_set_append(fsi_image *img, fsi_disc *disc)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    fsi_hresult hr = image_check_writable(img);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (!disc) {
+        append_state_free(img->ms_app);
+        img->ms_app = NULL;
+        return fsi_image_set_multisession(img, NULL, 0);
+    }
+    const char *name = fsi_disc_path(disc) ? fsi_disc_path(disc) : "the image";
+    struct stat st;
+    int fd = fsi_disc_fd(disc);
+    if (fd < 0 || fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
+        return fsi_failf(img, IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED, 0, NULL, NULL,
+                         "'%s' is not a regular file or a block device: a session can be "
+                         "appended in place only there (for write-once media, make a session "
+                         "image)", name);
+    uint64_t size = fsi_disc_size(disc);
+    if (size % FSI_BLOCK || size < 18 * FSI_BLOCK)
+        return fsi_failf(img, IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, 0, NULL, NULL,
+                         "'%s' has %" PRIu64 " bytes, not the whole blocks of an image", name,
+                         size);
+    uint8_t *head = calloc(32, FSI_BLOCK);
+    struct append_state *a = calloc(1, sizeof *a);
+    if (!head || !a) {
+        free(head);
+        free(a);
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    }
+    uint64_t last = 0, end = 0;
+    struct session_mark mark;
+    bool marked = false;
+    size_t hlen = head_bytes(size);
+    hr = fsi_disc_read(disc, &(fsi_extent){0, hlen}, 1, 0, head, hlen, NULL);
+    if (FSI_SUCCEEDED(hr))
+        hr = rd_head_mark(disc, &mark, &marked);
+    if (FSI_SUCCEEDED(hr))
+        hr = rd_last_session(disc, &last);
+    if (FSI_SUCCEEDED(hr))
+        hr = rd_session_end(disc, last, &end);
+    if (FSI_FAILED(hr)) {
+        hr = disc_failure(img, disc, hr);
+        goto fail;
+    }
+    a->head_len = vd_count(head + 16 * FSI_BLOCK, APPEND_HEAD_BLOCKS);
+    if (end == 0 || a->head_len == 0) {
+        hr = fsi_failf(img, IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, 0, NULL, NULL,
+                       "'%s' has no ISO9660 volume descriptors at block 16 to continue from",
+                       name);
+        goto fail;
+    }
+    if (has_boot_record(head + 16 * FSI_BLOCK, a->head_len)) {
+        hr = fsi_failf(img, IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE, 0, NULL, NULL,
+                       "'%s' has El Torito boot entries: keeping them in an appended session "
+                       "is not supported yet", name);
+        goto fail;
+    }
+    /* After all the file holds (a session cut short by a crash included:
+     * its bytes are no session, but nothing is overwritten); a device is
+     * as long as it is, so there after the last session. */
+    a->blockdev = S_ISBLK(st.st_mode);
+    uint64_t at = a->blockdev ? end : size / FSI_BLOCK;
+    if (a->blockdev && end > size / FSI_BLOCK) {
+        hr = fsi_failf(img, IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, 0, NULL, NULL,
+                       "the last session of '%s' ends at block %" PRIu64 ", past the device's "
+                       "%" PRIu64 " blocks", name, end, size / FSI_BLOCK);
+        goto fail;
+    }
+    at = (at + 15) & ~(uint64_t)15;
+    if (marked) {
+        a->mark.copy = mark.copy;        /* the first set is kept already */
+    } else {
+        /* Kept in the new session's system area: the set of a "session"
+         * at - 16, whose own system area nobody reads. */
+        a->mark.copy = at - 16;
+        a->first_set = malloc(APPEND_HEAD_BLOCKS * FSI_BLOCK);
+        if (!a->first_set) {
+            hr = fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+            goto fail;
+        }
+        memcpy(a->first_set, head + 16 * FSI_BLOCK, APPEND_HEAD_BLOCKS * FSI_BLOCK);
+    }
+    a->mark.self = at;
+    a->mark.prev = last;
+    a->size = size;
+    a->sum = fnv(head, hlen);
+    a->dev = st.st_dev;
+    a->ino = st.st_ino;
+    if (at > UINT32_MAX - 64) {
+        hr = fsi_failf(img, IMAPI_E_IMAGE_SIZE_LIMIT, 0, NULL, NULL,
+                       "'%s' ends at block %" PRIu64 ": no room for a session below 2^32 blocks",
+                       name, at);
+        goto fail;
+    }
+    hr = fsi_image_set_multisession(img, disc, at);
+    if (FSI_FAILED(hr))
+        goto fail;
+    append_state_free(img->ms_app);
+    img->ms_app = a;
+    free(head);
+    return FSI_S_OK;
+fail:
+    free(head);
+    append_state_free(a);
+    return hr;
+}
+
+/* Write all of len bytes at off. */
+static int pwrite_all(int fd, const uint8_t *p, size_t len, uint64_t off)
+{
+    while (len > 0) {
+        ssize_t n = pwrite(fd, p, len, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n, len -= (size_t)n, off += (uint64_t)n;
+    }
+    return 0;
+}
+
+static int pread_all(int fd, uint8_t *p, size_t len, uint64_t off)
+{
+    while (len > 0) {
+        ssize_t n = pread(fd, p, len, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return -1;
+        }
+        p += n, len -= (size_t)n, off += (uint64_t)n;
+    }
+    return 0;
+}
+
+static fsi_hresult io_fail(fsi_image *img, int err, const char *what)
+{
+    return fsi_failf(img, FSI_E_FAIL, err, NULL, NULL, "appending: cannot %s", what);
+}
+
+/* The target is the image set up, unchanged since: else DISC_MISMATCH
+ * (another program wrote it; writing now could destroy its data). */
+static fsi_hresult check_target(fsi_image *img, const struct append_state *a, int fd,
+                                uint64_t *size)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return io_fail(img, errno, "stat the image");
+    int fl = fcntl(fd, F_GETFL);
+    if (!(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) || fl < 0 ||
+        (fl & O_ACCMODE) != O_RDWR || (fl & O_APPEND))
+        return fsi_fail(img, IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED, 0, NULL, NULL,
+                        "the descriptor must be the image, opened for reading and writing "
+                        "(without O_APPEND)");
+    if (st.st_dev != a->dev || st.st_ino != a->ino)
+        return fsi_fail(img, IMAPI_E_DISC_MISMATCH, 0, NULL, NULL,
+                        "the descriptor is not the image the session continues");
+    *size = (uint64_t)st.st_size;
+#ifdef BLKGETSIZE64
+    if (S_ISBLK(st.st_mode) && ioctl(fd, BLKGETSIZE64, size) != 0)
+        return io_fail(img, errno, "read the size of the device");
+#endif
+    if (*size != a->size)
+        return fsi_failf(img, IMAPI_E_DISC_MISMATCH, 0, NULL, NULL,
+                         "the image had %" PRIu64 " bytes when its session was read and has %"
+                         PRIu64 " now", a->size, *size);
+    uint8_t *head = malloc(32 * FSI_BLOCK);
+    if (!head)
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    size_t hlen = head_bytes(*size);
+    int err = pread_all(fd, head, hlen, 0) ? errno : 0;
+    uint64_t sum = err ? 0 : fnv(head, hlen);
+    free(head);
+    if (err)
+        return io_fail(img, err, "read the image");
+    if (sum != a->sum)
+        return fsi_fail(img, IMAPI_E_DISC_MISMATCH, 0, NULL, NULL,
+                        "the image's first 32 blocks changed since its session was read");
+    return FSI_S_OK;
+}
+
+FSI_API fsi_hresult fsi_result_append(fsi_result *res, int fd, uint64_t *written)
+{
+    uint64_t dummy;
+    if (!written)
+        written = &dummy;
+    *written = 0;
+    if (!res)
+        return IMAPI_E_INVALID_PARAM;
+    struct layout *lay = result_layout(res);
+    fsi_image *img = lay->img;
+    const struct append_state *a = img->ms_app;
+    if (!a)
+        return fsi_fail(img, IMAPI_E_MULTISESSION_NOT_SET, 0, NULL, NULL,
+                        "the image was not set up to append (fsi_image_set_append)");
+    uint64_t size;
+    fsi_hresult hr = check_target(img, a, fd, &size);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (a->blockdev && lay->total_blocks > size / FSI_BLOCK)
+        return fsi_failf(img, IMAPI_E_IMAGE_SIZE_LIMIT, 0, NULL, NULL,
+                         "the session would end at block %" PRIu64 ", past the device's %"
+                         PRIu64 " blocks", lay->total_blocks, size / FSI_BLOCK);
+
+    /* The session's own descriptor set, and what of it the head takes. */
+    uint8_t *set = calloc(APPEND_HEAD_BLOCKS, FSI_BLOCK);
+    if (!set)
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    size_t got = 0;
+    hr = fsi_result_read(res, 16 * FSI_BLOCK, set, APPEND_HEAD_BLOCKS * FSI_BLOCK, &got);
+    uint32_t k = FSI_SUCCEEDED(hr) ? vd_count(set, (uint32_t)(got / FSI_BLOCK)) : 0;
+    if (FSI_SUCCEEDED(hr) && (k == 0 || k > a->head_len))
+        hr = fsi_failf(img, IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, 0, NULL, NULL,
+                       "the image's volume descriptors at block 16 take %u blocks, the new "
+                       "session's %u: its head cannot be rewritten in place", a->head_len, k);
+    if (FSI_FAILED(hr)) {
+        free(set);
+        return hr;
+    }
+    /* The head: that set, then zeros over what is left of the old one. */
+    memset(set + (size_t)k * FSI_BLOCK, 0, (size_t)(APPEND_HEAD_BLOCKS - k) * FSI_BLOCK);
+
+    /* 0. A file gets its new size first, its space reserved where the
+     * file system can: a full disk fails here, before anything is
+     * written, and a crash later leaves whole blocks. */
+    if (!a->blockdev) {
+        off_t from = (off_t)a->size, len = (off_t)(lay->total_blocks * FSI_BLOCK - a->size);
+        int e = fallocate(fd, 0, from, len) == 0 ? 0 : errno;
+        if (e == EOPNOTSUPP || e == ENOSYS || e == EINVAL)
+            e = ftruncate(fd, from + len) == 0 ? 0 : errno;
+        if (e) {
+            if (ftruncate(fd, (off_t)a->size) != 0) {
+                /* the old size back failed too: the extra zeros are no session */
+            }
+            free(set);
+            return fsi_failf(img, FSI_E_FAIL, e, NULL, NULL,
+                             "appending: no room for the session's %" PRIu64 " bytes",
+                             (uint64_t)len);
+        }
+    }
+    /* 1. The session, its set held back. */
+    lay->hold_from = lay->base + 16;
+    lay->hold_to = lay->base + 16 + k;
+    if (lseek(fd, (off_t)(lay->base * FSI_BLOCK), SEEK_SET) < 0)
+        hr = io_fail(img, errno, "seek in the image");
+    else
+        hr = fsi_result_write_fd(res, fd, written);
+    lay->hold_from = lay->hold_to = 0;
+    if (FSI_SUCCEEDED(hr) && fsync(fd) != 0)
+        hr = io_fail(img, errno, "sync the image");
+    /* 2. Its set: from now on a session. */
+    if (FSI_SUCCEEDED(hr) &&
+        (pwrite_all(fd, set, (size_t)k * FSI_BLOCK, (lay->base + 16) * FSI_BLOCK) ||
+         fsync(fd) != 0))
+        hr = io_fail(img, errno, "write the session's volume descriptors");
+    if (FSI_FAILED(hr)) {
+        /* Nothing points at what was written: give a file its old size. */
+        if (!a->blockdev && ftruncate(fd, (off_t)a->size) == 0)
+            fsync(fd);
+        free(set);
+        return hr;
+    }
+    /* 3. The head, in one write (readers see the old set or the new one,
+     * block by block); the old session stays whole either way. */
+    if (pwrite_all(fd, set, (size_t)a->head_len * FSI_BLOCK, 16 * FSI_BLOCK) || fsync(fd) != 0)
+        hr = io_fail(img, errno, "write the image's head (block 16); the new session is "
+                     "complete, and earlier sessions are intact");
+    free(set);
+    return hr;
+}

@@ -1,0 +1,475 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# tests/integration/append.sh - `mkimage append IMAGE [SOURCE...]`: sessions
+# appended to an image file in place, crash-safe.
+#
+# Four sessions in a row on an ISO9660+Joliet image: add files and add to
+# an old directory; remove a file and a directory and replace a file with
+# a directory (--remove + a source); rename by remove + add and turn the
+# directory back into a file.  After each append, readers that start at
+# block 16 see exactly the new tree (names, sizes, SHA-256 of every
+# file): xorriso, isoinfo -R and isoinfo -J, 7-Zip, and our verify and
+# extract; every earlier session stays readable (xorriso -load sbsector
+# at each start `mkimage info` lists, mkimage ls --session N); the old
+# files keep their blocks (the image grows by the new data and the
+# directories only).  The Linux kernel in QEMU mounts the result (the
+# last session, Rock Ridge and Joliet) and session 1 by sbsector.  The
+# same on an image genisoimage made.
+#
+# Crash safety: the append is killed (SIGKILL) before each of its write,
+# sync and truncate calls in turn (tests/fault's kill mode), and at 50
+# random moments of a bigger append; after each kill the image reads as
+# the old tree or the new one, whole (mkimage verify and extract, xorriso,
+# isoinfo -J), and a later append works.  A failing write or sync
+# (ENOSPC, EIO) leaves the image byte-identical.
+#
+# Errors, each leaving the image byte-identical: another file-system set
+# IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED; an image with UDF or El Torito
+# IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE (not yet); --boot
+# IMAPI_E_BOOT_OBJECT_CONFLICT; a FIFO and a file that cannot be written
+# IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED; --remove of a missing path
+# IMAPI_E_ITEM_NOT_FOUND; --max-blocks below the whole image
+# IMAPI_E_IMAGE_SIZE_LIMIT; an image that is not whole blocks
+# IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION.  Prints TAP.
+#
+# Environment: MKIMAGE (default ./mkimage), top_builddir; FSI_SANITIZE=yes
+# skips the kill loop (the shim cannot be preloaded under ASan);
+# APPEND_KILLS random kills (default 50).
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/integration/lib.sh
+. "$here/lib.sh"
+kdir=$(cd "$here/../kernel" && pwd)
+
+top_builddir=${top_builddir:-$(pwd)}
+MKIMAGE=${MKIMAGE:-$top_builddir/mkimage}
+shim=$top_builddir/tests/fault/.libs/fault.so
+kills=${APPEND_KILLS:-50}
+unset SOURCE_DATE_EPOCH
+LC_ALL=C.UTF-8
+export LC_ALL
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/fsi-append.XXXXXX") || exit 1
+trap "${KEEP_TMP:+:} rm -rf \"$tmp\"" EXIT
+trap 'exit 1' HUP INT TERM
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+tap_plan 45
+
+# ---- sources of four sessions, and the trees each must read as ----
+mkdir -p "$tmp/s1/docs/deep" "$tmp/s2/docs" "$tmp/s3/empty" || exit 1
+echo one >"$tmp/s1/a.txt"
+head -c 300000 /dev/urandom >"$tmp/s1/docs/big.bin"
+echo deep >"$tmp/s1/docs/deep/d.txt"
+: >"$tmp/s1/empty"
+echo two >"$tmp/s2/b.txt"
+head -c 5000 /dev/urandom >"$tmp/s2/docs/c.bin"
+echo "a file in a directory that was a file" >"$tmp/s3/empty/x.txt"
+echo three >"$tmp/s3/t.txt"
+echo "a file again" >"$tmp/empty4"
+mkdir "$tmp/want1" "$tmp/want2" "$tmp/want3" "$tmp/want4"
+cp -a "$tmp/s1/." "$tmp/want1/"
+cp -a "$tmp/want1/." "$tmp/want2/" && cp -a "$tmp/s2/." "$tmp/want2/"
+cp -a "$tmp/want2/." "$tmp/want3/" && rm -rf "$tmp/want3/a.txt" "$tmp/want3/docs/deep" \
+    "$tmp/want3/empty" && cp -a "$tmp/s3/." "$tmp/want3/"
+cp -a "$tmp/want3/." "$tmp/want4/" && mv "$tmp/want4/b.txt" "$tmp/want4/renamed.txt" &&
+    rm -rf "$tmp/want4/empty" && cp "$tmp/empty4" "$tmp/want4/empty"
+
+# manifest DIR: "path<TAB>size<TAB>sha256" of every file and "path/" of
+# every directory, sorted.
+manifest() {
+    (cd "$1" && find . -mindepth 1 \( -type d -printf '%P/\n' \) -o \( -type f -printf '%P\n' \) |
+        LC_ALL=C sort | while IFS= read -r f; do
+            case $f in
+            */) printf '%s\n' "$f" ;;
+            *) printf '%s\t%s\t%s\n' "$f" "$(stat -c %s "$f")" "$(sha256sum <"$f" | cut -c1-64)" ;;
+            esac
+        done)
+}
+for n in 1 2 3 4; do manifest "$tmp/want$n" >"$tmp/want$n.lst"; done
+
+# compare DESC WANT GOT
+compare() {
+    if [ -s "$3" ] && diff -u "$2" "$3" >"$tmp/diff" 2>&1; then
+        tap_ok "$1"
+    else
+        tap_fail "$1" "$(sed -n '1,30p' "$tmp/diff" 2>/dev/null)"
+    fi
+}
+
+# x_read IMG DIR [SBSECTOR]: xorriso extracts the tree (from block 16, or
+# the session at SBSECTOR) into DIR.
+x_read() {
+    rm -rf "$2"
+    if [ -n "${3:-}" ]; then
+        xorriso -indev "$1" -load sbsector "$3" -osirrox on -extract / "$2" >/dev/null 2>&1
+    else
+        xorriso -indev "$1" -osirrox on -extract / "$2" >/dev/null 2>&1
+    fi
+    mkdir -p "$2"
+}
+
+# i_read IMG OPT DIR: isoinfo (-R or -J) extracts every file into DIR.
+i_read() {
+    rm -rf "$3" && mkdir -p "$3"
+    isoinfo -i "$1" "$2" -f 2>/dev/null | while IFS= read -r p; do
+        case $p in *';1') q=${p%;1} ;; *) q=$p ;; esac
+        if isoinfo -i "$1" "$2" -l 2>/dev/null | grep -q "^Directory listing of $p/\$"; then
+            mkdir -p "$3$q"
+        else
+            mkdir -p "$(dirname "$3$q")"
+            isoinfo -i "$1" "$2" -x "$p" >"$3$q" 2>/dev/null
+        fi
+    done
+}
+
+# m_read IMG DIR: mkimage extract.
+m_read() {
+    rm -rf "$2"
+    "$MKIMAGE" extract -q "$1" "$2" >/dev/null 2>&1
+    mkdir -p "$2"
+}
+
+# readers N IMG: every reader from block 16 sees want N (5 results).
+readers() {
+    n=$1 rimg=$2
+    if have xorriso; then
+        x_read "$rimg" "$tmp/x"
+        manifest "$tmp/x" >"$tmp/x.lst"
+        compare "session $n: xorriso reads the new tree (every file, SHA-256)" \
+            "$tmp/want$n.lst" "$tmp/x.lst"
+    else
+        tap_skip "session $n: xorriso" "xorriso not installed"
+    fi
+    if have isoinfo; then
+        i_read "$rimg" -R "$tmp/ir"
+        manifest "$tmp/ir" >"$tmp/ir.lst"
+        compare "session $n: isoinfo -R: every path, every file's SHA-256" \
+            "$tmp/want$n.lst" "$tmp/ir.lst"
+        i_read "$rimg" -J "$tmp/ij"
+        manifest "$tmp/ij" >"$tmp/ij.lst"
+        compare "session $n: isoinfo -J: every path, every file's SHA-256" \
+            "$tmp/want$n.lst" "$tmp/ij.lst"
+    else
+        tap_skip "session $n: isoinfo -R" "isoinfo not installed"
+        tap_skip "session $n: isoinfo -J" "isoinfo not installed"
+    fi
+    if have 7z; then
+        rm -rf "$tmp/z" && mkdir "$tmp/z"
+        7z x -y -o"$tmp/z" "$rimg" >/dev/null 2>&1
+        manifest "$tmp/z" >"$tmp/z.lst"
+        compare "session $n: 7-Zip: every path, every file's SHA-256" \
+            "$tmp/want$n.lst" "$tmp/z.lst"
+    else
+        tap_skip "session $n: 7-Zip" "7z not installed"
+    fi
+    if "$MKIMAGE" verify "$rimg" >"$tmp/v.out" 2>&1; then
+        m_read "$rimg" "$tmp/o"
+        manifest "$tmp/o" >"$tmp/o.lst"
+        compare "session $n: mkimage verify clean; extract gives the tree" \
+            "$tmp/want$n.lst" "$tmp/o.lst"
+    else
+        tap_fail "session $n: mkimage verify clean" "$(cat "$tmp/v.out")"
+    fi
+}
+
+# appended N DESC IMG ARGS...: mkimage append ARGS, then the readers.
+appended() {
+    n=$1 desc=$2 aimg=$3
+    shift 3
+    if "$MKIMAGE" append -q "$@" >"$tmp/app.out" 2>&1; then
+        tap_ok "$desc"
+    else
+        tap_fail "$desc" "$(cat "$tmp/app.out")"
+    fi
+    readers "$n" "$aimg"
+}
+
+img=$tmp/disc.iso
+tap_check "session 1: mkimage create (ISO9660, Joliet)" \
+    "$MKIMAGE" create -q --fs iso9660,joliet -V "Backup 2026" -o "$img" "$tmp/s1"
+size1=$(stat -c %s "$img")
+appended 2 "append: add files, add to an old directory" "$img" "$img" "$tmp/s2"
+size2=$(stat -c %s "$img")
+grow=$((size2 - size1))
+if [ "$grow" -lt 200000 ]; then
+    tap_ok "append: the old files keep their blocks (the image grew $grow bytes)"
+else
+    tap_fail "append: the old files keep their blocks" "the image grew $grow bytes"
+fi
+appended 3 "append --remove a file, a directory; a file replaced by a directory" "$img" \
+    --remove a.txt --remove /docs/deep/ --remove empty "$img" "$tmp/s3"
+appended 4 "append: rename by --remove + add; the directory back to a file" "$img" \
+    --remove b.txt --remove empty "$img" "renamed.txt=$tmp/s2/b.txt" "empty=$tmp/empty4"
+
+# Every session stays readable: by its start, as mkimage info lists them.
+"$MKIMAGE" info "$img" >"$tmp/info.out" 2>&1
+starts=$(sed -n 's/^sessions: *4 (start blocks \(.*\))$/\1/p' "$tmp/info.out")
+if [ "$(echo $starts | wc -w)" -eq 4 ] &&
+    [ "$(grep -c "volume name: *Backup 2026\$" "$tmp/info.out")" -eq 2 ]; then
+    tap_ok "mkimage info: four sessions ($starts), the label kept"
+else
+    tap_fail "mkimage info: four sessions" "$(cat "$tmp/info.out")"
+fi
+: >"$tmp/old.diff"
+n=0
+for s in $starts; do
+    n=$((n + 1))
+    if have xorriso; then
+        x_read "$img" "$tmp/xs" "$s"
+        manifest "$tmp/xs" >"$tmp/xs.lst"
+        diff -u "$tmp/want$n.lst" "$tmp/xs.lst" >>"$tmp/old.diff" ||
+            echo "xorriso -load sbsector $s: not session $n" >>"$tmp/old.diff"
+    fi
+    "$MKIMAGE" ls -R --session $n "$img" 2>&1 | LC_ALL=C sort >"$tmp/ls.got"
+    (cd "$tmp/want$n" && find . -mindepth 1 -printf '/%P\n' | LC_ALL=C sort) >"$tmp/ls.want"
+    diff -u "$tmp/ls.want" "$tmp/ls.got" >>"$tmp/old.diff" ||
+        echo "mkimage ls --session $n differs" >>"$tmp/old.diff"
+done
+if [ -s "$tmp/old.diff" ] || [ $n -ne 4 ]; then
+    tap_fail "every earlier session readable (xorriso -load sbsector, mkimage ls --session)" \
+        "$(head -30 "$tmp/old.diff")"
+else
+    tap_ok "every earlier session readable (xorriso -load sbsector, mkimage ls --session)"
+fi
+set -- $starts
+start1=${1:-0}
+
+# ---- the Linux kernel ----
+reason=
+if [ "${FSI_TEST_SKIP_KERNEL:-}" = 1 ]; then
+    reason="FSI_TEST_SKIP_KERNEL=1"
+elif ! "$kdir/setup.sh" >"$tmp/setup.out" 2>&1; then
+    reason="no kernel reader: $(tail -n 1 "$tmp/setup.out")"
+fi
+# klist LISTING: the manifest of a kstat listing (files, directories).
+klist() {
+    awk -F '\t' '$1 != "." && $2 == "d" { print $1 "/" }
+                 $2 == "f" { print $1 "\t" $6 "\t" $11 }' "$1" | LC_ALL=C sort
+}
+if [ -n "$reason" ]; then
+    for d in "the last session, Rock Ridge" "the last session, Joliet" \
+        "session 1 by sbsector"; do
+        tap_skip "Linux kernel: $d" "$reason"
+    done
+else
+    "$kdir/kstat.sh" -d "$tmp/k" "$img" iso9660 "$img" joliet "$img" "iso9660:sbsector=$start1" \
+        >"$tmp/k.out" 2>"$tmp/k.err" || tap_diag "kstat.sh: $(tail -5 "$tmp/k.err")"
+    for v in 1:4:"the last session, Rock Ridge" 2:4:"the last session, Joliet" \
+        3:1:"session 1 by sbsector"; do
+        k=${v%%:*} rest=${v#*:}
+        w=${rest%%:*} d=${rest#*:}
+        : >>"$tmp/k/$k.lst"
+        klist "$tmp/k/$k.lst" >"$tmp/kgot"
+        compare "Linux kernel: $d (files, sizes, SHA-256, directories)" "$tmp/want$w.lst" "$tmp/kgot"
+    done
+fi
+
+# ---- an image genisoimage made ----
+if have genisoimage; then
+    genisoimage -quiet -R -J -V "Backup 2026" -o "$tmp/g.iso" "$tmp/s1" >/dev/null 2>&1
+    appended 2 "append to a genisoimage -R -J image" "$tmp/g.iso" "$tmp/g.iso" "$tmp/s2"
+else
+    for i in 1 2 3 4 5 6; do tap_skip "append to a genisoimage image" "genisoimage not installed"; done
+fi
+
+# ---- crash safety ----
+# state IMG: "old", "new" or what is wrong, from mkimage verify + extract,
+# xorriso and isoinfo -J (each must give the old tree or the new, and all
+# the same one).
+state() {
+    verdict=
+    m_read "$1" "$tmp/c"
+    manifest "$tmp/c" >"$tmp/c.lst"
+    "$MKIMAGE" verify "$1" >"$tmp/cv.out" 2>&1 || { echo "verify: $(head -3 "$tmp/cv.out")"; return; }
+    if cmp -s "$tmp/c.lst" "$tmp/old.lst"; then verdict=old
+    elif cmp -s "$tmp/c.lst" "$tmp/new.lst"; then verdict=new
+    else echo "mkimage: neither tree: $(diff "$tmp/old.lst" "$tmp/c.lst" | head -5)"; return
+    fi
+    if have xorriso; then
+        x_read "$1" "$tmp/cx"
+        manifest "$tmp/cx" >"$tmp/cx.lst"
+        cmp -s "$tmp/cx.lst" "$tmp/$verdict.lst" || { echo "xorriso: not the $verdict tree"; return; }
+    fi
+    if have isoinfo; then
+        i_read "$1" -J "$tmp/cj"
+        manifest "$tmp/cj" >"$tmp/cj.lst"
+        cmp -s "$tmp/cj.lst" "$tmp/$verdict.lst" || { echo "isoinfo -J: not the $verdict tree"; return; }
+    fi
+    echo "$verdict"
+}
+
+mkdir -p "$tmp/big/more"
+head -c 3000000 /dev/urandom >"$tmp/big/more/b1.bin"
+head -c 2000000 /dev/urandom >"$tmp/big/b2.bin"
+for i in $(seq 1 40); do echo "$i" >"$tmp/big/more/f$i.txt"; done
+cp "$img" "$tmp/base.iso"
+manifest "$tmp/want4" >"$tmp/old.lst"
+mkdir "$tmp/wantbig" && cp -a "$tmp/want4/." "$tmp/wantbig/" && cp -a "$tmp/big/." "$tmp/wantbig/"
+manifest "$tmp/wantbig" >"$tmp/new.lst"
+
+if [ "${FSI_SANITIZE:-}" = yes ] || [ ! -f "$shim" ]; then
+    tap_skip "killed before each write, sync and truncate: old or new tree" "no fault shim here"
+    tap_skip "a failing write or sync leaves the image byte-identical" "no fault shim here"
+else
+    funcs=write,pwrite,pwrite64,copy_file_range,fsync,fdatasync,ftruncate,ftruncate64,fallocate,fallocate64
+    cp "$tmp/base.iso" "$tmp/k.iso"
+    FAULT_PROG=mkimage FAULT_FUNCS=$funcs FAULT_COUNT=$tmp/count LD_PRELOAD=$shim \
+        "$MKIMAGE" append -q "$tmp/k.iso" "$tmp/big" >/dev/null 2>&1
+    total=$(awk -v f=",$funcs," '$1 == "call" && index(f, "," $2 ",") { n += $5 }
+        END { print n + 0 }' "$tmp/count")
+    : >"$tmp/kill.log"
+    seen_old=0 seen_new=0
+    k=1
+    while [ "$k" -le "$total" ]; do
+        cp "$tmp/base.iso" "$tmp/k.iso"
+        FAULT_PROG=mkimage FAULT_FUNCS=$funcs FAULT_N=$k FAULT_MODE=kill LD_PRELOAD=$shim \
+            "$MKIMAGE" append -q "$tmp/k.iso" "$tmp/big" >/dev/null 2>&1
+        st=$(state "$tmp/k.iso")
+        case $st in
+        old) seen_old=$((seen_old + 1)) ;;
+        new) seen_new=$((seen_new + 1)) ;;
+        *) echo "killed before call $k of $total: $st" >>"$tmp/kill.log" ;;
+        esac
+        k=$((k + 1))
+    done
+    if [ "$total" -gt 3 ] && [ ! -s "$tmp/kill.log" ] && [ $seen_old -gt 0 ]; then
+        tap_ok "killed before each of $total write/sync calls: old tree $seen_old times, new $seen_new"
+    else
+        tap_fail "killed before each write/sync call: old or new tree" \
+            "$total calls; $(head -10 "$tmp/kill.log")"
+    fi
+    : >"$tmp/fail.log"
+    k=1
+    while [ "$k" -le "$total" ]; do
+        for e in ENOSPC EIO; do
+            cp "$tmp/base.iso" "$tmp/f.iso"
+            FAULT_PROG=mkimage FAULT_FUNCS=$funcs FAULT_N=$k FAULT_ERRNO=$e LD_PRELOAD=$shim \
+                "$MKIMAGE" append -q "$tmp/f.iso" "$tmp/big" >"$tmp/f.out" 2>&1
+            rc=$?
+            if [ $rc -eq 0 ]; then
+                st=$(state "$tmp/f.iso")
+                [ "$st" = new ] || echo "call $k $e: exit 0 but $st" >>"$tmp/fail.log"
+            elif [ $rc -ne 1 ] || ! grep -q "0x" "$tmp/f.out"; then
+                echo "call $k $e: exit $rc: $(cat "$tmp/f.out")" >>"$tmp/fail.log"
+            elif ! cmp -s "$tmp/base.iso" "$tmp/f.iso"; then
+                # only a failure after the new descriptors may leave the new session
+                st=$(state "$tmp/f.iso")
+                [ "$st" = new ] || [ "$st" = old ] ||
+                    echo "call $k $e: image changed: $st" >>"$tmp/fail.log"
+            fi
+        done
+        k=$((k + 1))
+    done
+    if [ ! -s "$tmp/fail.log" ]; then
+        tap_ok "each write/sync call failing (ENOSPC, EIO): a named error, the image as before"
+    else
+        tap_fail "each write/sync call failing: a named error, the image as before" \
+            "$(head -10 "$tmp/fail.log")"
+    fi
+fi
+
+# Real SIGKILLs at random moments of the append's run time (measured).
+cp "$tmp/base.iso" "$tmp/r.iso"
+t0=$(date +%s%N)
+"$MKIMAGE" append -q "$tmp/r.iso" "$tmp/big" >/dev/null 2>&1
+us=$(( ($(date +%s%N) - t0) / 1000 ))
+: >"$tmp/rk.log"
+seen_old=0 seen_new=0
+i=0
+while [ $i -lt "$kills" ]; do
+    i=$((i + 1))
+    cp "$tmp/base.iso" "$tmp/r.iso"
+    # a moment from 0 to the run time, in microseconds
+    at=$(( $(od -An -N4 -tu4 /dev/urandom) % (us + 1) ))
+    "$MKIMAGE" append -q "$tmp/r.iso" "$tmp/big" >/dev/null 2>&1 &
+    pid=$!
+    sleep "$(printf '%d.%06d' $((at / 1000000)) $((at % 1000000)))" 2>/dev/null || sleep 0
+    kill -KILL $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    st=$(state "$tmp/r.iso")
+    case $st in
+    old) seen_old=$((seen_old + 1)) ;;
+    new) seen_new=$((seen_new + 1)) ;;
+    *) echo "kill $i: $st" >>"$tmp/rk.log" ;;
+    esac
+done
+if [ ! -s "$tmp/rk.log" ]; then
+    tap_ok "$kills SIGKILLs at random moments of its $us us: old tree $seen_old times, new $seen_new"
+else
+    tap_fail "$kills SIGKILLs at random moments: old or new tree" "$(head -10 "$tmp/rk.log")"
+fi
+# After a kill mid-way, the next append works (after what the kill left).
+cp "$tmp/base.iso" "$tmp/r.iso"
+FAULT_PROG=mkimage FAULT_FUNCS=fsync FAULT_N=1 FAULT_MODE=kill LD_PRELOAD=$shim \
+    "$MKIMAGE" append -q "$tmp/r.iso" "$tmp/big" >/dev/null 2>&1
+if "$MKIMAGE" append -q "$tmp/r.iso" "$tmp/big" >"$tmp/r.out" 2>&1 &&
+    [ "$(state "$tmp/r.iso")" = new ]; then
+    tap_ok "an append after one killed mid-way gives the new tree"
+else
+    tap_fail "an append after one killed mid-way gives the new tree" "$(cat "$tmp/r.out")"
+fi
+
+# ---- errors: each named, the image byte-identical ----
+RUN_AS=
+# err DESC CODE IMG ARGS...: mkimage append ARGS fails with CODE, IMG unchanged.
+err() {
+    desc=$1 code=$2 eimg=$3
+    shift 3
+    cp "$eimg" "$tmp/before" 2>/dev/null
+    $RUN_AS "$MKIMAGE" append -q "$@" >"$tmp/err.out" 2>&1
+    rc=$?
+    if [ $rc -eq 1 ] && grep -q "$code" "$tmp/err.out" && cmp -s "$tmp/before" "$eimg"; then
+        tap_ok "$desc: $code, the image as before"
+    else
+        tap_fail "$desc: $code, the image as before" \
+            "exit $rc: $(cat "$tmp/err.out"; cmp "$tmp/before" "$eimg" 2>&1)"
+    fi
+}
+cp "$tmp/base.iso" "$tmp/e.iso"
+err "Joliet dropped" IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED "$tmp/e.iso" --fs iso9660 \
+    "$tmp/e.iso" "$tmp/s2"
+err "UDF added" IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED "$tmp/e.iso" --fs iso9660,joliet,udf \
+    "$tmp/e.iso" "$tmp/s2"
+"$MKIMAGE" create -q -o "$tmp/udf.iso" "$tmp/s1" >/dev/null 2>&1
+err "an image with UDF (not yet)" IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE "$tmp/udf.iso" \
+    "$tmp/udf.iso" "$tmp/s2"
+printf 'boot' >"$tmp/boot.bin"
+"$MKIMAGE" create -q --fs iso9660,joliet --boot "$tmp/boot.bin" -o "$tmp/boot.iso" "$tmp/s1" \
+    >/dev/null 2>&1
+err "an image with El Torito (not yet)" IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE "$tmp/boot.iso" \
+    "$tmp/boot.iso" "$tmp/s2"
+err "a boot entry given to append" IMAPI_E_BOOT_OBJECT_CONFLICT "$tmp/e.iso" \
+    --boot "$tmp/boot.bin" "$tmp/e.iso" "$tmp/s2"
+err "--remove of a path the image does not hold" "IMAPI_E_ITEM_NOT_FOUND.*no/such" "$tmp/e.iso" \
+    --remove no/such "$tmp/e.iso" "$tmp/s2"
+err "--max-blocks below the whole image" IMAPI_E_IMAGE_SIZE_LIMIT "$tmp/e.iso" \
+    --max-blocks 300 "$tmp/e.iso" "$tmp/s2"
+cp "$tmp/base.iso" "$tmp/odd.iso" && printf x >>"$tmp/odd.iso"
+err "an image that is not whole blocks" IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION "$tmp/odd.iso" \
+    "$tmp/odd.iso" "$tmp/s2"
+mkfifo "$tmp/fifo"
+"$MKIMAGE" append -q "$tmp/fifo" "$tmp/s2" >"$tmp/err.out" 2>&1
+rc=$?
+if [ $rc -eq 1 ] && grep -q IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED "$tmp/err.out"; then
+    tap_ok "a FIFO: IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED"
+else
+    tap_fail "a FIFO: IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED" "exit $rc: $(cat "$tmp/err.out")"
+fi
+# A file that cannot be opened for writing (as an unprivileged user when
+# run as root, who may write anything).
+cp "$tmp/base.iso" "$tmp/ro.iso" && chmod 444 "$tmp/ro.iso" && chmod 755 "$tmp"
+if [ "$(id -u)" -ne 0 ]; then
+    err "a read-only image" IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED "$tmp/ro.iso" "$tmp/ro.iso" "$tmp/s2"
+elif have setpriv && chmod -R a+rX "$tmp/s2" &&
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$MKIMAGE" --version >/dev/null 2>&1; then
+    RUN_AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
+    err "a read-only image (as nobody)" IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED "$tmp/ro.iso" \
+        "$tmp/ro.iso" "$tmp/s2"
+    RUN_AS=
+else
+    tap_skip "a read-only image" "root, and no setpriv to run as another user"
+fi
+
+tap_done
