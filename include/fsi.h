@@ -1216,9 +1216,12 @@ FSI_API fsi_hresult fsi_disc_verify(fsi_disc *disc, fsi_verify_fn fn, void *ctx,
  *  32-bit block numbers address, is IMAPI_E_BAD_MULTISESSION_PARAMETER
  *  (when the result is made, naming the file that lies past it).  The
  *  session has the previous one's file systems (fsi_image_set_file_systems
- *  otherwise: IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED).  UDF and El Torito
- *  in a session image are not supported yet:
- *  IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE.  `previous` NULL turns it off.
+ *  otherwise: IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED).  The session keeps
+ *  the previous session's El Torito boot record (its catalog and boot
+ *  images stay where they are); boot entries added to img are
+ *  IMAPI_E_BOOT_OBJECT_CONFLICT.  UDF in a session image is not supported
+ *  yet: IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE.  `previous` NULL turns it
+ *  off.
  *  The disc must outlive the image. */
 FSI_API fsi_hresult fsi_image_set_multisession(fsi_image *img, fsi_disc *previous, uint64_t nwa);
 /** The next writable address set, or 0 (no session image). */
@@ -1237,9 +1240,10 @@ FSI_API uint64_t fsi_image_get_multisession(const fsi_image *img, fsi_disc **pre
  *  fsi_disc_sessions lists them all and each stays readable
  *  (fsi_disc_set_session).  IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION: the
  *  disc has no ISO9660 descriptors at block 16 or is not whole blocks;
- *  IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE: it has UDF or El Torito boot
- *  entries (not supported yet); IMAPI_E_BOOT_OBJECT_CONFLICT (when the
- *  result is made): boot entries were added to img.  `disc` NULL turns
+ *  IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE: it has UDF (not supported yet).
+ *  Its El Torito boot record is kept (so it boots as before);
+ *  IMAPI_E_BOOT_OBJECT_CONFLICT (when the result is made): boot entries
+ *  were added to img.  `disc` NULL turns
  *  it off.  The disc must outlive the image. */
 FSI_API fsi_hresult fsi_image_set_append(fsi_image *img, fsi_disc *disc);
 

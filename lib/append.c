@@ -79,21 +79,89 @@ static uint32_t vd_count(const uint8_t *buf, uint32_t n)
     return k;
 }
 
-/* An El Torito boot record among k descriptor blocks. */
-static bool has_boot_record(const uint8_t *buf, uint32_t k)
+/* The El Torito boot record among k descriptor blocks, or NULL. */
+static const uint8_t *boot_record(const uint8_t *buf, uint32_t k)
 {
     for (uint32_t i = 0; i < k; i++) {
         const uint8_t *b = buf + (size_t)i * FSI_BLOCK;
         if (b[0] == 0 && !memcmp(b + 1, "CD001", 5))
-            return true;
+            return b;
     }
-    return false;
+    return NULL;
 }
 
 static fsi_hresult disc_failure(fsi_image *img, fsi_disc *d, fsi_hresult hr)
 {
     return fsi_fail_copy(img, hr, fsi_disc_last_error(d));
 }
+
+/* ---- the kept boot record ---- */
+
+fsi_hresult session_kept_boot(struct layout *lay)
+{
+    fsi_image *img = lay->img;
+    fsi_disc *d = img->ms_disc;
+    uint64_t s = 0;
+    uint8_t *set = malloc(16 * FSI_BLOCK);
+    if (!set)
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    fsi_hresult hr = rd_last_session(d, &s);
+    uint64_t n = 16;
+    if (FSI_SUCCEEDED(hr) && s + 32 > fsi_disc_size(d) / FSI_BLOCK)
+        n = fsi_disc_size(d) / FSI_BLOCK > s + 16 ? fsi_disc_size(d) / FSI_BLOCK - s - 16 : 0;
+    if (FSI_SUCCEEDED(hr) && n)
+        hr = fsi_disc_read(d, &(fsi_extent){(s + 16) * FSI_BLOCK, n * FSI_BLOCK}, 1, 0, set,
+                           (size_t)n * FSI_BLOCK, NULL);
+    if (FSI_FAILED(hr)) {
+        free(set);
+        return disc_failure(img, d, hr);
+    }
+    const uint8_t *br = boot_record(set, vd_count(set, (uint32_t)n));
+    if (br && br != set + FSI_BLOCK)
+        hr = fsi_failf(img, IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, 0, NULL, NULL,
+                       "the El Torito boot record of the previous session is not at its block "
+                       "17, where a new session would keep it");
+    else if (br && (lay->kept_br = malloc(FSI_BLOCK)) != NULL)
+        memcpy(lay->kept_br, br, FSI_BLOCK);
+    else if (br)
+        hr = fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    free(set);
+    return hr;
+}
+
+static fsi_hresult keep_place(struct layout *lay, void *self, enum layout_phase ph)
+{
+    (void)self;
+    uint64_t b;
+    if (ph != PHASE_VD)
+        return FSI_S_OK;
+    fsi_hresult hr = layout_alloc(lay, 0, 1, &b);
+    if (FSI_SUCCEEDED(hr) && b != lay->base + 17)
+        hr = fsi_failf(lay->img, IMAPI_E_FSI_INTERNAL_ERROR, 0, NULL, NULL,
+                       "the kept boot record landed at block %llu, not %llu",
+                       (unsigned long long)b, (unsigned long long)lay->base + 17);
+    return hr;
+}
+
+static fsi_hresult keep_produce(struct layout *lay, void *self, uint32_t tag, uint64_t block,
+                                uint8_t *buf, uint32_t n)
+{
+    (void)self, (void)tag, (void)block, (void)n;
+    memcpy(buf, lay->kept_br, FSI_BLOCK);
+    return FSI_S_OK;
+}
+
+static void keep_destroy(void *self)
+{
+    (void)self;
+}
+
+const struct writer_ops append_boot_ops = {
+    .name = "kept El Torito boot record",
+    .place = keep_place,
+    .produce = keep_produce,
+    .destroy = keep_destroy,
+};
 
 FSI_API fsi_hresult fsi_image_set_append(fsi_image *img, fsi_disc *disc)
 {
@@ -147,12 +215,6 @@ FSI_API fsi_hresult fsi_image_set_append(fsi_image *img, fsi_disc *disc)
         hr = fsi_failf(img, IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, 0, NULL, NULL,
                        "'%s' has no ISO9660 volume descriptors at block 16 to continue from",
                        name);
-        goto fail;
-    }
-    if (has_boot_record(head + 16 * FSI_BLOCK, a->head_len)) {
-        hr = fsi_failf(img, IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE, 0, NULL, NULL,
-                       "'%s' has El Torito boot entries: keeping them in an appended session "
-                       "is not supported yet", name);
         goto fail;
     }
     /* After all the file holds (a session cut short by a crash included:
@@ -251,12 +313,12 @@ static fsi_hresult check_target(fsi_image *img, const struct append_state *a, in
     int fl = fcntl(fd, F_GETFL);
     if (!(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) || fl < 0 ||
         (fl & O_ACCMODE) != O_RDWR || (fl & O_APPEND))
-        return fsi_fail(img, IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED, 0, NULL, NULL,
-                        "the descriptor must be the image, opened for reading and writing "
+        return fsi_failf(img, IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED, 0, NULL, NULL,
+                        "%s", "the descriptor must be the image, opened for reading and writing "
                         "(without O_APPEND)");
     if (st.st_dev != a->dev || st.st_ino != a->ino)
-        return fsi_fail(img, IMAPI_E_DISC_MISMATCH, 0, NULL, NULL,
-                        "the descriptor is not the image the session continues");
+        return fsi_failf(img, IMAPI_E_DISC_MISMATCH, 0, NULL, NULL,
+                        "%s", "the descriptor is not the image the session continues");
     *size = (uint64_t)st.st_size;
 #ifdef BLKGETSIZE64
     if (S_ISBLK(st.st_mode) && ioctl(fd, BLKGETSIZE64, size) != 0)
@@ -276,8 +338,8 @@ static fsi_hresult check_target(fsi_image *img, const struct append_state *a, in
     if (err)
         return io_fail(img, err, "read the image");
     if (sum != a->sum)
-        return fsi_fail(img, IMAPI_E_DISC_MISMATCH, 0, NULL, NULL,
-                        "the image's first 32 blocks changed since its session was read");
+        return fsi_failf(img, IMAPI_E_DISC_MISMATCH, 0, NULL, NULL,
+                        "%s", "the image's first 32 blocks changed since its session was read");
     return FSI_S_OK;
 }
 
@@ -293,8 +355,8 @@ FSI_API fsi_hresult fsi_result_append(fsi_result *res, int fd, uint64_t *written
     fsi_image *img = lay->img;
     const struct append_state *a = img->ms_app;
     if (!a)
-        return fsi_fail(img, IMAPI_E_MULTISESSION_NOT_SET, 0, NULL, NULL,
-                        "the image was not set up to append (fsi_image_set_append)");
+        return fsi_failf(img, IMAPI_E_MULTISESSION_NOT_SET, 0, NULL, NULL,
+                        "%s", "the image was not set up to append (fsi_image_set_append)");
     uint64_t size;
     fsi_hresult hr = check_target(img, a, fd, &size);
     if (FSI_FAILED(hr))

@@ -28,6 +28,14 @@ struct append_state {
 
 void append_state_free(struct append_state *a);
 
+/* A session (appended or a session image) keeps the El Torito boot
+ * record of the session it continues, verbatim (its catalog and boot
+ * images stay where they are): lay->kept_br, or NULL if it has none. */
+fsi_hresult session_kept_boot(struct layout *lay);
+/* The writer of lay->kept_br, at the session's block 17 (after its
+ * primary descriptor, where El Torito wants it). */
+extern const struct writer_ops append_boot_ops;
+
 /* SEG_ZERO blocks [block, block + n) in buf: the session's system area
  * gets the first session's set (output.c). */
 void append_system_area(const struct layout *lay, uint64_t block, uint8_t *buf, uint32_t n);

@@ -413,8 +413,8 @@ FSI_API fsi_hresult fsi_import(fsi_image *img, fsi_disc *disc, unsigned fs, unsi
     for (size_t i = 0; FSI_SUCCEEDED(hr) && i < img->nimp_excl; i++)
         if (!img->imp_excl_hit[i])
             hr = fsi_failf(img, IMAPI_E_ITEM_NOT_FOUND, 0, img->imp_excl[i], NULL,
-                           "the image's %s file system does not hold it either, so it cannot "
-                           "be left out", r->name);
+                           "the %s file system of the disc has no such item to leave out",
+                           r->name);
     exclusions_clear(img);
     hr = tree_batch_end(img, &batch, hr, fsi_disc_path(disc) ? fsi_disc_path(disc) : "import");
     if (FSI_FAILED(hr)) {

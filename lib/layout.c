@@ -9,6 +9,7 @@
 #include "udf.h"
 #include "eltorito.h"
 #include "rockridge.h"
+#include "append.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -139,10 +140,10 @@ static fsi_hresult check_session_fs(fsi_image *img)
     if (FSI_FAILED(hr))
         return fsi_fail_copy(img, hr, fsi_disc_last_error(img->ms_disc));
     if (have & FSI_FS_UDF)
-        return fsi_fail(img, IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE, 0, NULL, NULL,
-                        img->ms_app ? "the image has UDF: appending to UDF is not supported yet"
-                                    : "the previous session has UDF: UDF session images are "
-                                      "not supported yet");
+        return fsi_failf(img, IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE, 0, NULL, NULL, "%s",
+                         img->ms_app ? "the image has UDF: appending to UDF is not supported yet"
+                                     : "the previous session has UDF: UDF session images are "
+                                       "not supported yet");
     if (img->fs != have) {
         char a[64], b[64];
         fs_names(have, a, sizeof a);
@@ -441,7 +442,11 @@ static fsi_hresult add_writers(struct layout *lay)
             FSI_FAILED(hr = add_writer(lay, ops, self)))
             return hr;
     }
-    /* El Torito's boot record (block 17) goes here. */
+    /* El Torito's boot record (block 17) goes here, or the one an
+     * appended session keeps. */
+    if (lay->kept_br && (lay->fs & FSI_FS_ISO9660) &&
+        FSI_FAILED(hr = add_writer(lay, &append_boot_ops, NULL)))
+        return hr;
     if (lay->boot) {
         self = lay->boot;
         lay->boot = NULL;
@@ -485,12 +490,11 @@ fsi_hresult layout_build(fsi_image *img, struct layout **out)
     if (FSI_SUCCEEDED(hr) && img->ms_disc)
         hr = check_session_fs(img);
     if (FSI_SUCCEEDED(hr) && img->ms_disc && lay->boot)
-        hr = img->ms_app ? fsi_fail(img, IMAPI_E_BOOT_OBJECT_CONFLICT, 0, NULL, NULL,
-                                    "boot entries cannot be given to an append: a session "
-                                    "appended in place continues the image as it is")
-                         : fsi_fail(img, IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE, 0, NULL, NULL,
-                                    "El Torito boot entries in a session image (not supported "
-                                    "yet)");
+        hr = fsi_failf(img, IMAPI_E_BOOT_OBJECT_CONFLICT, 0, NULL, NULL, "%s",
+                       "a session continues the boot entries of the disc (if it has any): "
+                       "none can be given to it");
+    if (FSI_SUCCEEDED(hr) && img->ms_disc)
+        hr = session_kept_boot(lay);
 
     if (FSI_SUCCEEDED(hr))
         hr = lay->file_block ? index_children(lay) : nomem(lay);
@@ -531,6 +535,7 @@ void layout_free(struct layout *lay)
         return;
     for (int w = 0; w < lay->nwriters; w++)
         lay->writers[w].ops->destroy(lay->writers[w].self);
+    free(lay->kept_br);
     if (lay->boot)
         eltorito_ops.destroy(lay->boot);
     free(lay->regions);

@@ -84,6 +84,8 @@ struct layout {
      * them last: a session's descriptors, so that a session cut short is
      * no session).  Empty when hold_to <= hold_from. */
     uint64_t hold_from, hold_to;
+    /* The El Torito boot record a session keeps (append.c), or NULL. */
+    uint8_t *kept_br;
     uint64_t next;              /* first free block */
     uint64_t total_blocks;      /* set after the last phase */
 

@@ -24,13 +24,14 @@
 # (ENOSPC, EIO) leaves the image byte-identical.
 #
 # Errors, each leaving the image byte-identical: another file-system set
-# IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED; an image with UDF or El Torito
+# IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED; an image with UDF
 # IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE (not yet); --boot
 # IMAPI_E_BOOT_OBJECT_CONFLICT; a FIFO and a file that cannot be written
 # IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED; --remove of a missing path
 # IMAPI_E_ITEM_NOT_FOUND; --max-blocks below the whole image
 # IMAPI_E_IMAGE_SIZE_LIMIT; an image that is not whole blocks
-# IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION.  Prints TAP.
+# IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION.  An image with El Torito keeps
+# its boot record and catalog (booting: eltorito.sh).  Prints TAP.
 #
 # Environment: MKIMAGE (default ./mkimage), top_builddir; FSI_SANITIZE=yes
 # skips the kill loop (the shim cannot be preloaded under ASan);
@@ -438,8 +439,16 @@ err "an image with UDF (not yet)" IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE "$tmp/u
 printf 'boot' >"$tmp/boot.bin"
 "$MKIMAGE" create -q --fs iso9660,joliet --boot "$tmp/boot.bin" -o "$tmp/boot.iso" "$tmp/s1" \
     >/dev/null 2>&1
-err "an image with El Torito (not yet)" IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE "$tmp/boot.iso" \
-    "$tmp/boot.iso" "$tmp/s2"
+xorriso -indev "$tmp/boot.iso" -report_el_torito plain 2>/dev/null | grep "boot img" >"$tmp/eb1"
+"$MKIMAGE" append -q "$tmp/boot.iso" "$tmp/s2" >"$tmp/eb.out" 2>&1
+xorriso -indev "$tmp/boot.iso" -report_el_torito plain 2>/dev/null | grep "boot img" >"$tmp/eb2"
+if [ -s "$tmp/eb1" ] && cmp -s "$tmp/eb1" "$tmp/eb2" &&
+    "$MKIMAGE" info "$tmp/boot.iso" 2>&1 | grep -q "entry 1: *platform bios"; then
+    tap_ok "an image with El Torito: the session keeps its boot record and catalog"
+else
+    tap_fail "an image with El Torito: the session keeps its boot record and catalog" \
+        "$(cat "$tmp/eb.out" "$tmp/eb1" "$tmp/eb2")"
+fi
 err "a boot entry given to append" IMAPI_E_BOOT_OBJECT_CONFLICT "$tmp/e.iso" \
     --boot "$tmp/boot.bin" "$tmp/e.iso" "$tmp/s2"
 err "--remove of a path the image does not hold" "IMAPI_E_ITEM_NOT_FOUND.*no/such" "$tmp/e.iso" \

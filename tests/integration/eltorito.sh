@@ -47,7 +47,7 @@ trap 'exit 1' HUP INT TERM
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
-tap_plan 49
+tap_plan 52
 
 # ---- boot programs ---------------------------------------------------------
 # bootN.bin from bootsect.S (KIND=N), floppy.img (1.44 MB), hd.img (1 MiB
@@ -477,7 +477,18 @@ expect "IMAPI_E_DUP_NAME: --boot-catalog names an existing file" 1 IMAPI_E_DUP_N
     --boot "$tmp/zero2k.bin" --boot-catalog readme.txt "$src"
 expect "IMAPI_E_DIR_NOT_FOUND: --boot-catalog in a missing directory" 1 IMAPI_E_DIR_NOT_FOUND \
     --boot "$tmp/zero2k.bin" --boot-catalog nodir/boot.cat "$src"
-tap_skip "IMAPI_E_BOOT_OBJECT_CONFLICT: a boot entry on append" "mkimage append is not written yet"
+# A boot entry given to append: the session keeps the image's entries.
+mk "$tmp/app-err.iso" --fs iso9660,joliet "$src" >/dev/null 2>&1
+cp "$tmp/app-err.iso" "$tmp/app-err.before"
+"$MKIMAGE" append -q --boot "$tmp/zero2k.bin" "$tmp/app-err.iso" "$tmp/zero2k.bin" \
+    >/dev/null 2>"$tmp/stderr"
+rc=$?
+if [ $rc -eq 1 ] && head -n 1 "$tmp/stderr" | grep -q "^mkimage: IMAPI_E_BOOT_OBJECT_CONFLICT (0x" &&
+    cmp -s "$tmp/app-err.iso" "$tmp/app-err.before"; then
+    tap_ok "IMAPI_E_BOOT_OBJECT_CONFLICT: a boot entry on append; the image as before"
+else
+    tap_fail "IMAPI_E_BOOT_OBJECT_CONFLICT: a boot entry on append" "exit $rc: $(cat "$tmp/stderr")"
+fi
 expect "usage: unknown SPEC key" 2 - --boot "$tmp/zero2k.bin,color=red" "$src"
 expect "usage: bad platform" 2 - --boot "$tmp/zero2k.bin,platform=arm" "$src"
 expect "usage: bad emulation" 2 - --boot "$tmp/zero2k.bin,emulation=tape" "$src"
@@ -589,6 +600,39 @@ boot_case "OVMF boots the EFI entry of a BIOS+EFI image (EFI/BOOT/BOOTX64.EFI)" 
 boot_case "SeaBIOS boots the BIOS entry of the same image" bios \
     "FSI-NOEMUL-BOOT-OK" 20 "$tmp/q-dual.iso" --boot boot/bios.bin --boot boot/efi.img,platform=efi \
     --boot-catalog boot/boot.cat "$src"
+# Two sessions appended to a BIOS+EFI image keep its boot record and
+# catalog: it still boots both ways, and the catalog reads the same.
+appended=$tmp/q-appended.iso
+if [ $have_qemu = yes ] && [ $have_bios = yes ] && [ $have_efi = yes ] && have xorriso &&
+    mk "$appended" --fs iso9660,joliet --boot boot/bios.bin --boot boot/efi.img,platform=efi \
+        --boot-catalog boot/boot.cat "$src"; then
+    xorriso_rows "$appended" >"$tmp/rows.before"
+    mkdir -p "$tmp/more" && echo more >"$tmp/more/more.txt"
+    if "$MKIMAGE" append -q "$appended" "$tmp/more" >"$tmp/app.out" 2>&1 &&
+        "$MKIMAGE" append -q --remove readme.txt "$appended" "docs2=$tmp/more" \
+            >>"$tmp/app.out" 2>&1 &&
+        xorriso_rows "$appended" >"$tmp/rows.after" && [ -s "$tmp/rows.after" ] &&
+        cmp -s "$tmp/rows.before" "$tmp/rows.after" &&
+        [ "$(xorriso -indev "$appended" -find /docs2/more.txt 2>/dev/null)" = "'/docs2/more.txt'" ]; then
+        tap_ok "two appends keep the boot record and catalog (xorriso: the same entries)"
+    else
+        tap_fail "two appends keep the boot record and catalog" \
+            "$(cat "$tmp/app.out"; diff "$tmp/rows.before" "$tmp/rows.after")"
+    fi
+    check_boot "SeaBIOS boots the BIOS entry after two appends" "$appended" bios \
+        "FSI-NOEMUL-BOOT-OK" 20
+    if [ $have_ovmf = yes ]; then
+        check_boot "OVMF boots the EFI entry after two appends" "$appended" uefi \
+            "FSI-EFI-BOOT-OK" 60
+    else
+        tap_skip "OVMF boots the EFI entry after two appends" "OVMF missing"
+    fi
+else
+    for d in "two appends keep the boot record and catalog" \
+        "SeaBIOS boots the BIOS entry after two appends" "OVMF boots the EFI entry after two appends"; do
+        tap_skip "$d" "qemu, GNU as/ld, gnu-efi or xorriso missing"
+    done
+fi
 boot_case "OVMF boots the EFI entry of a UDF 2.50-only BIOS+EFI image" uefi \
     "FSI-EFI-BOOT-OK" 60 "$tmp/q-dual-udf.iso" --fs udf --udf-revision 2.50 \
     --boot boot/bios.bin --boot boot/efi.img,platform=efi "$src"

@@ -17,9 +17,10 @@
 # Errors: --next-writable-address alone IMAPI_E_MULTISESSION_NOT_SET; an
 # address inside the previous session IMAPI_E_BAD_MULTISESSION_PARAMETER
 # naming a file; another file-system set
-# IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED; a previous session with UDF or a
-# boot entry IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE (not yet); none leaves
-# an output.  Prints TAP.
+# IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED; a previous session with UDF
+# IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE (not yet); a boot entry
+# IMAPI_E_BOOT_OBJECT_CONFLICT; none leaves an output.  A session of a
+# disc with El Torito keeps its boot record.  Prints TAP.
 #
 # Environment: MKIMAGE (default ./mkimage).
 
@@ -40,7 +41,7 @@ trap 'exit 1' HUP INT TERM
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
-tap_plan 38
+tap_plan 39
 
 # ---- the sessions' sources, and the trees readers must see after each ----
 mkdir -p "$tmp/s1/docs/deep" "$tmp/s2/more" "$tmp/s3/docs" || exit 1
@@ -326,8 +327,27 @@ err "Joliet dropped in a session" IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED \
 err "a previous session with UDF (not yet)" IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE \
     --previous-session "$tmp/udf1.iso"
 printf 'boot' >"$tmp/boot.bin"
-err "a boot entry in a session image" IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE \
+err "a boot entry in a session image" IMAPI_E_BOOT_OBJECT_CONFLICT \
     --fs iso9660,joliet --previous-session "$disc1" --boot "$tmp/boot.bin"
+# A session of a disc with El Torito keeps its boot record and catalog.
+if have xorriso; then
+    "$MKIMAGE" create -q --fs iso9660,joliet --boot "$tmp/boot.bin" -o "$tmp/eb1.iso" "$tmp/s1" \
+        >/dev/null 2>&1
+    if session "$tmp/eb1.iso" "$tmp/s2" "$tmp/eb2.iso"; then
+        xorriso -indev "$tmp/eb1.iso" -report_el_torito plain 2>/dev/null | grep "boot img" \
+            >"$tmp/eb1.rep"
+        xorriso -indev "$tmp/eb2.iso" -load sbsector "$NWA" -report_el_torito plain 2>/dev/null |
+            grep "boot img" >"$tmp/eb2.rep"
+    fi
+    if [ -s "$tmp/eb1.rep" ] && cmp -s "$tmp/eb1.rep" "$tmp/eb2.rep"; then
+        tap_ok "a session of a disc with El Torito keeps its boot record (xorriso: same entry)"
+    else
+        tap_fail "a session of a disc with El Torito keeps its boot record" \
+            "$(cat "$tmp/sess.out" "$tmp/eb1.rep" "$tmp/eb2.rep" 2>&1)"
+    fi
+else
+    tap_skip "a session of a disc with El Torito keeps its boot record" "xorriso not installed"
+fi
 err "a previous session that is not an image" IMAPI_E_NO_SUPPORTED_FILE_SYSTEM \
     --fs iso9660,joliet --previous-session "$tmp/s1/docs/big.bin"
 
