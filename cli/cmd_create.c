@@ -394,6 +394,15 @@ struct create_opts {
     bool joliet_long;
 };
 
+/* Without --udf-revision a session has the UDF revision of the disc. */
+static fsi_hresult same_udf_revision(fsi_image *img, const struct create_opts *o, fsi_disc *d)
+{
+    fsi_volume_info vol;
+    if (o->udf_rev || FSI_FAILED(fsi_disc_volume_info(d, FSI_FS_UDF, &vol)))
+        return FSI_S_OK;        /* none there: the session's checks say so */
+    return fsi_image_set_udf_revision(img, vol.level);
+}
+
 /* --previous-session, --next-writable-address: import the previous
  * session's tree (after the sources, which win over it) and make the
  * result a session image.  *prev gets the disc, to free after the image. */
@@ -415,9 +424,11 @@ static int previous_session(fsi_image *img, const struct create_opts *o, fsi_dis
     if (!o->fs_set && FSI_SUCCEEDED(fsi_disc_identify(*prev, &have)) && have)
         hr = fsi_image_set_file_systems(img, have);
     if (FSI_SUCCEEDED(hr))
-        hr = fsi_import(img, *prev, FSI_FS_NONE, 0, NULL);
+        hr = same_udf_revision(img, o, *prev);
     if (FSI_SUCCEEDED(hr))
         hr = fsi_image_set_multisession(img, *prev, nwa);
+    if (FSI_SUCCEEDED(hr))
+        hr = fsi_import(img, *prev, FSI_FS_NONE, 0, NULL);
     /* The disc keeps its label (blkid, by-label links) unless -V says. */
     const char *label = fsi_image_get_imported_volume_name(img);
     if (FSI_SUCCEEDED(hr) && !o->volume && label && *label)
@@ -514,6 +525,8 @@ static int append_setup(fsi_image *img, const struct create_opts *o, const char 
      * first: a size limit counts them as the tree grows). */
     if (!o->fs_set && FSI_SUCCEEDED(fsi_disc_identify(*disc, &have)) && have)
         hr = fsi_image_set_file_systems(img, have);
+    if (FSI_SUCCEEDED(hr))
+        hr = same_udf_revision(img, o, *disc);
     if (FSI_SUCCEEDED(hr))
         hr = fsi_image_set_append(img, *disc);
     for (size_t i = 0; FSI_SUCCEEDED(hr) && i < o->nremove; i++)

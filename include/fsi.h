@@ -1219,9 +1219,14 @@ FSI_API fsi_hresult fsi_disc_verify(fsi_disc *disc, fsi_verify_fn fn, void *ctx,
  *  otherwise: IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED).  The session keeps
  *  the previous session's El Torito boot record (its catalog and boot
  *  images stay where they are); boot entries added to img are
- *  IMAPI_E_BOOT_OBJECT_CONFLICT.  UDF in a session image is not supported
- *  yet: IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE.  `previous` NULL turns it
- *  off.
+ *  IMAPI_E_BOOT_OBJECT_CONFLICT.  With UDF the session has a complete UDF
+ *  volume (anchor at nwa + 256) of the previous one's revision (else
+ *  IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED) whose partition starts where
+ *  the previous one's does, so that kept files stay addressable; a UDF
+ *  volume that cannot be continued (virtual or sparable partitions) is
+ *  IMAPI_E_UDF_NOT_WRITE_COMPATIBLE, one without ISO9660 (sessions are
+ *  found through ISO9660 descriptors) IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION.
+ *  `previous` NULL turns it off.
  *  The disc must outlive the image. */
 FSI_API fsi_hresult fsi_image_set_multisession(fsi_image *img, fsi_disc *previous, uint64_t nwa);
 /** The next writable address set, or 0 (no session image). */
@@ -1240,8 +1245,8 @@ FSI_API uint64_t fsi_image_get_multisession(const fsi_image *img, fsi_disc **pre
  *  fsi_disc_sessions lists them all and each stays readable
  *  (fsi_disc_set_session).  IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION: the
  *  disc has no ISO9660 descriptors at block 16 or is not whole blocks;
- *  IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE: it has UDF (not supported yet).
- *  Its El Torito boot record is kept (so it boots as before);
+ *  With UDF, the anchor at 256 is rewritten along with the head.  Its El
+ *  Torito boot record is kept (so it boots as before);
  *  IMAPI_E_BOOT_OBJECT_CONFLICT (when the result is made): boot entries
  *  were added to img.  `disc` NULL turns
  *  it off.  The disc must outlive the image. */

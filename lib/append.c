@@ -54,7 +54,7 @@ void append_system_area(const struct layout *lay, uint64_t block, uint8_t *buf, 
                    a->first_set + (size_t)(block + i - lay->base) * FSI_BLOCK, FSI_BLOCK);
 }
 
-/* FNV-1a: blocks 0-31 as they were, to see whether they changed. */
+/* FNV-1a: the head as it was, to see whether it changed. */
 static uint64_t fnv(const uint8_t *p, size_t n)
 {
     uint64_t h = 0xcbf29ce484222325u;
@@ -63,10 +63,15 @@ static uint64_t fnv(const uint8_t *p, size_t n)
     return h;
 }
 
-/* What of blocks 0-31 an image of `size` bytes has. */
-static size_t head_bytes(uint64_t size)
+/* The head of an image of `size` bytes: what it has of blocks 0-31, and
+ * block 256 (a UDF anchor) if it has one; *n extents, their bytes. */
+static size_t head_extents(uint64_t size, fsi_extent ext[2], size_t *n)
 {
-    return size < 32 * FSI_BLOCK ? (size_t)size : 32 * FSI_BLOCK;
+    ext[0] = (fsi_extent){0, size < 32 * FSI_BLOCK ? size : 32 * FSI_BLOCK};
+    *n = 1;
+    if (size >= 257 * FSI_BLOCK)
+        ext[(*n)++] = (fsi_extent){256 * FSI_BLOCK, FSI_BLOCK};
+    return (size_t)(ext[0].length + (*n > 1 ? FSI_BLOCK : 0));
 }
 
 /* Descriptor blocks at the start of buf (n blocks): the recognition
@@ -188,7 +193,7 @@ FSI_API fsi_hresult fsi_image_set_append(fsi_image *img, fsi_disc *disc)
         return fsi_failf(img, IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, 0, NULL, NULL,
                          "'%s' has %" PRIu64 " bytes, not the whole blocks of an image", name,
                          size);
-    uint8_t *head = calloc(32, FSI_BLOCK);
+    uint8_t *head = calloc(33, FSI_BLOCK);
     struct append_state *a = calloc(1, sizeof *a);
     if (!head || !a) {
         free(head);
@@ -198,8 +203,10 @@ FSI_API fsi_hresult fsi_image_set_append(fsi_image *img, fsi_disc *disc)
     uint64_t last = 0, end = 0;
     struct session_mark mark;
     bool marked = false;
-    size_t hlen = head_bytes(size);
-    hr = fsi_disc_read(disc, &(fsi_extent){0, hlen}, 1, 0, head, hlen, NULL);
+    fsi_extent hx[2];
+    size_t nhx;
+    size_t hlen = head_extents(size, hx, &nhx);
+    hr = fsi_disc_read(disc, hx, nhx, 0, head, hlen, NULL);
     if (FSI_SUCCEEDED(hr))
         hr = rd_head_mark(disc, &mark, &marked);
     if (FSI_SUCCEEDED(hr))
@@ -328,18 +335,23 @@ static fsi_hresult check_target(fsi_image *img, const struct append_state *a, in
         return fsi_failf(img, IMAPI_E_DISC_MISMATCH, 0, NULL, NULL,
                          "the image had %" PRIu64 " bytes when its session was read and has %"
                          PRIu64 " now", a->size, *size);
-    uint8_t *head = malloc(32 * FSI_BLOCK);
+    uint8_t *head = malloc(33 * FSI_BLOCK);
     if (!head)
         return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
-    size_t hlen = head_bytes(*size);
-    int err = pread_all(fd, head, hlen, 0) ? errno : 0;
+    fsi_extent hx[2];
+    size_t nhx;
+    size_t hlen = head_extents(*size, hx, &nhx);
+    int err = 0;
+    for (size_t i = 0, at = 0; i < nhx && !err; at += hx[i].length, i++)
+        err = pread_all(fd, head + at, (size_t)hx[i].length, hx[i].offset) ? errno : 0;
     uint64_t sum = err ? 0 : fnv(head, hlen);
     free(head);
     if (err)
         return io_fail(img, err, "read the image");
     if (sum != a->sum)
         return fsi_failf(img, IMAPI_E_DISC_MISMATCH, 0, NULL, NULL,
-                        "%s", "the image's first 32 blocks changed since its session was read");
+                        "%s", "the image's first 32 blocks or its block 256 changed since its "
+                         "session was read");
     return FSI_S_OK;
 }
 
@@ -383,6 +395,26 @@ FSI_API fsi_hresult fsi_result_append(fsi_result *res, int fd, uint64_t *written
     }
     /* The head: that set, then zeros over what is left of the old one. */
     memset(set + (size_t)k * FSI_BLOCK, 0, (size_t)(APPEND_HEAD_BLOCKS - k) * FSI_BLOCK);
+    /* With UDF, and the session's anchor as the one at 256 (tag location
+     * 256: readers check it). */
+    uint8_t anchor[FSI_BLOCK];
+    bool udf = (lay->fs & FSI_FS_UDF) != 0;
+    if (udf) {
+        hr = fsi_result_read(res, 256 * FSI_BLOCK, anchor, FSI_BLOCK, &got);
+        if (FSI_SUCCEEDED(hr) && (got != FSI_BLOCK || anchor[0] != 2 || anchor[1] != 0))
+            hr = fsi_failf(img, IMAPI_E_FSI_INTERNAL_ERROR, 0, NULL, NULL,
+                           "the new session has no UDF anchor at its block 256");
+        if (FSI_FAILED(hr)) {
+            free(set);
+            return hr;
+        }
+        session_mark_le32(anchor + 12, 256);
+        uint8_t sum = 0;
+        for (int i = 0; i < 16; i++)
+            if (i != 4)
+                sum = (uint8_t)(sum + anchor[i]);
+        anchor[4] = sum;
+    }
 
     /* 0. A file gets its new size first, its space reserved where the
      * file system can: a full disk fails here, before anything is
@@ -425,10 +457,25 @@ FSI_API fsi_hresult fsi_result_append(fsi_result *res, int fd, uint64_t *written
         return hr;
     }
     /* 3. The head, in one write (readers see the old set or the new one,
-     * block by block); the old session stays whole either way. */
-    if (pwrite_all(fd, set, (size_t)a->head_len * FSI_BLOCK, 16 * FSI_BLOCK) || fsync(fd) != 0)
-        hr = io_fail(img, errno, "write the image's head (block 16); the new session is "
-                     "complete, and earlier sessions are intact");
+     * block by block), then the UDF anchor; the old session stays whole
+     * either way.  A failure puts the old head back where it can, so
+     * that every reader still agrees on the old session. */
+    uint8_t *old = malloc((size_t)(a->head_len + 1) * FSI_BLOCK);
+    if (!old || pread_all(fd, old, (size_t)a->head_len * FSI_BLOCK, 16 * FSI_BLOCK) ||
+        (udf && pread_all(fd, old + (size_t)a->head_len * FSI_BLOCK, FSI_BLOCK, 256 * FSI_BLOCK))) {
+        hr = io_fail(img, old ? errno : ENOMEM, "read the image's head");
+    } else if (pwrite_all(fd, set, (size_t)a->head_len * FSI_BLOCK, 16 * FSI_BLOCK) ||
+               (udf && pwrite_all(fd, anchor, FSI_BLOCK, 256 * FSI_BLOCK)) || fsync(fd) != 0) {
+        int e = errno;
+        bool back = !pwrite_all(fd, old, (size_t)a->head_len * FSI_BLOCK, 16 * FSI_BLOCK) &&
+                    (!udf || !pwrite_all(fd, old + (size_t)a->head_len * FSI_BLOCK, FSI_BLOCK,
+                                         256 * FSI_BLOCK)) &&
+                    fsync(fd) == 0;
+        hr = io_fail(img, e, back ? "write the image's head (block 16): it reads as before"
+                                  : "write the image's head (block 16); the new session is "
+                                    "complete, and earlier sessions are intact");
+    }
+    free(old);
     free(set);
     return hr;
 }

@@ -766,7 +766,16 @@ static fsi_hresult walk_forward(fsi_disc *d, uint64_t first, uint64_t limit, uin
             hr = session_size(d, cand[i], &s);
             if (FSI_FAILED(hr))
                 return hr;
-            if (s > cand[i])   /* a descriptor set whose volume ends past its start */
+            if (s <= cand[i])  /* no descriptor set whose volume ends past its start */
+                continue;
+            /* A session appended in place counts once the head names it
+             * (append.c rewrites the head last): before, readers of the
+             * head see the session before it, and so do we. */
+            struct session_mark m;
+            bool marked;
+            if (FSI_FAILED(hr = mark_at(d, cand[i] + 16, &m, &marked)))
+                return hr;
+            if (!(marked && m.self == cand[i] && !limit))
                 next = cand[i];
         }
         if (!next)

@@ -326,6 +326,14 @@ FSI_API fsi_hresult fsi_image_set_multisession(fsi_image *img, fsi_disc *previou
         return fsi_failf(img, IMAPI_E_BAD_MULTISESSION_PARAMETER, 0, "next writable address",
                          NULL, "next writable address %llu: a block after the previous session, "
                          "below 2^32", (unsigned long long)nwa);
+    /* A UDF volume the session could not continue: said now, before an
+     * import that would fail on it with a less telling code. */
+    unsigned have = 0, rev;
+    uint64_t part;
+    if (previous && FSI_SUCCEEDED(fsi_disc_identify(previous, &have)) && (have & FSI_FS_UDF) &&
+        rd_udf_partition(previous, &rev, &part) == IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED)
+        return fsi_failf(img, IMAPI_E_UDF_NOT_WRITE_COMPATIBLE, 0, NULL, NULL, "%s",
+                         fsi_disc_last_error(previous));
     append_state_free(img->ms_app);      /* fsi_image_set_append sets it again */
     img->ms_app = NULL;
     img->ms_disc = previous;

@@ -10,6 +10,7 @@
 #include "eltorito.h"
 #include "rockridge.h"
 #include "append.h"
+#include "reader.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -132,18 +133,15 @@ static void fs_names(unsigned fs, char *buf, size_t size)
         snprintf(buf, size, "none");
 }
 
-/* A session continues the previous one's file systems, all of them. */
-static fsi_hresult check_session_fs(fsi_image *img)
+/* A session continues the previous one's file systems, all of them, and
+ * its UDF volume's revision and partition. */
+static fsi_hresult check_session_fs(struct layout *lay)
 {
+    fsi_image *img = lay->img;
     unsigned have = 0;
     fsi_hresult hr = fsi_disc_identify(img->ms_disc, &have);
     if (FSI_FAILED(hr))
         return fsi_fail_copy(img, hr, fsi_disc_last_error(img->ms_disc));
-    if (have & FSI_FS_UDF)
-        return fsi_failf(img, IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE, 0, NULL, NULL, "%s",
-                         img->ms_app ? "the image has UDF: appending to UDF is not supported yet"
-                                     : "the previous session has UDF: UDF session images are "
-                                       "not supported yet");
     if (img->fs != have) {
         char a[64], b[64];
         fs_names(have, a, sizeof a);
@@ -151,6 +149,31 @@ static fsi_hresult check_session_fs(fsi_image *img)
         return fsi_failf(img, IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED, 0, NULL, NULL,
                          "the previous session has %s, this one would have %s", a, b);
     }
+    if (!(have & FSI_FS_UDF))
+        return FSI_S_OK;
+    unsigned rev = 0;
+    uint64_t part = 0;
+    hr = rd_udf_partition(img->ms_disc, &rev, &part);
+    if (hr == IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED)
+        return fsi_failf(img, IMAPI_E_UDF_NOT_WRITE_COMPATIBLE, 0, NULL, NULL,
+                         "%s", fsi_disc_last_error(img->ms_disc));
+    if (FSI_FAILED(hr))
+        return fsi_fail_copy(img, hr, fsi_disc_last_error(img->ms_disc));
+    if (rev != (unsigned)img->udf_revision)
+        return fsi_failf(img, IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED, 0, NULL, NULL,
+                         "the previous session has UDF %x.%02x, this one would have %x.%02x",
+                         rev >> 8, rev & 0xFF, (unsigned)img->udf_revision >> 8,
+                         (unsigned)img->udf_revision & 0xFF);
+    if (part < SYSTEM_AREA_BLOCKS || part >= lay->base)
+        return fsi_failf(img, IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, 0, NULL, NULL,
+                         "the previous session's UDF partition starts at block %llu, which a "
+                         "session at block %llu cannot continue", (unsigned long long)part,
+                         (unsigned long long)lay->base);
+    lay->udf_part = part;
+    if (!(have & FSI_FS_ISO9660))
+        return fsi_failf(img, IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, 0, NULL, NULL, "%s",
+                         "the previous session has UDF alone: sessions are found through "
+                         "their ISO9660 descriptors, so a UDF-only disc takes no more");
     return FSI_S_OK;
 }
 
@@ -180,8 +203,9 @@ static bool keep_in_place(struct layout *lay, fsi_item it)
             lay->ms_past = it;
         return false;
     }
-    if (src->u.imp.ext || src->u.imp.at % FSI_BLOCK || src->u.imp.at < SYSTEM_AREA_BLOCKS * FSI_BLOCK)
-        return false;       /* copied into the new session */
+    if (src->u.imp.ext || src->u.imp.at % FSI_BLOCK || src->u.imp.at < SYSTEM_AREA_BLOCKS * FSI_BLOCK ||
+        src->u.imp.at / FSI_BLOCK < lay->udf_part)
+        return false;       /* copied into the new session (UDF cannot address it there) */
     lay->file_block[it] = (uint32_t)(src->u.imp.at / FSI_BLOCK);
     return true;
 }
@@ -488,7 +512,7 @@ fsi_hresult layout_build(fsi_image *img, struct layout **out)
     lay->base = img->ms_disc ? img->ms_nwa : 0;
     lay->next = lay->base + SYSTEM_AREA_BLOCKS;
     if (FSI_SUCCEEDED(hr) && img->ms_disc)
-        hr = check_session_fs(img);
+        hr = check_session_fs(lay);
     if (FSI_SUCCEEDED(hr) && img->ms_disc && lay->boot)
         hr = fsi_failf(img, IMAPI_E_BOOT_OBJECT_CONFLICT, 0, NULL, NULL, "%s",
                        "a session continues the boot entries of the disc (if it has any): "

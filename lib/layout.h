@@ -84,6 +84,10 @@ struct layout {
      * them last: a session's descriptors, so that a session cut short is
      * no session).  Empty when hold_to <= hold_from. */
     uint64_t hold_from, hold_to;
+    /* A session continuing a UDF volume: its partition's start (the new
+     * partition starts there too), and imported data below it is copied
+     * rather than kept.  0: none. */
+    uint64_t udf_part;
     /* The El Torito boot record a session keeps (append.c), or NULL. */
     uint8_t *kept_br;
     uint64_t next;              /* first free block */

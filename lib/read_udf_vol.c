@@ -8,6 +8,7 @@
  */
 #include "config.h"
 #include "read_udf_int.h"
+#include "session_mark.h"
 #include "read_udf.h"
 #include "udf_desc.h"
 
@@ -384,17 +385,30 @@ static fsi_hresult fsd_read(struct uv *v, const uint8_t *lvd, uint64_t lvd_blk,
  * on a disc of several (a session without UDF: none there). */
 static fsi_hresult anchor_find(struct uv *v, uint8_t *b, uint64_t *where)
 {
-    uint64_t s;
+    uint64_t s, e = 0;
     fsi_hresult hr = rd_last_session(v->d, &s);
+    if (hr == FSI_S_OK && s > 0)
+        hr = rd_session_end(v->d, s, &e);
     if (hr != FSI_S_OK)
         return hr;
-    uint64_t at = s + 256, cand[3] = {at, v->nblocks - 256, v->nblocks - 1};
+    /* The session's own end: the disc's for the last one; an earlier
+     * session's volume space (an appended image's first session, read
+     * from its copy past its end, ends before that copy). */
+    uint64_t n = e && e < v->nblocks ? e : v->nblocks;
+    uint64_t at = s + 256;
+    uint64_t cand[3] = {at, n >= 256 ? n - 256 : UINT64_MAX, n ? n - 1 : UINT64_MAX};
+    /* The first session of an appended image is read from a copy of its
+     * descriptors (session_mark.h): its own blocks start at 0. */
+    struct session_mark m;
+    bool marked = false;
+    if (s > 0 && rd_head_mark(v->d, &m, &marked) == FSI_S_OK && marked && m.copy == s)
+        s = 0;
     char tb[80];
     char keep[80];
     const char *first = NULL;
     for (int i = 0; i < 3; i++) {
         uint64_t blk = cand[i];
-        if (blk >= v->nblocks || (i > 0 && blk <= at))
+        if (blk >= v->nblocks || (i > 0 && (blk == at || blk < s + 256)))
             continue;
         fsi_hresult r = rd_block(v->d, blk, b);
         if (r != FSI_S_OK)
@@ -597,3 +611,23 @@ bool rd_udf_integrity(void *view, uint32_t *files, uint32_t *dirs, uint64_t *nex
 const struct rd_reader rd_udf = {
     FSI_FS_UDF, "UDF", ur_open, ur_root_entry, ur_read_dir, ur_close,
 };
+
+fsi_hresult rd_udf_partition(fsi_disc *d, unsigned *rev, uint64_t *start)
+{
+    void *view;
+    fsi_volume_info vol;
+    struct rd_dirref root;
+    fsi_hresult hr = ur_open(d, 0, &view, &vol, &root);
+    if (FSI_FAILED(hr))
+        return hr;
+    const struct uv *v = view;
+    *rev = v->rev;
+    *start = 0;
+    for (unsigned i = 0; i < v->nmaps; i++)
+        if (v->map[i].kind == MAP_PHYS) {
+            *start = v->map[i].start;
+            break;
+        }
+    ur_close(view);
+    return FSI_S_OK;
+}

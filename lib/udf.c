@@ -124,6 +124,10 @@ struct udfw {
 
     uint64_t vrs, mvds, lvis, avdp, rvds, avdp_end;
     uint64_t part, part_len;    /* the physical partition */
+    uint64_t meta_at;           /* first block of the metadata space */
+    uint64_t mbase;             /* its first metadata number: 0, or for a
+                                   1.02-2.01 session continuing a partition
+                                   that starts before it, meta_at - part */
     uint64_t mspace;            /* blocks of metadata used */
     uint64_t msize;             /* 2.50+: blocks of the metadata file */
     uint64_t mfe, mirror, mirfe;
@@ -777,7 +781,7 @@ static fsi_hresult build_meta(struct udfw *w)
     if (!w->fe || !w->order || !w->dirs)
         return nomem(lay);
 
-    uint64_t m = 2;                                  /* after the FSD and its TD */
+    uint64_t m = w->mbase + 2;                       /* after the FSD and its TD */
     size_t nd = 0;
     w->dirs[nd++] = (struct udfdir){.item = FSI_ROOT};
     for (size_t d = 0; d < nd; d++) {
@@ -869,31 +873,43 @@ static fsi_hresult udf_place(struct layout *lay, void *self, enum layout_phase p
     switch (ph) {
     case PHASE_VRS:
         return layout_alloc(lay, TAG_VRS, 3, &w->vrs);
-    case PHASE_SYSTEM:
-        if (lay->next + VDS_BLOCKS + LVIS_BLOCKS <= ANCHOR_BLOCK) {
-            uint64_t at = lay->next < 32 ? 32 : lay->next;
-            if (at + VDS_BLOCKS + LVIS_BLOCKS > ANCHOR_BLOCK)
+    case PHASE_SYSTEM: {
+        /* The anchor at 256 of the session (of the disc, unless a session
+         * image or an appended session starts later). */
+        uint64_t anchor = lay->base + ANCHOR_BLOCK;
+        if (lay->next + VDS_BLOCKS + LVIS_BLOCKS <= anchor) {
+            uint64_t at = lay->next < lay->base + 32 ? lay->base + 32 : lay->next;
+            if (at + VDS_BLOCKS + LVIS_BLOCKS > anchor)
                 at = lay->next;
             w->mvds = at;
             if (FSI_FAILED(hr = layout_alloc_at(lay, at, TAG_MVDS, VDS_BLOCKS)) ||
                 FSI_FAILED(hr = layout_alloc(lay, TAG_LVIS, LVIS_BLOCKS, &w->lvis)))
                 return hr;
-            w->avdp = ANCHOR_BLOCK;
-            return layout_alloc_at(lay, ANCHOR_BLOCK, TAG_AVDP, 1);
+            w->avdp = anchor;
+            return layout_alloc_at(lay, anchor, TAG_AVDP, 1);
         }
-        if (lay->next > ANCHOR_BLOCK)
+        if (lay->next > anchor)
             return internal(lay, "block 256 (the UDF anchor) is already in use");
-        w->avdp = ANCHOR_BLOCK;
-        if (FSI_FAILED(hr = layout_alloc_at(lay, ANCHOR_BLOCK, TAG_AVDP, 1)) ||
+        w->avdp = anchor;
+        if (FSI_FAILED(hr = layout_alloc_at(lay, anchor, TAG_AVDP, 1)) ||
             FSI_FAILED(hr = layout_alloc(lay, TAG_MVDS, VDS_BLOCKS, &w->mvds)))
             return hr;
         return layout_alloc(lay, TAG_LVIS, LVIS_BLOCKS, &w->lvis);
+    }
     case PHASE_META:
+        /* A session continuing a UDF volume keeps its partition's start,
+         * so that the files it keeps in place stay addressable. */
+        w->meta_at = lay->next;
+        w->part = lay->udf_part ? lay->udf_part : lay->next;
+        if (w->part > w->meta_at)
+            return internal(lay, "the UDF partition would start after its metadata");
+        w->mbase = w->meta ? 0 : w->meta_at - w->part;
+        if (w->mbase > UINT32_MAX / 2)
+            return too_big(lay, "partition");
         if (FSI_FAILED(hr = build_meta(w)))
             return hr;
-        w->part = lay->next;
         if (!w->meta)
-            return layout_alloc(lay, TAG_META, w->mspace, &b);
+            return layout_alloc(lay, TAG_META, w->mspace - w->mbase, &b);
         w->msize = (w->mspace + META_UNIT - 1) / META_UNIT * META_UNIT;
         if (FSI_FAILED(hr = layout_alloc(lay, TAG_META, w->msize, &b)) ||
             FSI_FAILED(hr = layout_alloc(lay, TAG_MFE, 1, &w->mfe)))
@@ -1117,7 +1133,7 @@ static void meta_fe_args(const struct udfw *w, bool mirror, struct fe_args *a)
     a->unique = 0;                                   /* UDF 2.2.13.1 */
     a->atime = a->mtime = a->ctime = a->attrtime = w->lay->now_ns;
     a->s.bytes = w->msize * FSI_BLOCK;
-    a->s.start = (uint32_t)((mirror ? w->mirror : w->part) - w->part);
+    a->s.start = (uint32_t)((mirror ? w->mirror : w->meta_at) - w->part);
     a->s.ref = 0;
     a->s.long_ad = false;
     a->s.ext_max = meta_ext_max();
@@ -1129,7 +1145,8 @@ static fsi_hresult udf_finish(struct layout *lay, void *self)
     struct udfw *w = self;
     if (w->avdp_end + 1 != lay->total_blocks)
         return internal(lay, "the closing anchor is not in the last block");
-    if (lay->data_blocks && lay->data_start < w->part + (w->meta ? w->msize + 1 : w->mspace))
+    if (lay->data_blocks &&
+        lay->data_start < w->meta_at + (w->meta ? w->msize + 1 : w->mspace - w->mbase))
         return internal(lay, "file data lies before the UDF partition's metadata");
     if (w->part + w->part_len > UINT32_MAX || lay->total_blocks > UINT32_MAX)
         return too_big(lay, "partition");
@@ -1163,7 +1180,7 @@ static void produce_fsd(const struct udfw *w, uint8_t *p)
     udf_dstring(p + 304, 32, lay->volume_name);      /* file set id */
     udf_long_ad(p + 400, FSI_BLOCK, UDF_EXT_RECORDED, w->fe[FSI_ROOT], w->mref, 0);
     udf_regid_domain(p + 416, "*OSTA UDF Compliant", w->rev);
-    udf_tag_finish(p, UDF_TAG_FSD, w->dver, 0, 512);
+    udf_tag_finish(p, UDF_TAG_FSD, w->dver, (uint32_t)w->mbase, 512);
 }
 
 static void produce_td(const struct udfw *w, uint32_t loc, uint8_t *p)
@@ -1175,12 +1192,12 @@ static void produce_td(const struct udfw *w, uint32_t loc, uint8_t *p)
 /* Metadata block m (in the partition, or the metadata partition). */
 static fsi_hresult produce_meta_block(struct udfw *w, uint64_t m, uint8_t *p)
 {
-    if (m == 0) {
+    if (m == w->mbase) {
         produce_fsd(w, p);
         return FSI_S_OK;
     }
-    if (m == 1) {
-        produce_td(w, 1, p);
+    if (m == w->mbase + 1) {
+        produce_td(w, (uint32_t)m, p);
         return FSI_S_OK;
     }
     if (m >= w->mspace || w->norder == 0) {
@@ -1338,7 +1355,7 @@ static void produce_vds(const struct udfw *w, uint64_t k, uint32_t loc, uint8_t 
         udf_dstring(p + 84, 128, lay->volume_name);
         udf_put32(p + 212, FSI_BLOCK);
         udf_regid_domain(p + 216, "*OSTA UDF Compliant", w->rev);
-        udf_long_ad(p + 248, FSI_BLOCK, UDF_EXT_RECORDED, 0, w->mref, 0);   /* the FSD */
+        udf_long_ad(p + 248, FSI_BLOCK, UDF_EXT_RECORDED, (uint32_t)w->mbase, w->mref, 0); /* FSD */
         udf_regid_impl(p + 272, IMPL_ID);
         udf_extent_ad(p + 432, LVIS_BLOCKS * FSI_BLOCK, (uint32_t)w->lvis);
         uint8_t *m = p + 440;
@@ -1443,7 +1460,8 @@ static fsi_hresult udf_produce(struct layout *lay, void *self, uint32_t tag, uin
             break;
         case TAG_META:
         case TAG_MIRROR:
-            hr = produce_meta_block(w, block, buf);
+            /* Both copies number their blocks alike (mbase is 0 for 2.50+). */
+            hr = produce_meta_block(w, w->mbase + block, buf);
             break;
         case TAG_LINKS:
             hr = produce_link_block(w, block, buf);

@@ -20,12 +20,21 @@
 # sync and truncate calls in turn (tests/fault's kill mode), and at 50
 # random moments of a bigger append; after each kill the image reads as
 # the old tree or the new one, whole (mkimage verify and extract, xorriso,
-# isoinfo -J), and a later append works.  A failing write or sync
-# (ENOSPC, EIO) leaves the image byte-identical.
+# isoinfo -J, libudfread), and a later append works; the same on a UDF
+# 2.50 bridge image (a kill between the rewrites of the head at 16 and the
+# UDF anchor at 256 leaves each reader on one whole tree, maybe not the
+# same).  A failing write or sync (ENOSPC, EIO) leaves the image as it
+# was to every reader.
+#
+# UDF 1.02, 2.01, 2.50, 2.60 bridge images appended twice: verify,
+# extract --fs udf, every session's UDF tree, xorriso, libudfread (a
+# walker compiled here), 7-Zip and the Linux kernel read the last one.
 #
 # Errors, each leaving the image byte-identical: another file-system set
-# IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED; an image with UDF
-# IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE (not yet); --boot
+# IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED; another UDF revision
+# IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED; a sparable UDF volume
+# IMAPI_E_UDF_NOT_WRITE_COMPATIBLE; a UDF-only image
+# IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION; --boot
 # IMAPI_E_BOOT_OBJECT_CONFLICT; a FIFO and a file that cannot be written
 # IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED; --remove of a missing path
 # IMAPI_E_ITEM_NOT_FOUND; --max-blocks below the whole image
@@ -56,7 +65,7 @@ trap 'exit 1' HUP INT TERM
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
-tap_plan 45
+tap_plan 61
 
 # ---- sources of four sessions, and the trees each must read as ----
 mkdir -p "$tmp/s1/docs/deep" "$tmp/s2/docs" "$tmp/s3/empty" || exit 1
@@ -275,30 +284,228 @@ else
     for i in 1 2 3 4 5 6; do tap_skip "append to a genisoimage image" "genisoimage not installed"; done
 fi
 
+# ---- UDF, every revision: the new session has a UDF volume too ----
+# A libudfread extractor (an independent UDF reader): every file of the
+# volume at block 256 into DIR.
+LU=
+if [ -f /usr/include/udfread/udfread.h ] && have "${CC:-cc}"; then
+    cat >"$tmp/lu.c" <<'CEOF'
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <udfread/udfread.h>
+static int errors;
+static void walk(UDFDIR *dir, const char *out)
+{
+    struct udfread_dirent ent;
+    while (udfread_readdir(dir, &ent)) {
+        if (!strcmp(ent.d_name, ".") || !strcmp(ent.d_name, ".."))
+            continue;
+        char *p;
+        if (asprintf(&p, "%s/%s", out, ent.d_name) < 0)
+            exit(1);
+        if (ent.d_type == UDF_DT_DIR) {
+            UDFDIR *sub = udfread_opendir_at(dir, ent.d_name);
+            mkdir(p, 0755);
+            if (sub) {
+                walk(sub, p);
+                udfread_closedir(sub);
+            } else {
+                errors = 1;
+            }
+        } else {
+            UDFFILE *f = udfread_file_openat(dir, ent.d_name);
+            FILE *o = fopen(p, "wb");
+            char buf[65536];
+            ssize_t r;
+            if (!f || !o) {
+                errors = 1;
+            } else {
+                while ((r = udfread_file_read(f, buf, sizeof buf)) > 0)
+                    fwrite(buf, 1, (size_t)r, o);
+                if (r < 0)
+                    errors = 1;
+            }
+            if (f)
+                udfread_file_close(f);
+            if (o)
+                fclose(o);
+        }
+        free(p);
+    }
+}
+int main(int argc, char **argv)
+{
+    udfread *u = udfread_init();
+    if (argc != 3 || !u || udfread_open(u, argv[1]) < 0)
+        return 1;
+    UDFDIR *root = udfread_opendir(u, "/");
+    if (!root)
+        return 1;
+    walk(root, argv[2]);
+    udfread_closedir(root);
+    udfread_close(u);
+    return errors;
+}
+CEOF
+    "${CC:-cc}" -std=c11 -O2 -o "$tmp/lu" "$tmp/lu.c" -ludfread >"$tmp/cc.log" 2>&1 && LU=$tmp/lu
+fi
+kimgs=
+for rev in 1.02 2.01 2.50 2.60; do
+    u=$tmp/udf-$rev.iso
+    "$MKIMAGE" create -q --udf-revision $rev -V "Backup 2026" -o "$u" "$tmp/s1" >"$tmp/u.out" 2>&1 &&
+        "$MKIMAGE" append -q "$u" "$tmp/s2" >>"$tmp/u.out" 2>&1 &&
+        "$MKIMAGE" append -q --remove a.txt --remove /docs/deep/ --remove empty "$u" "$tmp/s3" \
+            >>"$tmp/u.out" 2>&1
+    made=$?
+    : >"$tmp/u.diff"
+    if [ $made -ne 0 ]; then
+        cat "$tmp/u.out" >"$tmp/u.diff"
+    else
+        kimgs="$kimgs $u"
+        "$MKIMAGE" verify "$u" >"$tmp/uv.out" 2>&1 || cat "$tmp/uv.out" >>"$tmp/u.diff"
+        "$MKIMAGE" info "$u" 2>&1 | grep -q "^file systems: *ISO9660 Joliet UDF\$" ||
+            echo "info: not ISO9660 Joliet UDF" >>"$tmp/u.diff"
+        "$MKIMAGE" info "$u" 2>&1 | grep -q "UDF $rev" ||
+            "$MKIMAGE" info "$u" 2>&1 | grep -q "revision: *$rev" ||
+            echo "info: not UDF $rev" >>"$tmp/u.diff"
+        rm -rf "$tmp/uo" && "$MKIMAGE" extract -q --fs udf "$u" "$tmp/uo" >/dev/null 2>&1
+        manifest "$tmp/uo" >"$tmp/uo.lst"
+        cmp -s "$tmp/want3.lst" "$tmp/uo.lst" || echo "mkimage extract --fs udf differs" >>"$tmp/u.diff"
+        # every session's UDF tree as it was
+        for n in 1 2 3; do
+            "$MKIMAGE" ls -R --fs udf --session $n "$u" 2>&1 | LC_ALL=C sort >"$tmp/ls.got"
+            (cd "$tmp/want$n" && find . -mindepth 1 -printf '/%P\n' | LC_ALL=C sort) >"$tmp/ls.want"
+            cmp -s "$tmp/ls.want" "$tmp/ls.got" || echo "ls --fs udf --session $n differs" >>"$tmp/u.diff"
+        done
+        if have xorriso; then
+            x_read "$u" "$tmp/ux"
+            manifest "$tmp/ux" >"$tmp/ux.lst"
+            cmp -s "$tmp/want3.lst" "$tmp/ux.lst" || echo "xorriso differs" >>"$tmp/u.diff"
+        fi
+    fi
+    if [ -s "$tmp/u.diff" ]; then
+        tap_fail "UDF $rev: two appends; verify, extract --fs udf, every session, xorriso" \
+            "$(head -20 "$tmp/u.diff")"
+    else
+        tap_ok "UDF $rev: two appends; verify, extract --fs udf, every session, xorriso"
+    fi
+    if [ -z "$LU" ]; then
+        tap_skip "UDF $rev: libudfread reads the last session" "no libudfread-dev or cc"
+    elif [ $made -ne 0 ]; then
+        tap_fail "UDF $rev: libudfread reads the last session" "not made"
+    else
+        rm -rf "$tmp/ul" && mkdir "$tmp/ul"
+        "$LU" "$u" "$tmp/ul" 2>"$tmp/ul.err"
+        manifest "$tmp/ul" >"$tmp/ul.lst"
+        compare "UDF $rev: libudfread reads the last session (every file, SHA-256)" \
+            "$tmp/want3.lst" "$tmp/ul.lst"
+    fi
+done
+if have 7z && [ -f "$tmp/udf-2.01.iso" ]; then
+    rm -rf "$tmp/z" && mkdir "$tmp/z"
+    7z x -y -o"$tmp/z" "$tmp/udf-2.01.iso" >/dev/null 2>&1
+    manifest "$tmp/z" >"$tmp/z.lst"
+    compare "UDF 2.01 image after two appends: 7-Zip (every file, SHA-256)" \
+        "$tmp/want3.lst" "$tmp/z.lst"
+else
+    tap_skip "UDF image after two appends: 7-Zip" "7z not installed"
+fi
+if [ -n "$reason" ]; then
+    tap_skip "Linux kernel: UDF after two appends, every revision" "$reason"
+else
+    set --
+    for u in $kimgs; do set -- "$@" "$u" udf; done
+    rm -rf "$tmp/ku"
+    "$kdir/kstat.sh" -d "$tmp/ku" "$@" >"$tmp/ku.out" 2>"$tmp/ku.err" ||
+        tap_diag "kstat.sh: $(tail -5 "$tmp/ku.err")"
+    : >"$tmp/ku.diff"
+    k=0
+    for u in $kimgs; do
+        k=$((k + 1))
+        : >>"$tmp/ku/$k.lst"
+        klist "$tmp/ku/$k.lst" >"$tmp/kgot"
+        cmp -s "$tmp/want3.lst" "$tmp/kgot" || echo "$u: $(diff "$tmp/want3.lst" "$tmp/kgot" | head -5)" >>"$tmp/ku.diff"
+    done
+    if [ $k -eq 4 ] && [ ! -s "$tmp/ku.diff" ] && ! grep -qi "udf-fs.*error\|warning" "$tmp/ku.err"; then
+        tap_ok "Linux kernel: UDF after two appends, every revision (files, SHA-256, directories)"
+    else
+        tap_fail "Linux kernel: UDF after two appends, every revision" \
+            "$k images; $(head -10 "$tmp/ku.diff"; grep -i udf "$tmp/ku.err" | head -5)"
+    fi
+fi
+# Another UDF revision, and UDF that cannot be continued.
+cp "$tmp/udf-1.02.iso" "$tmp/r.before" 2>/dev/null
+"$MKIMAGE" append -q --udf-revision 2.50 "$tmp/udf-1.02.iso" "$tmp/s2" >"$tmp/err.out" 2>&1
+rc=$?
+if [ $rc -eq 1 ] && grep -q IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED "$tmp/err.out" &&
+    cmp -s "$tmp/r.before" "$tmp/udf-1.02.iso"; then
+    tap_ok "another UDF revision: IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED, the image as before"
+else
+    tap_fail "another UDF revision: IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED" \
+        "exit $rc: $(cat "$tmp/err.out")"
+fi
+if have mkudffs && dd if=/dev/zero of="$tmp/cdrw.udf" bs=1M count=20 status=none &&
+    mkudffs --media-type=cdrw "$tmp/cdrw.udf" >/dev/null 2>&1; then
+    rm -f "$tmp/x.img"
+    "$MKIMAGE" create -q --previous-session "$tmp/cdrw.udf" -o "$tmp/x.img" "$tmp/s2" \
+        >"$tmp/err.out" 2>&1
+    rc=$?
+    if [ $rc -eq 1 ] && grep -q IMAPI_E_UDF_NOT_WRITE_COMPATIBLE "$tmp/err.out" && [ ! -e "$tmp/x.img" ]
+    then
+        tap_ok "a sparable UDF volume (mkudffs cdrw): IMAPI_E_UDF_NOT_WRITE_COMPATIBLE"
+    else
+        tap_fail "a sparable UDF volume: IMAPI_E_UDF_NOT_WRITE_COMPATIBLE" "exit $rc: $(cat "$tmp/err.out")"
+    fi
+else
+    tap_skip "a sparable UDF volume: IMAPI_E_UDF_NOT_WRITE_COMPATIBLE" "no mkudffs"
+fi
+
 # ---- crash safety ----
-# state IMG: "old", "new" or what is wrong, from mkimage verify + extract,
-# xorriso and isoinfo -J (each must give the old tree or the new, and all
-# the same one).
+# state IMG: "old" or "new" when every reader reads that tree (mkimage
+# verify + extract, xorriso, isoinfo -J, libudfread for UDF), "mixed"
+# when each reads one of them but not all the same (a kill between the
+# rewrites of the ISO9660 head at 16 and the UDF anchor at 256: each
+# reader still sees a whole tree), else what is wrong.
+verdict_of() {    # verdict_of NAME LISTING
+    if cmp -s "$2" "$tmp/old.lst"; then echo old
+    elif cmp -s "$2" "$tmp/new.lst"; then echo new
+    else echo "$1: neither tree: $(diff "$tmp/old.lst" "$2" | head -5)"
+    fi
+}
 state() {
-    verdict=
+    "$MKIMAGE" verify "$1" >"$tmp/cv.out" 2>&1 || { echo "verify: $(head -3 "$tmp/cv.out")"; return; }
     m_read "$1" "$tmp/c"
     manifest "$tmp/c" >"$tmp/c.lst"
-    "$MKIMAGE" verify "$1" >"$tmp/cv.out" 2>&1 || { echo "verify: $(head -3 "$tmp/cv.out")"; return; }
-    if cmp -s "$tmp/c.lst" "$tmp/old.lst"; then verdict=old
-    elif cmp -s "$tmp/c.lst" "$tmp/new.lst"; then verdict=new
-    else echo "mkimage: neither tree: $(diff "$tmp/old.lst" "$tmp/c.lst" | head -5)"; return
-    fi
+    all=$(verdict_of mkimage "$tmp/c.lst")
     if have xorriso; then
         x_read "$1" "$tmp/cx"
         manifest "$tmp/cx" >"$tmp/cx.lst"
-        cmp -s "$tmp/cx.lst" "$tmp/$verdict.lst" || { echo "xorriso: not the $verdict tree"; return; }
+        all="$all
+$(verdict_of xorriso "$tmp/cx.lst")"
     fi
     if have isoinfo; then
         i_read "$1" -J "$tmp/cj"
         manifest "$tmp/cj" >"$tmp/cj.lst"
-        cmp -s "$tmp/cj.lst" "$tmp/$verdict.lst" || { echo "isoinfo -J: not the $verdict tree"; return; }
+        all="$all
+$(verdict_of "isoinfo -J" "$tmp/cj.lst")"
     fi
-    echo "$verdict"
+    if [ -n "$LU" ]; then       # an image with UDF: libudfread too
+        rm -rf "$tmp/cu" && mkdir "$tmp/cu"
+        if "$LU" "$1" "$tmp/cu" 2>/dev/null || [ -n "$(ls -A "$tmp/cu")" ]; then
+            manifest "$tmp/cu" >"$tmp/cu.lst"
+            all="$all
+$(verdict_of libudfread "$tmp/cu.lst")"
+        fi
+    fi
+    bad=$(printf '%s\n' "$all" | grep -v '^old$' | grep -v '^new$' | head -1)
+    if [ -n "$bad" ]; then echo "$bad"
+    elif ! printf '%s\n' "$all" | grep -q '^new$'; then echo old
+    elif ! printf '%s\n' "$all" | grep -q '^old$'; then echo new
+    else echo mixed
+    fi
 }
 
 mkdir -p "$tmp/big/more"
@@ -310,42 +517,47 @@ manifest "$tmp/want4" >"$tmp/old.lst"
 mkdir "$tmp/wantbig" && cp -a "$tmp/want4/." "$tmp/wantbig/" && cp -a "$tmp/big/." "$tmp/wantbig/"
 manifest "$tmp/wantbig" >"$tmp/new.lst"
 
+# crash_tests BASE LABEL: the kill and failure loops on appends to BASE
+# (4 results).
+crash_tests() {
+cbase=$1 clabel=$2
 if [ "${FSI_SANITIZE:-}" = yes ] || [ ! -f "$shim" ]; then
-    tap_skip "killed before each write, sync and truncate: old or new tree" "no fault shim here"
-    tap_skip "a failing write or sync leaves the image byte-identical" "no fault shim here"
+    tap_skip "$clabel: killed before each write, sync and truncate: old or new tree" "no fault shim here"
+    tap_skip "$clabel: a failing write or sync leaves the image byte-identical" "no fault shim here"
 else
     funcs=write,pwrite,pwrite64,copy_file_range,fsync,fdatasync,ftruncate,ftruncate64,fallocate,fallocate64
-    cp "$tmp/base.iso" "$tmp/k.iso"
+    cp "$cbase" "$tmp/k.iso"
     FAULT_PROG=mkimage FAULT_FUNCS=$funcs FAULT_COUNT=$tmp/count LD_PRELOAD=$shim \
         "$MKIMAGE" append -q "$tmp/k.iso" "$tmp/big" >/dev/null 2>&1
     total=$(awk -v f=",$funcs," '$1 == "call" && index(f, "," $2 ",") { n += $5 }
         END { print n + 0 }' "$tmp/count")
     : >"$tmp/kill.log"
-    seen_old=0 seen_new=0
+    seen_old=0 seen_new=0 seen_mixed=0
     k=1
     while [ "$k" -le "$total" ]; do
-        cp "$tmp/base.iso" "$tmp/k.iso"
+        cp "$cbase" "$tmp/k.iso"
         FAULT_PROG=mkimage FAULT_FUNCS=$funcs FAULT_N=$k FAULT_MODE=kill LD_PRELOAD=$shim \
             "$MKIMAGE" append -q "$tmp/k.iso" "$tmp/big" >/dev/null 2>&1
         st=$(state "$tmp/k.iso")
         case $st in
         old) seen_old=$((seen_old + 1)) ;;
         new) seen_new=$((seen_new + 1)) ;;
+        mixed) seen_mixed=$((seen_mixed + 1)) ;;
         *) echo "killed before call $k of $total: $st" >>"$tmp/kill.log" ;;
         esac
         k=$((k + 1))
     done
     if [ "$total" -gt 3 ] && [ ! -s "$tmp/kill.log" ] && [ $seen_old -gt 0 ]; then
-        tap_ok "killed before each of $total write/sync calls: old tree $seen_old times, new $seen_new"
+        tap_ok "$clabel: killed before each of $total write/sync calls: old tree $seen_old times, new $seen_new, each reader one of them $seen_mixed"
     else
-        tap_fail "killed before each write/sync call: old or new tree" \
+        tap_fail "$clabel: killed before each write/sync call: old or new tree" \
             "$total calls; $(head -10 "$tmp/kill.log")"
     fi
     : >"$tmp/fail.log"
     k=1
     while [ "$k" -le "$total" ]; do
         for e in ENOSPC EIO; do
-            cp "$tmp/base.iso" "$tmp/f.iso"
+            cp "$cbase" "$tmp/f.iso"
             FAULT_PROG=mkimage FAULT_FUNCS=$funcs FAULT_N=$k FAULT_ERRNO=$e LD_PRELOAD=$shim \
                 "$MKIMAGE" append -q "$tmp/f.iso" "$tmp/big" >"$tmp/f.out" 2>&1
             rc=$?
@@ -354,7 +566,7 @@ else
                 [ "$st" = new ] || echo "call $k $e: exit 0 but $st" >>"$tmp/fail.log"
             elif [ $rc -ne 1 ] || ! grep -q "0x" "$tmp/f.out"; then
                 echo "call $k $e: exit $rc: $(cat "$tmp/f.out")" >>"$tmp/fail.log"
-            elif ! cmp -s "$tmp/base.iso" "$tmp/f.iso"; then
+            elif ! cmp -s "$cbase" "$tmp/f.iso"; then
                 # only a failure after the new descriptors may leave the new session
                 st=$(state "$tmp/f.iso")
                 [ "$st" = new ] || [ "$st" = old ] ||
@@ -364,24 +576,24 @@ else
         k=$((k + 1))
     done
     if [ ! -s "$tmp/fail.log" ]; then
-        tap_ok "each write/sync call failing (ENOSPC, EIO): a named error, the image as before"
+        tap_ok "$clabel: each write/sync call failing (ENOSPC, EIO): a named error, the image as before"
     else
-        tap_fail "each write/sync call failing: a named error, the image as before" \
+        tap_fail "$clabel: each write/sync call failing: a named error, the image as before" \
             "$(head -10 "$tmp/fail.log")"
     fi
 fi
 
 # Real SIGKILLs at random moments of the append's run time (measured).
-cp "$tmp/base.iso" "$tmp/r.iso"
+cp "$cbase" "$tmp/r.iso"
 t0=$(date +%s%N)
 "$MKIMAGE" append -q "$tmp/r.iso" "$tmp/big" >/dev/null 2>&1
 us=$(( ($(date +%s%N) - t0) / 1000 ))
 : >"$tmp/rk.log"
-seen_old=0 seen_new=0
+seen_old=0 seen_new=0 seen_mixed=0
 i=0
 while [ $i -lt "$kills" ]; do
     i=$((i + 1))
-    cp "$tmp/base.iso" "$tmp/r.iso"
+    cp "$cbase" "$tmp/r.iso"
     # a moment from 0 to the run time, in microseconds
     at=$(( $(od -An -N4 -tu4 /dev/urandom) % (us + 1) ))
     "$MKIMAGE" append -q "$tmp/r.iso" "$tmp/big" >/dev/null 2>&1 &
@@ -393,24 +605,33 @@ while [ $i -lt "$kills" ]; do
     case $st in
     old) seen_old=$((seen_old + 1)) ;;
     new) seen_new=$((seen_new + 1)) ;;
+    mixed) seen_mixed=$((seen_mixed + 1)) ;;
     *) echo "kill $i: $st" >>"$tmp/rk.log" ;;
     esac
 done
 if [ ! -s "$tmp/rk.log" ]; then
-    tap_ok "$kills SIGKILLs at random moments of its $us us: old tree $seen_old times, new $seen_new"
+    tap_ok "$clabel: $kills SIGKILLs at random moments of its $us us: old tree $seen_old times, new $seen_new, mixed $seen_mixed"
 else
-    tap_fail "$kills SIGKILLs at random moments: old or new tree" "$(head -10 "$tmp/rk.log")"
+    tap_fail "$clabel: $kills SIGKILLs at random moments: old or new tree" "$(head -10 "$tmp/rk.log")"
 fi
 # After a kill mid-way, the next append works (after what the kill left).
-cp "$tmp/base.iso" "$tmp/r.iso"
+cp "$cbase" "$tmp/r.iso"
 FAULT_PROG=mkimage FAULT_FUNCS=fsync FAULT_N=1 FAULT_MODE=kill LD_PRELOAD=$shim \
     "$MKIMAGE" append -q "$tmp/r.iso" "$tmp/big" >/dev/null 2>&1
 if "$MKIMAGE" append -q "$tmp/r.iso" "$tmp/big" >"$tmp/r.out" 2>&1 &&
     [ "$(state "$tmp/r.iso")" = new ]; then
-    tap_ok "an append after one killed mid-way gives the new tree"
+    tap_ok "$clabel: an append after one killed mid-way gives the new tree"
 else
-    tap_fail "an append after one killed mid-way gives the new tree" "$(cat "$tmp/r.out")"
+    tap_fail "$clabel: an append after one killed mid-way gives the new tree" "$(cat "$tmp/r.out")"
 fi
+
+}
+crash_tests "$tmp/base.iso" "ISO9660+Joliet"
+# The same on an image with UDF 2.50 (its anchor at 256 rewritten too):
+# the trees are read through UDF by mkimage, through ISO9660 and Joliet by
+# xorriso and isoinfo.
+"$MKIMAGE" create -q --udf-revision 2.50 -o "$tmp/ubase.iso" "$tmp/want4" >/dev/null 2>&1
+crash_tests "$tmp/ubase.iso" "UDF 2.50 bridge"
 
 # ---- errors: each named, the image byte-identical ----
 RUN_AS=
@@ -433,9 +654,8 @@ err "Joliet dropped" IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED "$tmp/e.iso" --fs is
     "$tmp/e.iso" "$tmp/s2"
 err "UDF added" IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED "$tmp/e.iso" --fs iso9660,joliet,udf \
     "$tmp/e.iso" "$tmp/s2"
-"$MKIMAGE" create -q -o "$tmp/udf.iso" "$tmp/s1" >/dev/null 2>&1
-err "an image with UDF (not yet)" IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE "$tmp/udf.iso" \
-    "$tmp/udf.iso" "$tmp/s2"
+"$MKIMAGE" create -q --fs udf -o "$tmp/udf.iso" "$tmp/s1" >/dev/null 2>&1
+err "a UDF-only image" IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION "$tmp/udf.iso" "$tmp/udf.iso" "$tmp/s2"
 printf 'boot' >"$tmp/boot.bin"
 "$MKIMAGE" create -q --fs iso9660,joliet --boot "$tmp/boot.bin" -o "$tmp/boot.iso" "$tmp/s1" \
     >/dev/null 2>&1

@@ -17,10 +17,10 @@
 # Errors: --next-writable-address alone IMAPI_E_MULTISESSION_NOT_SET; an
 # address inside the previous session IMAPI_E_BAD_MULTISESSION_PARAMETER
 # naming a file; another file-system set
-# IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED; a previous session with UDF
-# IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE (not yet); a boot entry
+# IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED; a boot entry
 # IMAPI_E_BOOT_OBJECT_CONFLICT; none leaves an output.  A session of a
-# disc with El Torito keeps its boot record.  Prints TAP.
+# disc with El Torito keeps its boot record; one of a disc with UDF has a
+# UDF volume continuing the disc's partition.  Prints TAP.
 #
 # Environment: MKIMAGE (default ./mkimage).
 
@@ -41,7 +41,7 @@ trap 'exit 1' HUP INT TERM
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
-tap_plan 39
+tap_plan 40
 
 # ---- the sessions' sources, and the trees readers must see after each ----
 mkdir -p "$tmp/s1/docs/deep" "$tmp/s2/more" "$tmp/s3/docs" || exit 1
@@ -323,9 +323,43 @@ err "UDF added in a session" IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED \
     --fs iso9660,joliet,udf --previous-session "$disc1"
 err "Joliet dropped in a session" IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED \
     --fs iso9660 --previous-session "$disc1"
-"$MKIMAGE" create -q -o "$tmp/udf1.iso" "$tmp/s1" >/dev/null 2>&1
-err "a previous session with UDF (not yet)" IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE \
-    --previous-session "$tmp/udf1.iso"
+# A session image of a disc with UDF (2.50: its metadata partition) has a
+# UDF volume too, its partition continuing the previous one's; read back
+# through UDF (the session's anchor at NWA + 256) and ISO9660.
+"$MKIMAGE" create -q --udf-revision 2.50 -o "$tmp/udf1.iso" "$tmp/s1" >/dev/null 2>&1
+if session "$tmp/udf1.iso" "$tmp/s2" "$tmp/udf2.iso" --fs iso9660,joliet,udf; then
+    rm -rf "$tmp/uo"
+    "$MKIMAGE" extract -q --fs udf "$tmp/udf2.iso" "$tmp/uo" >/dev/null 2>&1
+    manifest "$tmp/uo" >"$tmp/uo.lst"
+    "$MKIMAGE" ls -R --fs udf --session 1 "$tmp/udf2.iso" 2>&1 | LC_ALL=C sort >"$tmp/u1.got"
+    (cd "$tmp/want1" && find . -mindepth 1 -printf '/%P\n' | LC_ALL=C sort) >"$tmp/u1.want"
+    if "$MKIMAGE" verify "$tmp/udf2.iso" >"$tmp/uv.out" 2>&1 && cmp -s "$tmp/want2.lst" "$tmp/uo.lst" &&
+        cmp -s "$tmp/u1.want" "$tmp/u1.got"; then
+        tap_ok "a session image of a UDF 2.50 disc: its UDF volume reads the new tree, session 1 the old"
+    else
+        tap_fail "a session image of a UDF 2.50 disc" \
+            "$(cat "$tmp/uv.out"; diff "$tmp/want2.lst" "$tmp/uo.lst" | head; diff "$tmp/u1.want" "$tmp/u1.got")"
+    fi
+else
+    tap_fail "a session image of a UDF 2.50 disc" "$(cat "$tmp/sess.out")"
+fi
+if [ -n "$reason" ]; then
+    tap_skip "Linux kernel: the UDF session image (mount -o anchor=NWA+256)" "$reason"
+else
+    rm -rf "$tmp/ku"
+    "$kdir/kstat.sh" -d "$tmp/ku" "$tmp/udf2.iso" "udf:anchor=$((NWA + 256))" "$tmp/udf2.iso" udf \
+        >/dev/null 2>"$tmp/ku.err"
+    : >>"$tmp/ku/1.lst"
+    : >>"$tmp/ku/2.lst"
+    kfiles "$tmp/ku/1.lst" >"$tmp/ku1"
+    kfiles "$tmp/ku/2.lst" >"$tmp/ku2"
+    if cmp -s "$tmp/want2.lst" "$tmp/ku1" && cmp -s "$tmp/want1.lst" "$tmp/ku2"; then
+        tap_ok "Linux kernel: the UDF session image by its anchor, session 1 by block 256"
+    else
+        tap_fail "Linux kernel: the UDF session image by its anchor" \
+            "$(diff "$tmp/want2.lst" "$tmp/ku1" | head; diff "$tmp/want1.lst" "$tmp/ku2" | head; tail -3 "$tmp/ku.err")"
+    fi
+fi
 printf 'boot' >"$tmp/boot.bin"
 err "a boot entry in a session image" IMAPI_E_BOOT_OBJECT_CONFLICT \
     --fs iso9660,joliet --previous-session "$disc1" --boot "$tmp/boot.bin"
