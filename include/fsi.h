@@ -1123,6 +1123,12 @@ typedef struct {
                                      UDF File Entry when the data is inside
                                      it); 0 when there is no data */
     unsigned depth;               /* components below the root (root 0) */
+    /* UDF: its File Entry as its File Identifier Descriptor names it
+     * (logical block and partition reference) and its Unique ID; 0 in the
+     * other views and for the root. */
+    uint32_t udf_icb_block;
+    uint16_t udf_icb_partition;
+    uint64_t udf_unique_id;
 } fsi_disc_entry;
 
 /** Walk flags. */

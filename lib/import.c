@@ -110,6 +110,9 @@ static bool excluded(fsi_image *img, const char *path, size_t len)
 void import_free_all(fsi_image *img)
 {
     exclusions_clear(img);
+    free(img->imp_fe);
+    img->imp_fe = NULL;
+    img->cap_imp_fe = 0;
     for (uint32_t i = 0; i < img->ndiscs; i++)
         fsi_disc_free(img->discs[i]);
     free(img->discs);
@@ -199,6 +202,54 @@ static fsi_hresult progress(struct imp *im, const fsi_disc_entry *e)
     if (rc)
         return fsi_fail(img, E_IMAPI_REQUEST_CANCELLED, 0, NULL, NULL, NULL);
     return FSI_S_OK;
+}
+
+/* What an item is as imported: a change made since (times, mode, owner,
+ * size, a new item in its place) changes it. */
+static uint64_t node_stamp(const struct node *n)
+{
+    uint64_t v[] = {n->name_off, n->size, (uint64_t)n->times[0], (uint64_t)n->times[1],
+                    (uint64_t)n->times[2], (uint64_t)n->uid << 32 | n->gid,
+                    (uint64_t)n->mode << 8 | n->type, n->src, n->parent};
+    uint64_t h = 0x9e3779b97f4a7c15u;
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+        h = (h ^ v[i]) * 0x100000001b3u + (h >> 29);
+    return h ? h : 1;
+}
+
+static fsi_hresult fe_note(struct imp *im, fsi_item id, const fsi_disc_entry *e)
+{
+    fsi_image *img = im->img;
+    if (id >= img->cap_imp_fe) {
+        uint32_t cap = img->cap_imp_fe ? img->cap_imp_fe : 1024;
+        while (cap <= id && cap < UINT32_MAX / 2)
+            cap *= 2;
+        if (cap <= id)
+            return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+        struct imp_fe *t = realloc(img->imp_fe, (size_t)cap * sizeof *t);
+        if (!t)
+            return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+        memset(t + img->cap_imp_fe, 0, (size_t)(cap - img->cap_imp_fe) * sizeof *t);
+        img->imp_fe = t;
+        img->cap_imp_fe = cap;
+    }
+    img->imp_fe[id] = (struct imp_fe){node_stamp(&img->nodes[id]), e->udf_unique_id,
+                                      e->udf_icb_block, im->disc_index + 1};
+    return FSI_S_OK;
+}
+
+bool import_udf_fe(const fsi_image *img, fsi_item it, const fsi_disc *d, uint32_t *lb,
+                   uint64_t *uid)
+{
+    if (it >= img->cap_imp_fe || !img->imp_fe[it].stamp)
+        return false;
+    const struct imp_fe *f = &img->imp_fe[it];
+    if (f->disc == 0 || f->disc > img->ndiscs || img->discs[f->disc - 1] != d ||
+        f->stamp != node_stamp(&img->nodes[it]))
+        return false;
+    *lb = f->lb;
+    *uid = f->uid;
+    return true;
 }
 
 static fsi_hresult on_entry(void *ctx, fsi_disc_entry *e, const struct rd_dirref *sub)
@@ -304,9 +355,14 @@ static fsi_hresult on_entry(void *ctx, fsi_disc_entry *e, const struct rd_dirref
             src.u.imp.next = (uint32_t)e->nextents;
         }
     }
+    fsi_item id = 0;
     hr = tree_batch_add(img, parent, e->name, e->name_len, &tn,
-                        src.kind == SRC_IMPORT ? &src : NULL, NULL);
+                        src.kind == SRC_IMPORT ? &src : NULL, &id);
     if (FSI_FAILED(hr))
+        return hr;
+    /* A File Entry a later session may keep: one name, partition 0. */
+    if (!dir && im->fs == FSI_FS_UDF && e->udf_icb_block && e->udf_icb_partition == 0 &&
+        (!(e->has & FSI_HAS_NLINK) || e->nlink <= 1) && FSI_FAILED(hr = fe_note(im, id, e)))
         return hr;
     if (dir)
         im->dirs++;
@@ -329,9 +385,10 @@ FSI_API fsi_hresult fsi_image_set_multisession(fsi_image *img, fsi_disc *previou
     /* A UDF volume the session could not continue: said now, before an
      * import that would fail on it with a less telling code. */
     unsigned have = 0, rev;
-    uint64_t part;
+    uint64_t part, next_uid;
     if (previous && FSI_SUCCEEDED(fsi_disc_identify(previous, &have)) && (have & FSI_FS_UDF) &&
-        rd_udf_partition(previous, &rev, &part) == IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED)
+        rd_udf_partition(previous, &rev, &part, &next_uid) ==
+            IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED)
         return fsi_failf(img, IMAPI_E_UDF_NOT_WRITE_COMPATIBLE, 0, NULL, NULL, "%s",
                          fsi_disc_last_error(previous));
     append_state_free(img->ms_app);      /* fsi_image_set_append sets it again */
@@ -425,6 +482,8 @@ FSI_API fsi_hresult fsi_import(fsi_image *img, fsi_disc *disc, unsigned fs, unsi
                            r->name);
     exclusions_clear(img);
     hr = tree_batch_end(img, &batch, hr, fsi_disc_path(disc) ? fsi_disc_path(disc) : "import");
+    if (FSI_FAILED(hr) && img->imp_fe)   /* items taken back: their entries go too */
+        memset(img->imp_fe, 0, (size_t)img->cap_imp_fe * sizeof *img->imp_fe);
     if (FSI_FAILED(hr)) {
         free(volname);
         return hr;

@@ -198,6 +198,11 @@ struct fsi_image {
     char **imp_excl;
     bool *imp_excl_hit;
     size_t nimp_excl;
+    /* UDF File Entries of imported items (import.c), for a session
+     * continuing their disc to point at instead of writing new ones:
+     * [cap_imp_fe] by item; an entry holds while its item is as imported. */
+    struct imp_fe *imp_fe;
+    uint32_t cap_imp_fe;
     /* Hard links: link_group[item] (cap_nodes entries, allocated with
      * the first link) is a group id shared by the items that are one host
      * file, 0 for none; inodes maps (dev, ino) to the group id. */
@@ -342,6 +347,19 @@ fsi_hresult tree_add_system_file(fsi_image *img, const char *path, const void *d
                                  size_t len, int64_t time_ns, fsi_item *out);
 /* Unlink and free an item added with tree_add_system_file. */
 void tree_remove_system_file(fsi_image *img, fsi_item item);
+
+/* --- import.c: File Entries of imported items --- */
+struct imp_fe {
+    uint64_t stamp;          /* of the item as imported (0: no entry) */
+    uint64_t uid;            /* its Unique ID */
+    uint32_t lb;             /* its logical block in partition 0 */
+    uint32_t disc;           /* index in img->discs + 1 */
+};
+/* Whether item `it` still is as imported from disc `d`'s UDF volume with
+ * one name: then *lb gets its File Entry's logical block (partition 0)
+ * and *uid its Unique ID. */
+bool import_udf_fe(const fsi_image *img, fsi_item it, const fsi_disc *d, uint32_t *lb,
+                   uint64_t *uid);
 
 /* --- tree.c: batches of adds for import.c (all or nothing) --- */
 struct tree_batch {

@@ -88,6 +88,7 @@ struct layout {
      * partition starts there too), and imported data below it is copied
      * rather than kept.  0: none. */
     uint64_t udf_part;
+    uint64_t udf_next_uid;      /* its LVID's next Unique ID (0: unknown) */
     /* The El Torito boot record a session keeps (append.c), or NULL. */
     uint8_t *kept_br;
     uint64_t next;              /* first free block */

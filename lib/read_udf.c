@@ -607,6 +607,7 @@ fsi_hresult ur_fe_load(struct uv *v, uint16_t ref, uint32_t lbn, int want, fsi_d
         uint64_t uniq = (uint64_t)udf_get32(u) | (uint64_t)udf_get32(u + 4) << 32;
         if (uniq > v->max_uid)
             v->max_uid = uniq;
+        e->udf_unique_id = uniq;
     }
     e->size = (uint64_t)udf_get32(f + 56) | (uint64_t)udf_get32(f + 60) << 32;
     const uint8_t *ta = f + 72, *tm_ = f + 84, *tc = f + 96;
@@ -803,6 +804,8 @@ fsi_hresult ur_read_dir(void *view, const struct rd_dirref *dir, rd_entry_fn fn,
         e.name = v->name;
         e.name_len = nlen;
         e.hidden = (ch & UDF_FID_HIDDEN) != 0;
+        e.udf_icb_block = icb;
+        e.udf_icb_partition = iref;
         struct rd_dirref sub = {feoff, icb, iref};
         r = fn(ctx, &e, e.type == FSI_ENTRY_DIRECTORY ? &sub : NULL);
         if (r != FSI_S_OK)

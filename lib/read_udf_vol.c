@@ -612,7 +612,7 @@ const struct rd_reader rd_udf = {
     FSI_FS_UDF, "UDF", ur_open, ur_root_entry, ur_read_dir, ur_close,
 };
 
-fsi_hresult rd_udf_partition(fsi_disc *d, unsigned *rev, uint64_t *start)
+fsi_hresult rd_udf_partition(fsi_disc *d, unsigned *rev, uint64_t *start, uint64_t *next_uid)
 {
     void *view;
     fsi_volume_info vol;
@@ -623,6 +623,7 @@ fsi_hresult rd_udf_partition(fsi_disc *d, unsigned *rev, uint64_t *start)
     const struct uv *v = view;
     *rev = v->rev;
     *start = 0;
+    *next_uid = v->lvid ? v->next_uid : 0;
     for (unsigned i = 0; i < v->nmaps; i++)
         if (v->map[i].kind == MAP_PHYS) {
             *start = v->map[i].start;

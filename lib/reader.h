@@ -72,11 +72,12 @@ struct session_mark;
 /* The mark of an appended image's head (session_mark.h): *has false if
  * block 16's set carries none. */
 fsi_hresult rd_head_mark(fsi_disc *d, struct session_mark *m, bool *has);
-/* The UDF volume of the session read: its revision (0x102 ... 0x260) and
+/* The UDF volume of the session read: its revision (0x102 ... 0x260),
  * the start of its physical partition (a session continuing it keeps
- * that start).  Failures as the reader's (FEATURE_NOT_SUPPORTED for VAT
- * and sparable partitions). */
-fsi_hresult rd_udf_partition(fsi_disc *d, unsigned *rev, uint64_t *start);
+ * that start) and the next Unique ID its integrity descriptor gives (0
+ * if it has none).  Failures as the reader's (FEATURE_NOT_SUPPORTED for
+ * VAT and sparable partitions). */
+fsi_hresult rd_udf_partition(fsi_disc *d, unsigned *rev, uint64_t *start, uint64_t *next_uid);
 /* Blocks in the disc (whole ones). */
 static inline uint64_t rd_blocks(const fsi_disc *d) { return d->size / RD_BLOCK; }
 

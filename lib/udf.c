@@ -125,6 +125,13 @@ struct udfw {
     uint64_t vrs, mvds, lvis, avdp, rvds, avdp_end;
     uint64_t part, part_len;    /* the physical partition */
     uint64_t meta_at;           /* first block of the metadata space */
+    /* A session continuing a UDF volume (1.02-2.01) points at the File
+     * Entries of unchanged imported items instead of writing new ones:
+     * ruid[item] is the Unique ID of such a kept entry (its fe[] is its
+     * old block), 0 otherwise.  New Unique IDs follow the old volume's. */
+    uint64_t *ruid;
+    uint64_t nreused;
+    uint64_t uid_shift;
     uint64_t mbase;             /* its first metadata number: 0, or for a
                                    1.02-2.01 session continuing a partition
                                    that starts before it, meta_at - part */
@@ -286,10 +293,20 @@ static void put_next_ad(const struct udfw *w, const struct stream *s, uint32_t a
 /* Items                                                             */
 /* ---------------------------------------------------------------- */
 
-static uint64_t unique_id(const struct udfw *w, fsi_item item)
+/* The Unique ID of item's File Entry at fe (its fe[]). */
+static uint64_t uid_of(const struct udfw *w, fsi_item item, uint32_t fe)
 {
     /* 0 is the root's; 1-15 are reserved (UDF 3.2.1.1). */
-    return item == FSI_ROOT ? 0 : 16 + (uint64_t)w->fe[item];
+    if (item == FSI_ROOT)
+        return 0;
+    if (w->ruid && w->ruid[item])
+        return w->ruid[item];
+    return 16 + w->uid_shift + (uint64_t)fe;
+}
+
+static uint64_t unique_id(const struct udfw *w, fsi_item item)
+{
+    return uid_of(w, item, w->fe[item]);
 }
 
 static const struct udfdir *find_dir(const struct udfw *w, fsi_item item)
@@ -675,7 +692,7 @@ static size_t fid_build(const struct udfw *w, size_t i, uint64_t dir_first, uint
     out[18] = c->ch[i];
     out[19] = c->idlen[i];
     /* unique_id() of the item, from the fe[] read when it was loaded. */
-    uint64_t uid = c->item[i] == FSI_ROOT ? 0 : 16 + (uint64_t)c->fen[i];
+    uint64_t uid = uid_of(w, c->item[i], c->fen[i]);
     udf_long_ad(out + 20, FSI_BLOCK, UDF_EXT_RECORDED, c->fen[i], w->mref,
                 w->rev >= 0x200 ? (uint32_t)uid : 0);
     udf_put16(out + 36, c->iu[i]);
@@ -841,6 +858,15 @@ static fsi_hresult build_meta(struct udfw *w)
                 w->fe[it] = w->fe[leader];
                 continue;
             }
+            uint32_t olb;
+            uint64_t ouid;
+            if (w->ruid && import_udf_fe(img, it, img->ms_disc, &olb, &ouid) && ouid >= 16 &&
+                ouid < w->uid_shift && olb >= 2 && (uint64_t)olb < w->mbase) {
+                w->fe[it] = olb;            /* kept where it is, as it is */
+                w->ruid[it] = ouid;
+                w->nreused++;
+                continue;
+            }
             if (m >= UINT32_MAX)
                 return too_big(lay, "metadata");
             w->fe[it] = (uint32_t)m;
@@ -906,6 +932,14 @@ static fsi_hresult udf_place(struct layout *lay, void *self, enum layout_phase p
         w->mbase = w->meta ? 0 : w->meta_at - w->part;
         if (w->mbase > UINT32_MAX / 2)
             return too_big(lay, "partition");
+        /* Unique IDs above the old volume's; its File Entries kept where
+         * nothing changed (physical partitions: their blocks stay valid). */
+        if (lay->udf_part && lay->udf_next_uid) {
+            w->uid_shift = lay->udf_next_uid;
+            if (!w->meta && !lay->img->normalize && lay->img->imp_fe &&
+                !(w->ruid = calloc(lay->nitems ? lay->nitems : 1, sizeof *w->ruid)))
+                return nomem(lay);
+        }
         if (FSI_FAILED(hr = build_meta(w)))
             return hr;
         if (!w->meta)
@@ -1405,7 +1439,7 @@ static void produce_lvid(const struct udfw *w, uint32_t loc, uint8_t *p)
     memset(p, 0, FSI_BLOCK);
     udf_timestamp(p + 16, lay->now_ns);
     udf_put32(p + 28, 1);                            /* close */
-    udf_put64(p + 40, 16 + (uint64_t)w->mspace);     /* next unique ID */
+    udf_put64(p + 40, 16 + w->uid_shift + (uint64_t)w->mspace);   /* next unique ID */
     udf_put32(p + 72, npart);
     udf_put32(p + 76, 46);                           /* implementation use length */
     uint8_t *t = p + 80;
@@ -1490,6 +1524,7 @@ static void udf_destroy(void *self)
     free(w->links);
     free(w->pc);
     free(w->fe);
+    free(w->ruid);
     free(w->order);
     free(w->dirs);
     free(w->vsid);

@@ -62,6 +62,20 @@ fsi_hresult rd_last_session(fsi_disc *d, uint64_t *start)
     return FSI_S_OK;
 }
 
+fsi_hresult rd_session_end(fsi_disc *d, uint64_t start, uint64_t *end)
+{
+    (void)d, (void)start;
+    *end = 0;
+    return FSI_S_OK;
+}
+
+fsi_hresult rd_head_mark(fsi_disc *d, struct session_mark *m, bool *has)
+{
+    (void)d, (void)m;
+    *has = false;
+    return FSI_S_OK;
+}
+
 fsi_hresult rd_corrupt(fsi_disc *d, const char *fsname, const char *structure, uint64_t block,
                        const char *fmt, ...)
 {
