@@ -79,7 +79,7 @@ static const struct opt_doc options[] = {
     {{"normalize-modes", no_argument, NULL, OPT_NORMALIZE_MODES}, 0, NULL, "readable by all, no write or set-id bits", 0},
     {{"no-rock", no_argument, NULL, OPT_NO_ROCK}, 0, NULL, "plain ISO9660 view: no Rock Ridge (symlinks, devices left out)", 0},
     {{"relocate-deep", no_argument, NULL, OPT_RELOCATE_DEEP}, 0, NULL, "move directories deeper than ISO9660 allows to rr_moved (Rock Ridge shows them in place)", 0},
-    {{"previous-session", required_argument, NULL, OPT_PREV_SESSION}, 0, "IMAGE", "write a session image continuing IMAGE's last session (its tree imported)", 'c'},
+    {{"previous-session", required_argument, NULL, OPT_PREV_SESSION}, 0, "IMAGE[@START]", "write a session image continuing IMAGE's last session (or the one at block START)", 'c'},
     {{"next-writable-address", required_argument, NULL, OPT_NWA}, 0, "NWA", "block the session image goes to (default: the end of IMAGE)", 'c'},
     {{"remove", required_argument, NULL, OPT_REMOVE}, 0, "IMAGE/PATH", "leave this item of the image (a directory with all below) out of the new session (repeatable)", 'a'},
     {{"hidden", required_argument, NULL, OPT_HIDDEN}, 0, "IMAGE/PATH", "mark an item hidden (repeatable)", 0},
@@ -394,6 +394,32 @@ struct create_opts {
     bool joliet_long;
 };
 
+/* The session of d starting at block `start` becomes the one read. */
+static int pick_session(fsi_disc *d, uint64_t start)
+{
+    uint64_t starts[256];
+    size_t n = 0;
+    fsi_hresult hr = fsi_disc_sessions(d, starts, 256, &n);
+    if (FSI_FAILED(hr))
+        return cli_report_disc(d, hr);
+    char list[256 * 12] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < n && i < 256; i++) {
+        if (starts[i] == start) {
+            hr = fsi_disc_set_session(d, i + 1);
+            return FSI_FAILED(hr) ? cli_report_disc(d, hr) : EXIT_OK;
+        }
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%llu", i ? " " : "",
+                                (unsigned long long)starts[i]);
+        if (len >= sizeof list)
+            len = sizeof list - 1;
+    }
+    char msg[sizeof list + 128];
+    snprintf(msg, sizeof msg, "--previous-session: no session of the image starts at block %llu "
+             "(its sessions start at %s)", (unsigned long long)start, list);
+    return cli_report(IMAPI_E_BAD_MULTISESSION_PARAMETER, msg);
+}
+
 /* Without --udf-revision a session has the UDF revision of the disc. */
 static fsi_hresult same_udf_revision(fsi_image *img, const struct create_opts *o, fsi_disc *d)
 {
@@ -413,8 +439,28 @@ static int previous_session(fsi_image *img, const struct create_opts *o, fsi_dis
         return cli_report(IMAPI_E_MULTISESSION_NOT_SET,
                           "--next-writable-address needs --previous-session IMAGE");
     }
-    int rc = cli_open_disc(o->prev_session, prev);
+    /* IMAGE@START: the session starting at block START (mkisofs -C's
+     * first number), when no file has the whole name. */
+    char *path = strdup(o->prev_session);
+    if (!path)
+        return cli_report(FSI_E_OUTOFMEMORY, NULL);
+    char *at = strrchr(path, '@'), *end = NULL;
+    uint64_t start = 0;
+    struct stat st;
+    bool by_start = false;
+    if (at && at[1] && stat(path, &st) != 0) {
+        errno = 0;
+        start = strtoull(at + 1, &end, 0);
+        if (!errno && !*end && at[1] != '-') {
+            *at = '\0';
+            by_start = true;
+        }
+    }
+    int rc = cli_open_disc(path, prev);
+    free(path);
     if (rc != EXIT_OK)
+        return rc;
+    if (by_start && (rc = pick_session(*prev, start)) != EXIT_OK)
         return rc;
     uint64_t nwa = o->nwa_set ? o->nwa : (fsi_disc_size(*prev) + 2047) / 2048;
     unsigned have = 0;

@@ -1228,7 +1228,9 @@ FSI_API fsi_hresult fsi_disc_verify(fsi_disc *disc, fsi_verify_fn fn, void *ctx,
  *  IMAPI_E_BOOT_OBJECT_CONFLICT.  With UDF the session has a complete UDF
  *  volume (anchor at nwa + 256) of the previous one's revision (else
  *  IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED) whose partition starts where
- *  the previous one's does, so that kept files stay addressable; a UDF
+ *  the previous one's does, so that kept files stay addressable (1.02-2.01:
+ *  the File Entries of imported files that did not change are kept too,
+ *  the new directories pointing at them); a UDF
  *  volume that cannot be continued (virtual or sparable partitions) is
  *  IMAPI_E_UDF_NOT_WRITE_COMPATIBLE, one without ISO9660 (sessions are
  *  found through ISO9660 descriptors) IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION.

@@ -41,7 +41,7 @@ trap 'exit 1' HUP INT TERM
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
-tap_plan 40
+tap_plan 42
 
 # ---- the sessions' sources, and the trees readers must see after each ----
 mkdir -p "$tmp/s1/docs/deep" "$tmp/s2/more" "$tmp/s3/docs" || exit 1
@@ -403,4 +403,25 @@ if ! cmp -s "$tmp/want2.lst" "$tmp/want3.lst" && ! cmp -s "$tmp/want1.lst" "$tmp
 else
     tap_fail "the comparisons can fail" "the trees are equal"
 fi
+# --previous-session IMAGE@START continues the session starting at START
+# (here session 2 of the three-session disc), not the last one.
+if ! have xorriso; then
+    tap_skip "--previous-session IMAGE@START continues session 2" "xorriso not installed"
+elif "$MKIMAGE" create -q --previous-session "$disc3@$NWA2" --next-writable-address 40000 \
+        -o "$tmp/at.img" "$tmp/s3" >"$tmp/at.out" 2>&1; then
+    cp "$disc3" "$tmp/at.iso" &&
+        dd if="$tmp/at.img" of="$tmp/at.iso" bs=2048 seek=40000 conv=notrunc status=none
+    rm -rf "$tmp/ax" && mkdir "$tmp/wantat" && cp -a "$tmp/want2/." "$tmp/wantat/" &&
+        cp -a "$tmp/s3/." "$tmp/wantat/"
+    manifest "$tmp/wantat" >"$tmp/wantat.lst"
+    xorriso -indev "$tmp/at.iso" -load sbsector 40000 -osirrox on -extract / "$tmp/ax" >/dev/null 2>&1
+    manifest "$tmp/ax" >"$tmp/ax.lst"
+    compare "--previous-session IMAGE@START continues session 2 (xorriso: its tree and the new files)" \
+        "$tmp/wantat.lst" "$tmp/ax.lst"
+else
+    tap_fail "--previous-session IMAGE@START continues session 2" "$(cat "$tmp/at.out" 2>/dev/null)"
+fi
+err "--previous-session IMAGE@START with no session there" \
+    "IMAPI_E_BAD_MULTISESSION_PARAMETER.*block 7 " --previous-session "$disc3@7"
+
 tap_done
