@@ -234,17 +234,18 @@ static fsi_hresult fe_note(struct imp *im, fsi_item id, const fsi_disc_entry *e)
         img->cap_imp_fe = cap;
     }
     img->imp_fe[id] = (struct imp_fe){node_stamp(&img->nodes[id]), e->udf_unique_id,
-                                      e->udf_icb_block, im->disc_index + 1};
+                                      e->udf_icb_block, im->disc_index + 1,
+                                      e->udf_icb_partition};
     return FSI_S_OK;
 }
 
-bool import_udf_fe(const fsi_image *img, fsi_item it, const fsi_disc *d, uint32_t *lb,
-                   uint64_t *uid)
+bool import_udf_fe(const fsi_image *img, fsi_item it, const fsi_disc *d, uint16_t ref,
+                   uint32_t *lb, uint64_t *uid)
 {
     if (it >= img->cap_imp_fe || !img->imp_fe[it].stamp)
         return false;
     const struct imp_fe *f = &img->imp_fe[it];
-    if (f->disc == 0 || f->disc > img->ndiscs || img->discs[f->disc - 1] != d ||
+    if (f->disc == 0 || f->disc > img->ndiscs || img->discs[f->disc - 1] != d || f->ref != ref ||
         f->stamp != node_stamp(&img->nodes[it]))
         return false;
     *lb = f->lb;
@@ -361,7 +362,7 @@ static fsi_hresult on_entry(void *ctx, fsi_disc_entry *e, const struct rd_dirref
     if (FSI_FAILED(hr))
         return hr;
     /* A File Entry a later session may keep: one name, partition 0. */
-    if (!dir && im->fs == FSI_FS_UDF && e->udf_icb_block && e->udf_icb_partition == 0 &&
+    if (!dir && im->fs == FSI_FS_UDF && e->udf_icb_block &&
         (!(e->has & FSI_HAS_NLINK) || e->nlink <= 1) && FSI_FAILED(hr = fe_note(im, id, e)))
         return hr;
     if (dir)
@@ -384,13 +385,14 @@ FSI_API fsi_hresult fsi_image_set_multisession(fsi_image *img, fsi_disc *previou
                          "below 2^32", (unsigned long long)nwa);
     /* A UDF volume the session could not continue: said now, before an
      * import that would fail on it with a less telling code. */
-    unsigned have = 0, rev;
-    uint64_t part, next_uid;
-    if (previous && FSI_SUCCEEDED(fsi_disc_identify(previous, &have)) && (have & FSI_FS_UDF) &&
-        rd_udf_partition(previous, &rev, &part, &next_uid) ==
-            IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED)
-        return fsi_failf(img, IMAPI_E_UDF_NOT_WRITE_COMPATIBLE, 0, NULL, NULL, "%s",
-                         fsi_disc_last_error(previous));
+    unsigned have = 0;
+    if (previous && FSI_SUCCEEDED(fsi_disc_identify(previous, &have)) && (have & FSI_FS_UDF)) {
+        struct rd_udf_volume u;
+        fsi_hresult uhr = rd_udf_partition(previous, &u);
+        if (uhr == IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED)
+            return fsi_failf(img, IMAPI_E_UDF_NOT_WRITE_COMPATIBLE, 0, NULL, NULL, "%s",
+                             fsi_disc_last_error(previous));
+    }
     append_state_free(img->ms_app);      /* fsi_image_set_append sets it again */
     img->ms_app = NULL;
     img->ms_disc = previous;

@@ -352,14 +352,15 @@ void tree_remove_system_file(fsi_image *img, fsi_item item);
 struct imp_fe {
     uint64_t stamp;          /* of the item as imported (0: no entry) */
     uint64_t uid;            /* its Unique ID */
-    uint32_t lb;             /* its logical block in partition 0 */
+    uint32_t lb;             /* its logical block in partition `ref` */
     uint32_t disc;           /* index in img->discs + 1 */
+    uint16_t ref;
 };
 /* Whether item `it` still is as imported from disc `d`'s UDF volume with
- * one name: then *lb gets its File Entry's logical block (partition 0)
- * and *uid its Unique ID. */
-bool import_udf_fe(const fsi_image *img, fsi_item it, const fsi_disc *d, uint32_t *lb,
-                   uint64_t *uid);
+ * one name, its File Entry in partition `ref`: then *lb gets the entry's
+ * logical block and *uid its Unique ID. */
+bool import_udf_fe(const fsi_image *img, fsi_item it, const fsi_disc *d, uint16_t ref,
+                   uint32_t *lb, uint64_t *uid);
 
 /* --- tree.c: batches of adds for import.c (all or nothing) --- */
 struct tree_batch {

@@ -151,9 +151,10 @@ static fsi_hresult check_session_fs(struct layout *lay)
     }
     if (!(have & FSI_FS_UDF))
         return FSI_S_OK;
-    unsigned rev = 0;
-    uint64_t part = 0, next_uid = 0;
-    hr = rd_udf_partition(img->ms_disc, &rev, &part, &next_uid);
+    struct rd_udf_volume *u = &lay->udf_prev;
+    hr = rd_udf_partition(img->ms_disc, u);
+    unsigned rev = u->rev;
+    uint64_t part = u->start;
     if (hr == IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED)
         return fsi_failf(img, IMAPI_E_UDF_NOT_WRITE_COMPATIBLE, 0, NULL, NULL,
                          "%s", fsi_disc_last_error(img->ms_disc));
@@ -170,7 +171,6 @@ static fsi_hresult check_session_fs(struct layout *lay)
                          "session at block %llu cannot continue", (unsigned long long)part,
                          (unsigned long long)lay->base);
     lay->udf_part = part;
-    lay->udf_next_uid = next_uid;
     if (!(have & FSI_FS_ISO9660))
         return fsi_failf(img, IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, 0, NULL, NULL, "%s",
                          "the previous session has UDF alone: sessions are found through "

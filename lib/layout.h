@@ -13,6 +13,7 @@
 #define FSI_LAYOUT_H
 
 #include "internal.h"
+#include "reader.h"
 
 #define FSI_BLOCK 2048u
 #define FSI_BLOCK_SHIFT 11
@@ -88,7 +89,7 @@ struct layout {
      * partition starts there too), and imported data below it is copied
      * rather than kept.  0: none. */
     uint64_t udf_part;
-    uint64_t udf_next_uid;      /* its LVID's next Unique ID (0: unknown) */
+    struct rd_udf_volume udf_prev;  /* that volume (reader.h) */
     /* The El Torito boot record a session keeps (append.c), or NULL. */
     uint8_t *kept_br;
     uint64_t next;              /* first free block */

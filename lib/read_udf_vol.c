@@ -612,23 +612,24 @@ const struct rd_reader rd_udf = {
     FSI_FS_UDF, "UDF", ur_open, ur_root_entry, ur_read_dir, ur_close,
 };
 
-fsi_hresult rd_udf_partition(fsi_disc *d, unsigned *rev, uint64_t *start, uint64_t *next_uid)
+fsi_hresult rd_udf_partition(fsi_disc *d, struct rd_udf_volume *out)
 {
     void *view;
     fsi_volume_info vol;
     struct rd_dirref root;
+    memset(out, 0, sizeof *out);
     fsi_hresult hr = ur_open(d, 0, &view, &vol, &root);
     if (FSI_FAILED(hr))
         return hr;
-    const struct uv *v = view;
-    *rev = v->rev;
-    *start = 0;
-    *next_uid = v->lvid ? v->next_uid : 0;
+    struct uv *v = view;
+    out->rev = v->rev;
+    out->next_uid = v->lvid ? v->next_uid : 0;
     for (unsigned i = 0; i < v->nmaps; i++)
         if (v->map[i].kind == MAP_PHYS) {
-            *start = v->map[i].start;
+            out->start = v->map[i].start;
             break;
         }
     ur_close(view);
     return FSI_S_OK;
 }
+

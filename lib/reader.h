@@ -74,10 +74,15 @@ struct session_mark;
 fsi_hresult rd_head_mark(fsi_disc *d, struct session_mark *m, bool *has);
 /* The UDF volume of the session read: its revision (0x102 ... 0x260),
  * the start of its physical partition (a session continuing it keeps
- * that start) and the next Unique ID its integrity descriptor gives (0
- * if it has none).  Failures as the reader's (FEATURE_NOT_SUPPORTED for
- * VAT and sparable partitions). */
-fsi_hresult rd_udf_partition(fsi_disc *d, unsigned *rev, uint64_t *start, uint64_t *next_uid);
+ * that start), the next Unique ID its integrity descriptor gives (0 if
+ * it has none).  Failures as the reader's (FEATURE_NOT_SUPPORTED for VAT
+ * and sparable partitions). */
+struct rd_udf_volume {
+    unsigned rev;
+    uint64_t start;             /* first block of the physical partition */
+    uint64_t next_uid;
+};
+fsi_hresult rd_udf_partition(fsi_disc *d, struct rd_udf_volume *out);
 /* Blocks in the disc (whole ones). */
 static inline uint64_t rd_blocks(const fsi_disc *d) { return d->size / RD_BLOCK; }
 

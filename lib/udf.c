@@ -860,7 +860,8 @@ static fsi_hresult build_meta(struct udfw *w)
             }
             uint32_t olb;
             uint64_t ouid;
-            if (w->ruid && import_udf_fe(img, it, img->ms_disc, &olb, &ouid) && ouid >= 16 &&
+            if (w->ruid && import_udf_fe(img, it, img->ms_disc, w->mref, &olb, &ouid) &&
+                ouid >= 16 &&
                 ouid < w->uid_shift && olb >= 2 && (uint64_t)olb < w->mbase) {
                 w->fe[it] = olb;            /* kept where it is, as it is */
                 w->ruid[it] = ouid;
@@ -922,20 +923,26 @@ static fsi_hresult udf_place(struct layout *lay, void *self, enum layout_phase p
             return hr;
         return layout_alloc(lay, TAG_LVIS, LVIS_BLOCKS, &w->lvis);
     }
-    case PHASE_META:
+    case PHASE_META: {
+        const struct rd_udf_volume *u = &lay->udf_prev;
         /* A session continuing a UDF volume keeps its partition's start,
          * so that the files it keeps in place stay addressable. */
         w->meta_at = lay->next;
         w->part = lay->udf_part ? lay->udf_part : lay->next;
         if (w->part > w->meta_at)
             return internal(lay, "the UDF partition would start after its metadata");
+        /* 1.02-2.01: metadata blocks are partition blocks, numbered from
+         * the partition's start.  2.50+: a new metadata file holds them.
+         * (Continuing the previous one's extents would keep its File
+         * Entries' numbers, but libudfread maps only a metadata file's
+         * first extent.) */
         w->mbase = w->meta ? 0 : w->meta_at - w->part;
         if (w->mbase > UINT32_MAX / 2)
             return too_big(lay, "partition");
         /* Unique IDs above the old volume's; its File Entries kept where
-         * nothing changed (physical partitions: their blocks stay valid). */
-        if (lay->udf_part && lay->udf_next_uid) {
-            w->uid_shift = lay->udf_next_uid;
+         * nothing changed and their blocks keep their numbers. */
+        if (lay->udf_part && u->next_uid) {
+            w->uid_shift = u->next_uid;
             if (!w->meta && !lay->img->normalize && lay->img->imp_fe &&
                 !(w->ruid = calloc(lay->nitems ? lay->nitems : 1, sizeof *w->ruid)))
                 return nomem(lay);
@@ -949,6 +956,7 @@ static fsi_hresult udf_place(struct layout *lay, void *self, enum layout_phase p
             FSI_FAILED(hr = layout_alloc(lay, TAG_MFE, 1, &w->mfe)))
             return hr;
         return FSI_S_OK;
+    }
     case PHASE_DATA:
         /* Path components too long for their File Entry: file data of the
          * physical partition, after the files'. */
