@@ -5,7 +5,7 @@
  *
  * open: the volume recognition sequence from block 16 (BEA01, NSR02 or
  * NSR03, TEA01) says whether the disc holds UDF; the Anchor Volume
- * Descriptor Pointer (block 256, else N - 256, else N - 1) gives the main
+ * Descriptor Pointer (block 256, else N - 256, else N, the last block) gives the main
  * and reserve Volume Descriptor Sequences; the main one is read (the
  * reserve one when the main is unusable) for the Primary, Partition and
  * Logical Volume Descriptors.  The partition maps translate a (partition

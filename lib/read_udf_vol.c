@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * read_udf_vol.c - the UDF reader's volume: the recognition sequence, the
- * anchors (256, N - 256, N - 1), the main and reserve Volume Descriptor
+ * anchors (256, N - 256, N; N the last block), the main and reserve Volume Descriptor
  * Sequences, the partition maps (type 1 and the metadata partition, with
  * the mirror as fallback), the integrity descriptor and the file set; and
  * the rd_udf reader made of both halves (read_udf.c has the rest).
@@ -381,7 +381,7 @@ static fsi_hresult fsd_read(struct uv *v, const uint8_t *lvd, uint64_t lvd_blk,
     return FSI_S_OK;
 }
 
-/* The anchor at 256, N - 256 or N - 1; 256 blocks into the last session
+/* The anchor at 256, N - 256 or N (N the last block); 256 blocks into the last session
  * on a disc of several (a session without UDF: none there). */
 static fsi_hresult anchor_find(struct uv *v, uint8_t *b, uint64_t *where)
 {
@@ -396,7 +396,8 @@ static fsi_hresult anchor_find(struct uv *v, uint8_t *b, uint64_t *where)
      * from its copy past its end, ends before that copy). */
     uint64_t n = e && e < v->nblocks ? e : v->nblocks;
     uint64_t at = s + 256;
-    uint64_t cand[3] = {at, n >= 256 ? n - 256 : UINT64_MAX, n ? n - 1 : UINT64_MAX};
+    /* ECMA-167 3/8.4.2.1: 256, N - 256 and N, N the last block (n - 1) */
+    uint64_t cand[3] = {at, n >= 257 ? n - 257 : UINT64_MAX, n ? n - 1 : UINT64_MAX};
     /* The first session of an appended image is read from a copy of its
      * descriptors (session_mark.h): its own blocks start at 0. */
     struct session_mark m;

@@ -71,10 +71,13 @@
 #define ANCHOR_BLOCK 256
 #define META_UNIT 32            /* metadata allocation and alignment unit */
 #define FID_IU_PAD 32           /* implementation use that pads a FID */
+#ifndef UDF_THIRD_ANCHOR_MIN    /* volumes of this many blocks (1 GiB) or more */
+#define UDF_THIRD_ANCHOR_MIN (1u << 19)
+#endif
 
 enum {
     TAG_VRS = 1, TAG_MVDS, TAG_LVIS, TAG_AVDP, TAG_META, TAG_MFE,
-    TAG_MIRROR, TAG_MIRFE, TAG_RVDS, TAG_AVDP_END, TAG_LINKS,
+    TAG_MIRROR, TAG_MIRFE, TAG_RVDS, TAG_AVDP_END, TAG_LINKS, TAG_AVDP_MID,
 };
 
 /* A symbolic link whose path components do not fit in its File Entry:
@@ -123,6 +126,7 @@ struct udfw {
     uint16_t mref;              /* partition reference of metadata */
 
     uint64_t vrs, mvds, lvis, avdp, rvds, avdp_end;
+    uint64_t avdp_mid;          /* the anchor at N - 256, 0 if none */
     uint64_t part, part_len;    /* the physical partition */
     uint64_t meta_at;           /* first block of the metadata space */
     /* A session continuing a UDF volume (1.02-2.01) points at the File
@@ -979,6 +983,18 @@ static fsi_hresult udf_place(struct layout *lay, void *self, enum layout_phase p
                 end = w->links_at + w->link_blocks;
         }
         w->part_len = end - w->part;
+        /* A big volume gets the third anchor, at N - 256 (N the last
+         * block): one bad block near the start or the end then leaves two
+         * of three, as strict readers want.  It costs 256 blocks (the
+         * reserve sequence and zeros up to the last), so small volumes
+         * keep two. */
+        if (lay->next + 257 + VDS_BLOCKS >= UDF_THIRD_ANCHOR_MIN) {
+            if (FSI_FAILED(hr = layout_alloc(lay, TAG_AVDP_MID, 1, &w->avdp_mid)) ||
+                FSI_FAILED(hr = layout_alloc(lay, TAG_RVDS, VDS_BLOCKS, &w->rvds)))
+                return hr;
+            w->avdp_end = w->avdp_mid + 256;
+            return layout_alloc_at(lay, w->avdp_end, TAG_AVDP_END, 1);
+        }
         if (FSI_FAILED(hr = layout_alloc(lay, TAG_RVDS, VDS_BLOCKS, &w->rvds)))
             return hr;
         return layout_alloc(lay, TAG_AVDP_END, 1, &w->avdp_end);
@@ -1499,6 +1515,9 @@ static fsi_hresult udf_produce(struct layout *lay, void *self, uint32_t tag, uin
             break;
         case TAG_AVDP_END:
             produce_avdp(w, (uint32_t)w->avdp_end, buf);
+            break;
+        case TAG_AVDP_MID:
+            produce_avdp(w, (uint32_t)w->avdp_mid, buf);
             break;
         case TAG_META:
         case TAG_MIRROR:
