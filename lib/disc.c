@@ -795,6 +795,49 @@ fsi_hresult rd_head_mark(fsi_disc *d, struct session_mark *m, bool *has)
     return mark_at(d, 16, m, has);
 }
 
+/* The root directory's block in the primary descriptor of the set at
+ * `at` + 16, 0 if none. */
+static fsi_hresult root_at(fsi_disc *d, uint64_t at, uint64_t *root)
+{
+    uint8_t b[RD_BLOCK];
+    *root = 0;
+    for (uint64_t i = at + 16; i < at + 32 && i < rd_blocks(d); i++) {
+        fsi_hresult hr = rd_block(d, i, b);
+        if (FSI_FAILED(hr))
+            return hr;
+        if (memcmp(b + 1, "CD001", 5) != 0 || b[0] == 255)
+            return FSI_S_OK;
+        if (b[0] == 1) {
+            *root = (uint64_t)b[158] | (uint64_t)b[159] << 8 | (uint64_t)b[160] << 16 |
+                    (uint64_t)b[161] << 24;
+            return FSI_S_OK;
+        }
+    }
+    return FSI_S_OK;
+}
+
+/* xorriso's emulated table of contents (an image it grew in place, -dev):
+ * the sessions start at block 32 (each with its own descriptors at its
+ * start), chained by their sizes, and the head at 16 is a copy of the
+ * last one's.  Taken only when that chain ends at the session the head
+ * copies; *count stays 0 otherwise. */
+static fsi_hresult xorriso_toc(fsi_disc *d, uint64_t *starts, size_t max, size_t *count)
+{
+    uint64_t head, first, last, root;
+    size_t n = 0;
+    fsi_hresult hr = root_at(d, 0, &head);
+    if (FSI_SUCCEEDED(hr) && head)
+        hr = root_at(d, 32, &first);
+    if (FSI_FAILED(hr) || !head || !first)
+        return hr;
+    hr = walk_forward(d, 32, 0, starts, max, &n, &last);
+    if (FSI_SUCCEEDED(hr))
+        hr = root_at(d, last, &root);
+    if (FSI_SUCCEEDED(hr) && root == head && last >= 32)
+        *count = n;
+    return hr;
+}
+
 FSI_API fsi_hresult fsi_disc_sessions(fsi_disc *d, uint64_t *starts, size_t max, size_t *count)
 {
     if (!d || !count || (!starts && max))
@@ -806,8 +849,12 @@ FSI_API fsi_hresult fsi_disc_sessions(fsi_disc *d, uint64_t *starts, size_t max,
     if (FSI_FAILED(hr))
         return hr;
     uint64_t last;
-    if (!marked)
+    if (!marked) {
+        hr = xorriso_toc(d, starts, max, count);
+        if (FSI_FAILED(hr) || *count)
+            return hr;
         return walk_forward(d, 0, 0, starts, max, count, &last);
+    }
     /* Appended in place (append.c): the head is a copy of the last
      * session's set, the first session's set lies at head.copy + 16, and
      * every appended session's set names the one before it.  The chain

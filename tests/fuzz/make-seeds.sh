@@ -84,6 +84,10 @@ if have xorriso; then
     rm -f "$src/boot.bin" "$src/efi.img"
     xorriso -as mkisofs -quiet -R -J -iso-level 3 -o "$tmp/img" "$src" >/dev/null 2>&1 &&
         seed xorriso-rj.iso
+    # grown in place twice (-dev): its emulated table of contents
+    xorriso -dev "$tmp/img" -map "$src" /one -commit >/dev/null 2>&1 &&
+        xorriso -dev "$tmp/img" -map "$src" /two -commit >/dev/null 2>&1 &&
+        seed xorriso-dev-sessions.iso
 fi
 if have genisoimage; then
     genisoimage -quiet -R -J -udf -o "$tmp/img" "$src" >/dev/null 2>&1 && seed genisoimage-rj-udf.iso

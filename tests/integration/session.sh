@@ -41,7 +41,7 @@ trap 'exit 1' HUP INT TERM
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
-tap_plan 42
+tap_plan 43
 
 # ---- the sessions' sources, and the trees readers must see after each ----
 mkdir -p "$tmp/s1/docs/deep" "$tmp/s2/more" "$tmp/s3/docs" || exit 1
@@ -403,6 +403,34 @@ if ! cmp -s "$tmp/want2.lst" "$tmp/want3.lst" && ! cmp -s "$tmp/want1.lst" "$tmp
 else
     tap_fail "the comparisons can fail" "the trees are equal"
 fi
+# An image xorriso grew in place (-dev: its emulated table of contents,
+# sessions from block 32, the head a copy of the last): mkimage lists the
+# sessions xorriso -toc lists and reads each.
+if have xorriso; then
+    rm -f "$tmp/xdev.iso"
+    for n in 1 2 3; do
+        xorriso -dev "$tmp/xdev.iso" -map "$tmp/s$n" "/s$n" -commit >/dev/null 2>&1
+    done
+    xorriso -indev "$tmp/xdev.iso" -toc 2>/dev/null |
+        sed -n 's/^ISO session *: *[0-9]* *, *\([0-9]*\) .*/\1/p' | tr '\n' ' ' >"$tmp/xtoc"
+    "$MKIMAGE" info "$tmp/xdev.iso" 2>&1 | sed -n 's/^sessions: *3 (start blocks \(.*\))$/\1 /p' \
+        >"$tmp/mtoc"
+    : >"$tmp/xs.diff"
+    for n in 1 2 3; do
+        "$MKIMAGE" ls --session $n "$tmp/xdev.iso" 2>&1 | LC_ALL=C sort | tr '\n' ' ' >"$tmp/xs.got"
+        want=$(i=1; while [ $i -le $n ]; do printf 's%s ' $i; i=$((i + 1)); done)
+        [ "$(cat "$tmp/xs.got")" = "$want" ] || echo "session $n: $(cat "$tmp/xs.got")" >>"$tmp/xs.diff"
+    done
+    if [ -s "$tmp/xtoc" ] && [ "$(cat "$tmp/xtoc")" = "$(cat "$tmp/mtoc")" ] && [ ! -s "$tmp/xs.diff" ]; then
+        tap_ok "an image xorriso grew in place: the sessions xorriso -toc lists ($(cat "$tmp/xtoc")), each read"
+    else
+        tap_fail "an image xorriso grew in place: its sessions" \
+            "xorriso: $(cat "$tmp/xtoc"); mkimage: $(cat "$tmp/mtoc"); $(cat "$tmp/xs.diff")"
+    fi
+else
+    tap_skip "an image xorriso grew in place: its sessions" "xorriso not installed"
+fi
+
 # --previous-session IMAGE@START continues the session starting at START
 # (here session 2 of the three-session disc), not the last one.
 if ! have xorriso; then
