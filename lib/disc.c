@@ -704,12 +704,12 @@ static fsi_hresult session_size(fsi_disc *d, uint64_t start, uint64_t *blocks)
     return FSI_S_OK;
 }
 
-/* The mark of the primary descriptor of the set at block `at` (16 for
- * the head), false if none. */
-static fsi_hresult mark_at(fsi_disc *d, uint64_t at, struct session_mark *m, bool *has)
+/* The primary descriptor of the descriptor set whose first block is
+ * `at` (ECMA-119 descriptors, up to 16 of them) into b; *found false if
+ * the set has none. */
+static fsi_hresult pvd_at(fsi_disc *d, uint64_t at, uint8_t *b, bool *found)
 {
-    uint8_t b[RD_BLOCK];
-    *has = false;
+    *found = false;
     for (uint64_t i = at; i < at + 16 && i < rd_blocks(d); i++) {
         fsi_hresult hr = rd_block(d, i, b);
         if (FSI_FAILED(hr))
@@ -717,11 +717,22 @@ static fsi_hresult mark_at(fsi_disc *d, uint64_t at, struct session_mark *m, boo
         if (memcmp(b + 1, "CD001", 5) != 0 || b[0] == 255)
             return FSI_S_OK;
         if (b[0] == 1) {
-            *has = session_mark_get(b, m);
+            *found = true;
             return FSI_S_OK;
         }
     }
     return FSI_S_OK;
+}
+
+/* The mark of the primary descriptor of the set at block `at` (16 for
+ * the head), false if none. */
+static fsi_hresult mark_at(fsi_disc *d, uint64_t at, struct session_mark *m, bool *has)
+{
+    uint8_t b[RD_BLOCK];
+    bool found;
+    fsi_hresult hr = pvd_at(d, at, b, &found);
+    *has = FSI_SUCCEEDED(hr) && found && session_mark_get(b, m);
+    return hr;
 }
 
 /* Sessions chained by their volume space sizes, from the descriptor set
@@ -800,20 +811,12 @@ fsi_hresult rd_head_mark(fsi_disc *d, struct session_mark *m, bool *has)
 static fsi_hresult root_at(fsi_disc *d, uint64_t at, uint64_t *root)
 {
     uint8_t b[RD_BLOCK];
-    *root = 0;
-    for (uint64_t i = at + 16; i < at + 32 && i < rd_blocks(d); i++) {
-        fsi_hresult hr = rd_block(d, i, b);
-        if (FSI_FAILED(hr))
-            return hr;
-        if (memcmp(b + 1, "CD001", 5) != 0 || b[0] == 255)
-            return FSI_S_OK;
-        if (b[0] == 1) {
-            *root = (uint64_t)b[158] | (uint64_t)b[159] << 8 | (uint64_t)b[160] << 16 |
-                    (uint64_t)b[161] << 24;
-            return FSI_S_OK;
-        }
-    }
-    return FSI_S_OK;
+    bool found;
+    fsi_hresult hr = pvd_at(d, at + 16, b, &found);
+    *root = FSI_SUCCEEDED(hr) && found ? (uint64_t)b[158] | (uint64_t)b[159] << 8 |
+                                             (uint64_t)b[160] << 16 | (uint64_t)b[161] << 24
+                                       : 0;
+    return hr;
 }
 
 /* xorriso's emulated table of contents (an image it grew in place, -dev):

@@ -134,7 +134,6 @@ struct udfw {
      * ruid[item] is the Unique ID of such a kept entry (its fe[] is its
      * old block), 0 otherwise.  New Unique IDs follow the old volume's. */
     uint64_t *ruid;
-    uint64_t nreused;
     uint64_t uid_shift;
     uint64_t mbase;             /* its first metadata number: 0, or for a
                                    1.02-2.01 session continuing a partition
@@ -869,7 +868,6 @@ static fsi_hresult build_meta(struct udfw *w)
                 ouid < w->uid_shift && olb >= 2 && (uint64_t)olb < w->mbase) {
                 w->fe[it] = olb;            /* kept where it is, as it is */
                 w->ruid[it] = ouid;
-                w->nreused++;
                 continue;
             }
             if (m >= UINT32_MAX)
