@@ -28,12 +28,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <linux/fs.h>   /* BLKGETSIZE64 */
-#endif
 
 void append_state_free(struct append_state *a)
 {
@@ -326,11 +322,8 @@ static fsi_hresult check_target(fsi_image *img, const struct append_state *a, in
     if (st.st_dev != a->dev || st.st_ino != a->ino)
         return fsi_failf(img, IMAPI_E_DISC_MISMATCH, 0, NULL, NULL,
                         "%s", "the descriptor is not the image the session continues");
-    *size = (uint64_t)st.st_size;
-#ifdef BLKGETSIZE64
-    if (S_ISBLK(st.st_mode) && ioctl(fd, BLKGETSIZE64, size) != 0)
-        return io_fail(img, errno, "read the size of the device");
-#endif
+    if (rd_fd_size(fd, size) != 0)
+        return io_fail(img, errno, "read the size of the image");
     if (*size != a->size)
         return fsi_failf(img, IMAPI_E_DISC_MISMATCH, 0, NULL, NULL,
                          "the image had %" PRIu64 " bytes when its session was read and has %"

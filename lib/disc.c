@@ -36,8 +36,7 @@ static fsi_disc *disc_alloc(void)
     return d;
 }
 
-/* The size of what fd holds: a regular file's length, a block device's. */
-static int fd_size(int fd, uint64_t *size)
+int rd_fd_size(int fd, uint64_t *size)
 {
     struct stat st;
     if (fstat(fd, &st) != 0)
@@ -91,7 +90,7 @@ FSI_API fsi_hresult fsi_disc_set_path(fsi_disc *d, const char *path)
         return rd_fail(d, IMAPI_E_IMAGEMANAGER_NO_IMAGE, NULL, NULL, "the path is empty");
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     uint64_t size = 0;
-    if (fd < 0 || fd_size(fd, &size) != 0) {
+    if (fd < 0 || rd_fd_size(fd, &size) != 0) {
         int e = errno;
         if (fd >= 0)
             close(fd);
@@ -122,7 +121,7 @@ FSI_API fsi_hresult fsi_disc_set_fd(fsi_disc *d, int fd)
         return FSI_E_POINTER;
     uint64_t size = 0;
     int nfd = -1;
-    if (fd < 0 || fd_size(fd, &size) != 0 || (nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+    if (fd < 0 || rd_fd_size(fd, &size) != 0 || (nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0) {
         int e = fd < 0 ? EBADF : errno;
         const char *ins[1] = { "0" };
         disc_store(d, IMAPI_E_IMPORT_READ_FAILURE, ins, 1, "cannot read the descriptor", e);

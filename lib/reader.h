@@ -65,6 +65,9 @@ fsi_hresult rd_block(fsi_disc *d, uint64_t block, void *buf);
  * (fsi_disc_sessions: the same sessions every ISO9660 view sees; 0 for a
  * single session), or the one fsi_disc_set_session chose. */
 fsi_hresult rd_last_session(fsi_disc *d, uint64_t *start);
+/* The size of what fd holds: a regular file's length, a block device's;
+ * -1 with errno for anything else (pipes cannot be read at random). */
+int rd_fd_size(int fd, uint64_t *size);
 /* Where the session at `start` ends (its volume space, from block 0),
  * 0 if it has no ISO9660 primary descriptor. */
 fsi_hresult rd_session_end(fsi_disc *d, uint64_t start, uint64_t *end);
