@@ -147,12 +147,14 @@ static int64_t ts_ns(struct timespec t)
 }
 
 /* The tree item of the directory that holds path (whose last component
- * is name_len bytes): looked up once per directory read. */
-static fsi_hresult parent_of(struct imp *im, const fsi_disc_entry *e, fsi_item *out)
+ * is name_len bytes), 0 if the tree has none: looked up once per
+ * directory read. */
+static fsi_hresult lookup_parent(struct imp *im, const fsi_disc_entry *e, fsi_item *out)
 {
     size_t plen = e->path_len - e->name_len;
     if (plen > 1)
         plen--;   /* without the '/' before the name */
+    *out = 0;
     if (im->dir && plen == im->dir_path_len && !memcmp(e->path, im->dir_path, plen)) {
         *out = im->dir;
         return FSI_S_OK;
@@ -164,8 +166,7 @@ static fsi_hresult parent_of(struct imp *im, const fsi_disc_entry *e, fsi_item *
         size_t len = slash ? (size_t)(slash - c) : plen - i;
         at = tree_child(im->img, at, c, len);
         if (!at)
-            return fsi_fail(im->img, IMAPI_E_FSI_INTERNAL_ERROR, 0,
-                            "import: a directory read before it was added", NULL, NULL);
+            return FSI_S_OK;
         i += len + 1;
     }
     if (plen + 1 > im->dir_path_cap) {
@@ -180,6 +181,15 @@ static fsi_hresult parent_of(struct imp *im, const fsi_disc_entry *e, fsi_item *
     im->dir = at;
     *out = at;
     return FSI_S_OK;
+}
+
+static fsi_hresult parent_of(struct imp *im, const fsi_disc_entry *e, fsi_item *out)
+{
+    fsi_hresult hr = lookup_parent(im, e, out);
+    if (FSI_SUCCEEDED(hr) && !*out)
+        hr = fsi_fail(im->img, IMAPI_E_FSI_INTERNAL_ERROR, 0,
+                      "import: a directory read before it was added", NULL, NULL);
+    return hr;
 }
 
 static fsi_hresult progress(struct imp *im, const fsi_disc_entry *e)
@@ -217,7 +227,11 @@ static uint64_t node_stamp(const struct node *n)
     return h ? h : 1;
 }
 
-static fsi_hresult fe_note(struct imp *im, fsi_item id, const fsi_disc_entry *e)
+/* Record item `id` as imported from entry e: its stamp, and where a UDF
+ * volume holds its File Entry when a later session may keep that (one
+ * name, `fe`).  A directory's `kids` counts the entries the disc gives
+ * it (count_entry). */
+static fsi_hresult note_item(struct imp *im, fsi_item id, const fsi_disc_entry *e, bool fe)
 {
     fsi_image *img = im->img;
     if (id >= img->cap_imp_fe) {
@@ -233,16 +247,28 @@ static fsi_hresult fe_note(struct imp *im, fsi_item id, const fsi_disc_entry *e)
         img->imp_fe = t;
         img->cap_imp_fe = cap;
     }
-    img->imp_fe[id] = (struct imp_fe){node_stamp(&img->nodes[id]), e->udf_unique_id,
-                                      e->udf_icb_block, im->disc_index + 1,
-                                      e->udf_icb_partition};
+    img->imp_fe[id] = (struct imp_fe){.stamp = node_stamp(&img->nodes[id]),
+                                      .disc = im->disc_index + 1};
+    if (fe)
+        img->imp_fe[id] = (struct imp_fe){img->imp_fe[id].stamp, e->udf_unique_id,
+                                          e->udf_icb_block, im->disc_index + 1,
+                                          e->udf_icb_partition, 1, 0};
     return FSI_S_OK;
+}
+
+/* One more entry the disc gives directory `dir` (whether imported or
+ * not: one left out or skipped makes it differ from the tree). */
+static void count_entry(struct imp *im, fsi_item dir)
+{
+    fsi_image *img = im->img;
+    if (dir && dir < img->cap_imp_fe && img->imp_fe[dir].stamp)
+        img->imp_fe[dir].kids++;
 }
 
 bool import_udf_fe(const fsi_image *img, fsi_item it, const fsi_disc *d, uint16_t ref,
                    uint32_t *lb, uint64_t *uid)
 {
-    if (it >= img->cap_imp_fe || !img->imp_fe[it].stamp)
+    if (it >= img->cap_imp_fe || !img->imp_fe[it].stamp || !img->imp_fe[it].udf)
         return false;
     const struct imp_fe *f = &img->imp_fe[it];
     if (f->disc == 0 || f->disc > img->ndiscs || img->discs[f->disc - 1] != d || f->ref != ref ||
@@ -253,13 +279,27 @@ bool import_udf_fe(const fsi_image *img, fsi_item it, const fsi_disc *d, uint16_
     return true;
 }
 
+bool import_unchanged(const fsi_image *img, fsi_item it, const fsi_disc *d)
+{
+    if (it >= img->cap_imp_fe || !img->imp_fe[it].stamp)
+        return false;
+    const struct imp_fe *f = &img->imp_fe[it];
+    const struct node *n = &img->nodes[it];
+    return f->disc > 0 && f->disc <= img->ndiscs && img->discs[f->disc - 1] == d &&
+           f->stamp == node_stamp(n) && (n->type != NODE_DIR || n->nchildren == f->kids);
+}
+
 static fsi_hresult on_entry(void *ctx, fsi_disc_entry *e, const struct rd_dirref *sub)
 {
     (void)sub;
     struct imp *im = ctx;
     fsi_image *img = im->img;
-    if (img->nimp_excl && excluded(img, e->path, e->path_len))
-        return FSI_S_OK;
+    if (img->nimp_excl && excluded(img, e->path, e->path_len)) {
+        fsi_item p;    /* (none when the directory itself was left out) */
+        fsi_hresult hr = lookup_parent(im, e, &p);
+        count_entry(im, p);
+        return hr;
+    }
     static const uint32_t special_fmt[] = {[FSI_ENTRY_CHAR_DEVICE] = S_IFCHR,
                                            [FSI_ENTRY_BLOCK_DEVICE] = S_IFBLK,
                                            [FSI_ENTRY_FIFO] = S_IFIFO,
@@ -276,7 +316,10 @@ static fsi_hresult on_entry(void *ctx, fsi_disc_entry *e, const struct rd_dirref
         fmt = special_fmt[e->type];
     } else if (e->type != FSI_ENTRY_FILE && e->type != FSI_ENTRY_DIRECTORY) {
         im->skipped++;
-        return FSI_S_OK;
+        fsi_item p;
+        fsi_hresult hr = lookup_parent(im, e, &p);
+        count_entry(im, p);
+        return hr;
     }
     bool dir = e->type == FSI_ENTRY_DIRECTORY;
     if (dir) {
@@ -288,8 +331,13 @@ static fsi_hresult on_entry(void *ctx, fsi_disc_entry *e, const struct rd_dirref
     fsi_hresult hr = parent_of(im, e, &parent);
     if (FSI_FAILED(hr))
         return hr;
+    count_entry(im, parent);
     fsi_item have = tree_child(img, parent, e->name, e->name_len);
     if (have) {
+        /* Two entries of one name: what the tree holds of it is no
+         * longer what either entry was. */
+        if (have < img->cap_imp_fe)
+            img->imp_fe[have].stamp = 0;
         bool have_dir = img->nodes[have].type == NODE_DIR;
         if (have_dir && !dir)
             return fsi_fail(img, IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY, 0,
@@ -361,9 +409,11 @@ static fsi_hresult on_entry(void *ctx, fsi_disc_entry *e, const struct rd_dirref
                         src.kind == SRC_IMPORT ? &src : NULL, &id);
     if (FSI_FAILED(hr))
         return hr;
-    /* A File Entry a later session may keep: one name, partition 0. */
-    if (!dir && im->fs == FSI_FS_UDF && e->udf_icb_block &&
-        (!(e->has & FSI_HAS_NLINK) || e->nlink <= 1) && FSI_FAILED(hr = fe_note(im, id, e)))
+    /* Every item, for a later session to know what it may keep; a File
+     * Entry too when it has one name. */
+    bool fe = im->fs == FSI_FS_UDF && e->udf_icb_block &&
+              (dir || !(e->has & FSI_HAS_NLINK) || e->nlink <= 1);
+    if (FSI_FAILED(hr = note_item(im, id, e, fe)))
         return hr;
     if (dir)
         im->dirs++;

@@ -198,9 +198,10 @@ struct fsi_image {
     char **imp_excl;
     bool *imp_excl_hit;
     size_t nimp_excl;
-    /* UDF File Entries of imported items (import.c), for a session
-     * continuing their disc to point at instead of writing new ones:
-     * [cap_imp_fe] by item; an entry holds while its item is as imported. */
+    /* Imported items as import found them (import.c), for a session
+     * continuing their disc to point at what it need not write again
+     * (directories, UDF File Entries): [cap_imp_fe] by item; an entry
+     * holds while its item is as imported. */
     struct imp_fe *imp_fe;
     uint32_t cap_imp_fe;
     /* Hard links: link_group[item] (cap_nodes entries, allocated with
@@ -351,16 +352,21 @@ void tree_remove_system_file(fsi_image *img, fsi_item item);
 /* --- import.c: File Entries of imported items --- */
 struct imp_fe {
     uint64_t stamp;          /* of the item as imported (0: no entry) */
-    uint64_t uid;            /* its Unique ID */
-    uint32_t lb;             /* its logical block in partition `ref` */
+    uint64_t uid;            /* its Unique ID (udf) */
+    uint32_t lb;             /* its logical block in partition `ref` (udf) */
     uint32_t disc;           /* index in img->discs + 1 */
     uint16_t ref;
+    uint8_t udf;             /* uid, lb and ref name its UDF File Entry */
+    uint32_t kids;           /* directories: entries the disc gives it */
 };
 /* Whether item `it` still is as imported from disc `d`'s UDF volume with
  * one name, its File Entry in partition `ref`: then *lb gets the entry's
  * logical block and *uid its Unique ID. */
 bool import_udf_fe(const fsi_image *img, fsi_item it, const fsi_disc *d, uint16_t ref,
                    uint32_t *lb, uint64_t *uid);
+/* Whether item `it` still is as imported from disc `d` (for a directory:
+ * with the same number of entries, none added, removed or left out). */
+bool import_unchanged(const fsi_image *img, fsi_item it, const fsi_disc *d);
 
 /* --- tree.c: batches of adds for import.c (all or nothing) --- */
 struct tree_batch {

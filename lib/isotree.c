@@ -25,6 +25,7 @@
 #include "iso9660.h"
 #include "names_iso.h"
 #include "names_joliet.h"
+#include "session_keep.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -1257,6 +1258,91 @@ static fsi_hresult find_relocations(struct isotree *t)
     return FSI_S_OK;
 }
 
+/* Where the previous session has dirs[k] (a child of dirs[d]), and
+ * whether it keeps it there: unchanged with everything below it, its old
+ * path table record not listed yet. */
+static void find_old(struct isotree *t, uint32_t d, uint32_t k)
+{
+    const fsi_image *img = t->lay->img;
+    uint32_t ploc = t->dirs[d].old_loc, plen = t->dirs[d].old_len, loc, len;
+    const struct node *nd = &img->nodes[t->dirs[k].item];
+    if (!plen || !old_tree_subdir(t->old, ploc, plen, node_name(img, nd), nd->name_len, &loc,
+                                  &len))
+        return;
+    struct isodir *x = &t->dirs[k];
+    x->old_loc = loc;
+    x->old_len = len;
+    if (!session_kept(t->lay, x->item) || len == 0 || len % FSI_BLOCK)
+        return;
+    uint32_t r = old_tree_record(t->old, loc);
+    if (!r || t->taken[r])
+        return;
+    t->taken[r] = 1;
+    x->kept = 1;
+    x->old_rec = r;
+    x->block = loc;
+    x->size = len;
+    t->nkept++;
+}
+
+/* The subdirectories of kept dirs[d], for the path table: as the old
+ * path table lists them (a record listed already is left out: an image
+ * whose directories share extents). */
+static fsi_hresult add_old_kids(struct isotree *t, uint32_t d)
+{
+    uint32_t first, end;
+    old_tree_children(t->old, t->dirs[d].old_rec, &first, &end);
+    t->dirs[d].first_kid = t->ndirs;
+    for (uint32_t r = first; r < end; r++) {
+        if (t->taken[r])
+            continue;
+        uint8_t len;
+        const uint8_t *id = old_tree_id(t->old, r, &len);
+        fsi_hresult hr = add_dir(t, 0, d, id, len);
+        if (FSI_FAILED(hr))
+            return hr;
+        t->taken[r] = 1;
+        struct isodir *x = &t->dirs[t->ndirs - 1];
+        x->kept = 1;
+        x->old_rec = r;
+        x->block = old_tree_extent(t->old, r);
+        t->nkept++;
+    }
+    return FSI_S_OK;
+}
+
+/* A session keeps what it can of the previous one's view: with Rock
+ * Ridge names (ISO9660) or Joliet's, and no relocated directories. */
+static void open_old(struct isotree *t)
+{
+    const fsi_image *img = t->lay->img;
+    if (!t->lay->changed || (!t->joliet && !t->rock) || img->ndeep)
+        return;
+    t->old = old_tree_open(img->ms_disc, t->joliet);
+    if (t->old && !(t->taken = calloc((size_t)old_tree_count(t->old) + 1, 1))) {
+        old_tree_close(t->old);
+        t->old = NULL;
+    }
+    if (t->old)
+        old_tree_root(t->old, &t->dirs[0].old_loc, &t->dirs[0].old_len);
+}
+
+/* With kept directories, those written in extent order (path table
+ * order). */
+static fsi_hresult list_placed(struct isotree *t)
+{
+    t->nplaced = t->ndirs;
+    if (!t->nkept)
+        return FSI_S_OK;
+    if (!(t->byblock = malloc((size_t)t->ndirs * sizeof *t->byblock)))
+        return nomem(t);
+    t->nplaced = 0;
+    for (uint32_t d = 0; d < t->ndirs; d++)
+        if (!t->dirs[d].kept)
+            t->byblock[t->nplaced++] = d;
+    return FSI_S_OK;
+}
+
 fsi_hresult isotree_build(struct isotree *t, struct layout *lay, bool joliet)
 {
     memset(t, 0, sizeof *t);
@@ -1277,10 +1363,16 @@ fsi_hresult isotree_build(struct isotree *t, struct layout *lay, bool joliet)
     t->deep_ok = joliet && relocating;
     if (FSI_SUCCEEDED(hr) && relocating && !joliet)
         hr = find_relocations(t);
+    if (FSI_SUCCEEDED(hr))
+        open_old(t);
 
     /* Breadth first, subdirectories in view order: that is the path table
      * order (level, parent number, identifier) and the extents' order. */
     for (uint32_t d = 0; d < t->ndirs && FSI_SUCCEEDED(hr); d++) {
+        if (t->dirs[d].kept) {
+            hr = add_old_kids(t, d);
+            continue;
+        }
         if (FSI_FAILED(hr = load_dir(t, d)))
             break;
         const struct dirents *c = t->cache;
@@ -1302,6 +1394,8 @@ fsi_hresult isotree_build(struct isotree *t, struct layout *lay, bool joliet)
                 struct ent e;
                 if (FSI_SUCCEEDED(hr = entry(t, i, true, tmp, &e)))
                     hr = add_dir(t, it, d, e.id, e.len);
+                if (FSI_SUCCEEDED(hr) && t->old)
+                    find_old(t, d, t->ndirs - 1);
                 if (FSI_SUCCEEDED(hr) && it == FSI_ROOT)
                     t->moved = t->ndirs - 1;
                 else if (FSI_SUCCEEDED(hr) && t->moved && d == t->moved)
@@ -1327,6 +1421,8 @@ fsi_hresult isotree_build(struct isotree *t, struct layout *lay, bool joliet)
         pt += 8u + t->dirs[d].name_len + (t->dirs[d].name_len & 1);
     }
     t->pt_size = (uint32_t)pt;
+    if (FSI_SUCCEEDED(hr))
+        hr = list_placed(t);
     return hr;
 }
 
@@ -1358,6 +1454,7 @@ static int order_extents(struct isotree *t)
             o[k++] = d;
     free(in);
     t->byblock = o;
+    t->nplaced = t->ndirs;
     return 0;
 }
 
@@ -1367,7 +1464,8 @@ void isotree_place(struct isotree *t, uint64_t first)
     /* (out of memory: path table order, as valid an image) */
     if (t->moved && !t->byblock)
         (void)order_extents(t);
-    for (uint32_t i = 0; i < t->ndirs; i++) {
+    uint32_t n = t->byblock ? t->nplaced : t->ndirs;
+    for (uint32_t i = 0; i < n; i++) {
         uint32_t d = t->byblock ? t->byblock[i] : i;
         t->dirs[d].block = (uint32_t)b;
         b += ((uint64_t)t->dirs[d].size + t->dirs[d].ce_size) / FSI_BLOCK;
@@ -1379,7 +1477,7 @@ fsi_hresult isotree_produce(struct isotree *t, uint64_t block, uint8_t *buf, uin
     uint64_t abs = t->dirs[0].block + block;
     while (n > 0) {
         /* The directory whose extent holds block `abs`. */
-        uint32_t lo = 0, hi = t->ndirs;
+        uint32_t lo = 0, hi = t->byblock ? t->nplaced : t->ndirs;
         while (lo < hi) {
             uint32_t mid = lo + (hi - lo) / 2;
             if (t->dirs[t->byblock ? t->byblock[mid] : mid].block <= abs)
@@ -1405,6 +1503,8 @@ fsi_hresult isotree_produce(struct isotree *t, uint64_t block, uint8_t *buf, uin
 
 void isotree_free(struct isotree *t)
 {
+    old_tree_close(t->old);
+    free(t->taken);
     free(t->reloc);
     free(t->byblock);
     if (t->cache) {

@@ -27,7 +27,13 @@ struct isodir {
     uint32_t name_off;    /* identifier in the pool (Joliet: UCS-2BE) */
     uint32_t level;       /* directories above it in the view (root 0) */
     uint32_t nmoved;      /* subdirectories relocated from here (Rock Ridge) */
+    /* A session: where the previous one has this directory (old_len 0:
+     * nowhere), and whether the new one keeps it there (its block and
+     * size are the old ones, its item 0 below a kept one), with old_rec
+     * its old path table record. */
+    uint32_t old_loc, old_len, old_rec;
     uint8_t name_len;
+    uint8_t kept;
 };
 
 /* A directory the ISO9660 view relocates to rr_moved (--relocate-deep). */
@@ -61,7 +67,14 @@ struct isotree {
     uint32_t nreloc;
     uint32_t moved;
     const char *moved_name;     /* its Rock Ridge name */
-    uint32_t *byblock;          /* with rr_moved: dirs[] indices in extent order */
+    uint32_t *byblock;          /* with rr_moved or kept directories: the
+                                   dirs[] indices written, in extent order */
+    uint32_t nplaced;           /* their number (ndirs without byblock) */
+    /* A session (session_keep.h): the previous session's view, its path
+     * table records already listed, the directories kept. */
+    struct old_tree *old;
+    uint8_t *taken;
+    uint32_t nkept;
     bool deep_ok;               /* no depth check (Joliet beside a relocating ISO9660) */
 };
 

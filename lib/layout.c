@@ -10,6 +10,7 @@
 #include "eltorito.h"
 #include "rockridge.h"
 #include "append.h"
+#include "session_keep.h"
 #include "reader.h"
 
 #include <errno.h>
@@ -523,6 +524,8 @@ fsi_hresult layout_build(fsi_image *img, struct layout **out)
 
     if (FSI_SUCCEEDED(hr))
         hr = lay->file_block ? index_children(lay) : nomem(lay);
+    if (FSI_SUCCEEDED(hr) && img->ms_disc)
+        hr = session_keep_mark(lay);
     if (FSI_SUCCEEDED(hr) && lay->ms_past) {
         char *path = layout_item_path(lay, lay->ms_past);
         hr = fsi_failf(img, IMAPI_E_BAD_MULTISESSION_PARAMETER, 0, path, NULL,
@@ -565,6 +568,7 @@ void layout_free(struct layout *lay)
         eltorito_ops.destroy(lay->boot);
     free(lay->regions);
     free(lay->file_block);
+    free(lay->changed);
     free(lay->data_order);
     free(lay->group_leader);
     free(lay->group_count);

@@ -90,6 +90,10 @@ struct layout {
      * rather than kept.  0: none. */
     uint64_t udf_part;
     struct rd_udf_volume udf_prev;  /* that volume (reader.h) */
+    /* A session: nonzero for items that differ from the previous
+     * session, themselves or below them (session_keep.h); NULL when it
+     * keeps nothing or is no session. */
+    uint8_t *changed;
     /* The El Torito boot record a session keeps (append.c), or NULL. */
     uint8_t *kept_br;
     uint64_t next;              /* first free block */

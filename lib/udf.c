@@ -54,6 +54,7 @@
 #include "udf.h"
 #include "udf_desc.h"
 #include "names_udf.h"
+#include "session_keep.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -135,6 +136,7 @@ struct udfw {
      * old block), 0 otherwise.  New Unique IDs follow the old volume's. */
     uint64_t *ruid;
     uint64_t uid_shift;
+    uint64_t nkept_dirs;        /* directories kept so (nothing below counted) */
     uint64_t mbase;             /* its first metadata number: 0, or for a
                                    1.02-2.01 session continuing a partition
                                    that starts before it, meta_at - part */
@@ -791,6 +793,15 @@ static fsi_hresult add_link(struct udfw *w, fsi_item it, size_t pc)
 }
 
 /* Number every item's File Entry, breadth first; size every directory. */
+/* Whether a session may point at the old File Entry of imported item
+ * `it` (as imported, one name): its block and Unique ID.  The ID must
+ * lie below the new ones, the block below the new metadata. */
+static bool keep_fe(const struct udfw *w, fsi_item it, uint32_t *olb, uint64_t *ouid)
+{
+    return w->ruid && import_udf_fe(w->lay->img, it, w->lay->img->ms_disc, w->mref, olb, ouid) &&
+           *ouid >= 16 && *ouid < w->uid_shift && *olb >= 2 && (uint64_t)*olb < w->mbase;
+}
+
 static fsi_hresult build_meta(struct udfw *w)
 {
     struct layout *lay = w->lay;
@@ -844,8 +855,18 @@ static fsi_hresult build_meta(struct udfw *w)
             }
             if (i + LAYOUT_AHEAD < nk)
                 layout_prefetch(&w->fe[kids[i + LAYOUT_AHEAD]]);
+            uint32_t olb;
+            uint64_t ouid;
             if (type == NODE_DIR) {
                 nsub++;
+                /* Unchanged with all below it: its old File Entry, and
+                 * its FIDs pointing at the old ones below. */
+                if (keep_fe(w, it, &olb, &ouid) && session_kept(lay, it)) {
+                    w->fe[it] = olb;
+                    w->ruid[it] = ouid;
+                    w->nkept_dirs++;
+                    continue;
+                }
                 if (nd <= img->ndirs)
                     w->dirs[nd++] = (struct udfdir){.item = it};
                 continue;
@@ -861,11 +882,7 @@ static fsi_hresult build_meta(struct udfw *w)
                 w->fe[it] = w->fe[leader];
                 continue;
             }
-            uint32_t olb;
-            uint64_t ouid;
-            if (w->ruid && import_udf_fe(img, it, img->ms_disc, w->mref, &olb, &ouid) &&
-                ouid >= 16 &&
-                ouid < w->uid_shift && olb >= 2 && (uint64_t)olb < w->mbase) {
+            if (keep_fe(w, it, &olb, &ouid)) {
                 w->fe[it] = olb;            /* kept where it is, as it is */
                 w->ruid[it] = ouid;
                 continue;
@@ -1472,8 +1489,11 @@ static void produce_lvid(const struct udfw *w, uint32_t loc, uint8_t *p)
         udf_put32(t + 4 * npart + 4, (uint32_t)w->msize);
     uint8_t *iu = t + 8 * npart;
     udf_regid_impl(iu, IMPL_ID);
-    udf_put32(iu + 32, (uint32_t)(w->nfiles > UINT32_MAX ? UINT32_MAX : w->nfiles));
-    udf_put32(iu + 36, (uint32_t)w->ndirs);
+    /* Kept directories were not counted into: the tree's counts hold all. */
+    uint64_t nfiles = w->nkept_dirs ? lay->img->nfiles : w->nfiles;
+    uint64_t ndirs = w->nkept_dirs ? lay->img->ndirs + 1 : w->ndirs;
+    udf_put32(iu + 32, (uint32_t)(nfiles > UINT32_MAX ? UINT32_MAX : nfiles));
+    udf_put32(iu + 36, (uint32_t)(ndirs > UINT32_MAX ? UINT32_MAX : ndirs));
     /* A 2.60 volume without pseudo-overwrite reads as 2.50. */
     udf_put16(iu + 40, w->rev == 0x260 ? 0x250 : w->rev);   /* minimum read */
     udf_put16(iu + 42, w->rev);                              /* minimum write */
