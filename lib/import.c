@@ -215,12 +215,13 @@ static fsi_hresult progress(struct imp *im, const fsi_disc_entry *e)
 }
 
 /* What an item is as imported: a change made since (times, mode, owner,
- * size, a new item in its place) changes it. */
+ * size, hidden, a new item in its place) changes it. */
 static uint64_t node_stamp(const struct node *n)
 {
     uint64_t v[] = {n->name_off, n->size, (uint64_t)n->times[0], (uint64_t)n->times[1],
                     (uint64_t)n->times[2], (uint64_t)n->uid << 32 | n->gid,
-                    (uint64_t)n->mode << 8 | n->type, n->src, n->parent};
+                    (uint64_t)n->mode << 16 | (uint64_t)(n->flags & NF_HIDDEN) << 8 | n->type,
+                    n->src, n->parent};
     uint64_t h = 0x9e3779b97f4a7c15u;
     for (size_t i = 0; i < sizeof v / sizeof *v; i++)
         h = (h ^ v[i]) * 0x100000001b3u + (h >> 29);

@@ -147,6 +147,26 @@ static bool load_path_table(struct old_tree *o, uint64_t vd_block)
     return true;
 }
 
+/* Whether the old root's "." record carries Rock Ridge as we write it:
+ * RRIP 1.12, whose PX holds a serial number (44 bytes).  Directories of
+ * RRIP 1.09 (genisoimage) beside ours would mix versions in one volume,
+ * which readers such as pycdlib refuse. */
+static bool rr_112(fsi_disc *d, uint32_t root_loc)
+{
+    uint8_t b[RD_BLOCK];
+    if (rd_block(d, root_loc, b) != FSI_S_OK)
+        return false;
+    size_t len = b[0], su = 33 + (size_t)b[32] + !(b[32] & 1);
+    if (len < 34 || b[32] != 1 || su > len)
+        return false;
+    while (su + 4 <= len && b[su + 2] >= 4 && su + b[su + 2] <= len) {
+        if (b[su] == 'P' && b[su + 1] == 'X')
+            return b[su + 2] == 44;
+        su += b[su + 2];
+    }
+    return false;
+}
+
 struct old_tree *old_tree_open(fsi_disc *d, bool joliet)
 {
     struct old_tree *o = calloc(1, sizeof *o);
@@ -174,6 +194,10 @@ struct old_tree *old_tree_open(fsi_disc *d, bool joliet)
     }
     o->root_loc = (uint32_t)root.loc;
     o->root_len = (uint32_t)root.len;
+    if (!joliet && !rr_112(d, o->root_loc)) {
+        old_tree_close(o);
+        return NULL;
+    }
     return o;
 }
 

@@ -45,9 +45,9 @@ static inline bool session_kept(const struct layout *lay, fsi_item it)
 /* The previous session's ISO9660 (Rock Ridge names) or Joliet view. */
 struct old_tree;
 
-/* Open it; NULL when it cannot serve (absent, no Rock Ridge names, a path
- * table that does not parse or has extended attribute records, out of
- * memory). */
+/* Open it; NULL when it cannot serve (absent, no Rock Ridge names or
+ * another Rock Ridge version than ours, a path table that does not parse
+ * or has extended attribute records, out of memory). */
 struct old_tree *old_tree_open(fsi_disc *d, bool joliet);
 void old_tree_close(struct old_tree *o);
 
