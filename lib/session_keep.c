@@ -236,7 +236,8 @@ static fsi_hresult on_sub(void *ctx, fsi_disc_entry *e, const struct rd_dirref *
         o->names = s;
         o->names_cap = cap;
     }
-    memcpy(o->names + o->names_len, e->name, e->name_len);
+    if (e->name_len)
+        memcpy(o->names + o->names_len, e->name, e->name_len);
     o->subs[o->nsubs++] = (struct old_sub){o->names_len, (uint16_t)e->name_len,
                                            (uint32_t)sub->loc, (uint32_t)sub->len};
     o->names_len += e->name_len;
@@ -260,7 +261,8 @@ bool old_tree_subdir(struct old_tree *o, uint32_t loc, uint32_t len, const char 
         o->nsubs = o->names_len = 0;
         struct rd_dirref ref = {loc, len, 0};
         o->sub_failed = o->r->read_dir(o->view, &ref, on_sub, o) != FSI_S_OK;
-        qsort_r(o->subs, o->nsubs, sizeof *o->subs, cmp_sub, o);
+        if (o->nsubs > 1)
+            qsort_r(o->subs, o->nsubs, sizeof *o->subs, cmp_sub, o);
         /* Two subdirectories of one name: which one is the tree's is
          * not known, so neither is kept. */
         for (size_t i = 1; i < o->nsubs; i++)
