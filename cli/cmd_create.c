@@ -99,9 +99,10 @@ static void create_usage(FILE *f, bool append)
         fputs("Usage: mkimage append [OPTIONS] IMAGE [SOURCE...]\n"
               "Add a session to IMAGE (an image file or a block device) in place: its tree\n"
               "with the SOURCEs added over it (a source replaces an item of its path) and\n"
-              "the --remove items left out.  Crash-safe: until the new session is complete\n"
-              "the image reads as before, and earlier sessions stay readable (mkimage ls\n"
-              "--session N).  SOURCE as for create.\n\n",
+              "the --remove items left out.  Old files keep their blocks, and only the\n"
+              "directories on the way to a change are written again.  Crash-safe: until\n"
+              "the new session is complete the image reads as before, and earlier sessions\n"
+              "stay readable (mkimage ls --session N).  SOURCE as for create.\n\n",
               f);
     else
         fputs("Usage: mkimage create [OPTIONS] -o OUTPUT SOURCE...\n"

@@ -110,9 +110,11 @@ static bool excluded(fsi_image *img, const char *path, size_t len)
 void import_free_all(fsi_image *img)
 {
     exclusions_clear(img);
+    free(img->imp_item);
     free(img->imp_fe);
+    img->imp_item = NULL;
     img->imp_fe = NULL;
-    img->cap_imp_fe = 0;
+    img->cap_imp = 0;
     for (uint32_t i = 0; i < img->ndiscs; i++)
         fsi_disc_free(img->discs[i]);
     free(img->discs);
@@ -235,25 +237,33 @@ static uint64_t node_stamp(const struct node *n)
 static fsi_hresult note_item(struct imp *im, fsi_item id, const fsi_disc_entry *e, bool fe)
 {
     fsi_image *img = im->img;
-    if (id >= img->cap_imp_fe) {
-        uint32_t cap = img->cap_imp_fe ? img->cap_imp_fe : 1024;
+    if (id >= img->cap_imp || (fe && !img->imp_fe)) {
+        uint32_t old = img->cap_imp, cap = old ? old : 1024;
         while (cap <= id && cap < UINT32_MAX / 2)
             cap *= 2;
         if (cap <= id)
             return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
-        struct imp_fe *t = realloc(img->imp_fe, (size_t)cap * sizeof *t);
+        struct imp_item *t = realloc(img->imp_item, (size_t)cap * sizeof *t);
         if (!t)
             return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
-        memset(t + img->cap_imp_fe, 0, (size_t)(cap - img->cap_imp_fe) * sizeof *t);
-        img->imp_fe = t;
-        img->cap_imp_fe = cap;
+        memset(t + old, 0, (size_t)(cap - old) * sizeof *t);
+        img->imp_item = t;
+        /* File Entries: from the first one on, as many as items */
+        if (fe || img->imp_fe) {
+            size_t had = img->imp_fe ? old : 0;
+            struct imp_fe *f = realloc(img->imp_fe, (size_t)cap * sizeof *f);
+            if (!f)
+                return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+            memset(f + had, 0, (size_t)(cap - had) * sizeof *f);
+            img->imp_fe = f;
+        }
+        img->cap_imp = cap;
     }
-    img->imp_fe[id] = (struct imp_fe){.stamp = node_stamp(&img->nodes[id]),
-                                      .disc = im->disc_index + 1};
-    if (fe)
-        img->imp_fe[id] = (struct imp_fe){img->imp_fe[id].stamp, e->udf_unique_id,
-                                          e->udf_icb_block, im->disc_index + 1,
-                                          e->udf_icb_partition, 1, 0};
+    img->imp_item[id] = (struct imp_item){node_stamp(&img->nodes[id]), im->disc_index + 1, 0};
+    if (img->imp_fe)
+        img->imp_fe[id] = fe ? (struct imp_fe){e->udf_unique_id, e->udf_icb_block,
+                                               e->udf_icb_partition, 1}
+                             : (struct imp_fe){0, 0, 0, 0};
     return FSI_S_OK;
 }
 
@@ -262,29 +272,26 @@ static fsi_hresult note_item(struct imp *im, fsi_item id, const fsi_disc_entry *
 static void count_entry(struct imp *im, fsi_item dir)
 {
     fsi_image *img = im->img;
-    if (dir && dir < img->cap_imp_fe && img->imp_fe[dir].stamp)
-        img->imp_fe[dir].kids++;
+    if (dir && dir < img->cap_imp && img->imp_item[dir].stamp)
+        img->imp_item[dir].kids++;
 }
 
 bool import_udf_fe(const fsi_image *img, fsi_item it, const fsi_disc *d, uint16_t ref,
                    uint32_t *lb, uint64_t *uid)
 {
-    if (it >= img->cap_imp_fe || !img->imp_fe[it].stamp || !img->imp_fe[it].udf)
+    if (!img->imp_fe || it >= img->cap_imp || !img->imp_fe[it].udf ||
+        !import_unchanged(img, it, d) || img->imp_fe[it].ref != ref)
         return false;
-    const struct imp_fe *f = &img->imp_fe[it];
-    if (f->disc == 0 || f->disc > img->ndiscs || img->discs[f->disc - 1] != d || f->ref != ref ||
-        f->stamp != node_stamp(&img->nodes[it]))
-        return false;
-    *lb = f->lb;
-    *uid = f->uid;
+    *lb = img->imp_fe[it].lb;
+    *uid = img->imp_fe[it].uid;
     return true;
 }
 
 bool import_unchanged(const fsi_image *img, fsi_item it, const fsi_disc *d)
 {
-    if (it >= img->cap_imp_fe || !img->imp_fe[it].stamp)
+    if (it >= img->cap_imp || !img->imp_item[it].stamp)
         return false;
-    const struct imp_fe *f = &img->imp_fe[it];
+    const struct imp_item *f = &img->imp_item[it];
     const struct node *n = &img->nodes[it];
     return f->disc > 0 && f->disc <= img->ndiscs && img->discs[f->disc - 1] == d &&
            f->stamp == node_stamp(n) && (n->type != NODE_DIR || n->nchildren == f->kids);
@@ -337,8 +344,8 @@ static fsi_hresult on_entry(void *ctx, fsi_disc_entry *e, const struct rd_dirref
     if (have) {
         /* Two entries of one name: what the tree holds of it is no
          * longer what either entry was. */
-        if (have < img->cap_imp_fe)
-            img->imp_fe[have].stamp = 0;
+        if (have < img->cap_imp)
+            img->imp_item[have].stamp = 0;
         bool have_dir = img->nodes[have].type == NODE_DIR;
         if (have_dir && !dir)
             return fsi_fail(img, IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY, 0,
@@ -535,8 +542,8 @@ FSI_API fsi_hresult fsi_import(fsi_image *img, fsi_disc *disc, unsigned fs, unsi
                            r->name);
     exclusions_clear(img);
     hr = tree_batch_end(img, &batch, hr, fsi_disc_path(disc) ? fsi_disc_path(disc) : "import");
-    if (FSI_FAILED(hr) && img->imp_fe)   /* items taken back: their entries go too */
-        memset(img->imp_fe, 0, (size_t)img->cap_imp_fe * sizeof *img->imp_fe);
+    if (FSI_FAILED(hr) && img->imp_item)   /* items taken back: their entries go too */
+        memset(img->imp_item, 0, (size_t)img->cap_imp * sizeof *img->imp_item);
     if (FSI_FAILED(hr)) {
         free(volname);
         return hr;

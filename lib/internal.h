@@ -200,10 +200,12 @@ struct fsi_image {
     size_t nimp_excl;
     /* Imported items as import found them (import.c), for a session
      * continuing their disc to point at what it need not write again
-     * (directories, UDF File Entries): [cap_imp_fe] by item; an entry
-     * holds while its item is as imported. */
+     * (directories, UDF File Entries): imp_item[cap_imp] by item, and
+     * with a UDF import imp_fe[cap_imp] too (else NULL); an entry holds
+     * while its item is as imported. */
+    struct imp_item *imp_item;
     struct imp_fe *imp_fe;
-    uint32_t cap_imp_fe;
+    uint32_t cap_imp;
     /* Hard links: link_group[item] (cap_nodes entries, allocated with
      * the first link) is a group id shared by the items that are one host
      * file, 0 for none; inodes maps (dev, ino) to the group id. */
@@ -350,16 +352,17 @@ fsi_hresult tree_add_system_file(fsi_image *img, const char *path, const void *d
 void tree_remove_system_file(fsi_image *img, fsi_item item);
 
 /* --- import.c: File Entries of imported items --- */
-struct imp_fe {
+struct imp_item {
     uint64_t stamp;          /* of the item as imported (0: no entry) */
-    uint64_t uid;            /* its Unique ID (udf) */
-    uint32_t lb;             /* its logical block in partition `ref` (udf) */
     uint32_t disc;           /* index in img->discs + 1 */
-    uint16_t ref;
-    uint8_t udf;             /* uid, lb and ref name its UDF File Entry */
     uint32_t kids;           /* directories: entries the disc gives it */
 };
-/* Whether item `it` still is as imported from disc `d`'s UDF volume with
+struct imp_fe {
+    uint64_t uid;            /* its Unique ID */
+    uint32_t lb;             /* its logical block in partition `ref` */
+    uint16_t ref;
+    uint8_t udf;             /* uid, lb and ref name its UDF File Entry */
+};/* Whether item `it` still is as imported from disc `d`'s UDF volume with
  * one name, its File Entry in partition `ref`: then *lb gets the entry's
  * logical block and *uid its Unique ID. */
 bool import_udf_fe(const fsi_image *img, fsi_item it, const fsi_disc *d, uint16_t ref,

@@ -15,7 +15,7 @@ fsi_hresult session_keep_mark(struct layout *lay)
 {
     const fsi_image *img = lay->img;
     lay->changed = NULL;
-    if (!img->ms_disc || !img->imp_fe || img->normalize)
+    if (!img->ms_disc || !img->imp_item || img->normalize)
         return FSI_S_OK;
     uint8_t *ch = calloc(lay->nitems ? lay->nitems : 1, 1);
     if (!ch)
