@@ -49,6 +49,8 @@
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/integration/lib.sh
 . "$here/lib.sh"
+# shellcheck source=tests/integration/trees.sh
+. "$here/trees.sh"
 kdir=$(cd "$here/../kernel" && pwd)
 
 top_builddir=${top_builddir:-$(pwd)}
@@ -87,27 +89,8 @@ cp -a "$tmp/want2/." "$tmp/want3/" && rm -rf "$tmp/want3/a.txt" "$tmp/want3/docs
 cp -a "$tmp/want3/." "$tmp/want4/" && mv "$tmp/want4/b.txt" "$tmp/want4/renamed.txt" &&
     rm -rf "$tmp/want4/empty" && cp "$tmp/empty4" "$tmp/want4/empty"
 
-# manifest DIR: "path<TAB>size<TAB>sha256" of every file and "path/" of
-# every directory, sorted.
-manifest() {
-    (cd "$1" && find . -mindepth 1 \( -type d -printf '%P/\n' \) -o \( -type f -printf '%P\n' \) |
-        LC_ALL=C sort | while IFS= read -r f; do
-            case $f in
-            */) printf '%s\n' "$f" ;;
-            *) printf '%s\t%s\t%s\n' "$f" "$(stat -c %s "$f")" "$(sha256sum <"$f" | cut -c1-64)" ;;
-            esac
-        done)
-}
-for n in 1 2 3 4; do manifest "$tmp/want$n" >"$tmp/want$n.lst"; done
+for n in 1 2 3 4; do tree_manifest "$tmp/want$n" >"$tmp/want$n.lst"; done
 
-# compare DESC WANT GOT
-compare() {
-    if [ -s "$3" ] && diff -u "$2" "$3" >"$tmp/diff" 2>&1; then
-        tap_ok "$1"
-    else
-        tap_fail "$1" "$(sed -n '1,30p' "$tmp/diff" 2>/dev/null)"
-    fi
-}
 
 # x_read IMG DIR [SBSECTOR]: xorriso extracts the tree (from block 16, or
 # the session at SBSECTOR) into DIR.
@@ -147,20 +130,20 @@ readers() {
     n=$1 rimg=$2
     if have xorriso; then
         x_read "$rimg" "$tmp/x"
-        manifest "$tmp/x" >"$tmp/x.lst"
-        compare "session $n: xorriso reads the new tree (every file, SHA-256)" \
+        tree_manifest "$tmp/x" >"$tmp/x.lst"
+        tree_compare "session $n: xorriso reads the new tree (every file, SHA-256)" \
             "$tmp/want$n.lst" "$tmp/x.lst"
     else
         tap_skip "session $n: xorriso" "xorriso not installed"
     fi
     if have isoinfo; then
         i_read "$rimg" -R "$tmp/ir"
-        manifest "$tmp/ir" >"$tmp/ir.lst"
-        compare "session $n: isoinfo -R: every path, every file's SHA-256" \
+        tree_manifest "$tmp/ir" >"$tmp/ir.lst"
+        tree_compare "session $n: isoinfo -R: every path, every file's SHA-256" \
             "$tmp/want$n.lst" "$tmp/ir.lst"
         i_read "$rimg" -J "$tmp/ij"
-        manifest "$tmp/ij" >"$tmp/ij.lst"
-        compare "session $n: isoinfo -J: every path, every file's SHA-256" \
+        tree_manifest "$tmp/ij" >"$tmp/ij.lst"
+        tree_compare "session $n: isoinfo -J: every path, every file's SHA-256" \
             "$tmp/want$n.lst" "$tmp/ij.lst"
     else
         tap_skip "session $n: isoinfo -R" "isoinfo not installed"
@@ -169,16 +152,16 @@ readers() {
     if have 7z; then
         rm -rf "$tmp/z" && mkdir "$tmp/z"
         7z x -y -o"$tmp/z" "$rimg" >/dev/null 2>&1
-        manifest "$tmp/z" >"$tmp/z.lst"
-        compare "session $n: 7-Zip: every path, every file's SHA-256" \
+        tree_manifest "$tmp/z" >"$tmp/z.lst"
+        tree_compare "session $n: 7-Zip: every path, every file's SHA-256" \
             "$tmp/want$n.lst" "$tmp/z.lst"
     else
         tap_skip "session $n: 7-Zip" "7z not installed"
     fi
     if "$MKIMAGE" verify "$rimg" >"$tmp/v.out" 2>&1; then
         m_read "$rimg" "$tmp/o"
-        manifest "$tmp/o" >"$tmp/o.lst"
-        compare "session $n: mkimage verify clean; extract gives the tree" \
+        tree_manifest "$tmp/o" >"$tmp/o.lst"
+        tree_compare "session $n: mkimage verify clean; extract gives the tree" \
             "$tmp/want$n.lst" "$tmp/o.lst"
     else
         tap_fail "session $n: mkimage verify clean" "$(cat "$tmp/v.out")"
@@ -229,7 +212,7 @@ for s in $starts; do
     n=$((n + 1))
     if have xorriso; then
         x_read "$img" "$tmp/xs" "$s"
-        manifest "$tmp/xs" >"$tmp/xs.lst"
+        tree_manifest "$tmp/xs" >"$tmp/xs.lst"
         diff -u "$tmp/want$n.lst" "$tmp/xs.lst" >>"$tmp/old.diff" ||
             echo "xorriso -load sbsector $s: not session $n" >>"$tmp/old.diff"
     fi
@@ -254,11 +237,6 @@ if [ "${FSI_TEST_SKIP_KERNEL:-}" = 1 ]; then
 elif ! "$kdir/setup.sh" >"$tmp/setup.out" 2>&1; then
     reason="no kernel reader: $(tail -n 1 "$tmp/setup.out")"
 fi
-# klist LISTING: the manifest of a kstat listing (files, directories).
-klist() {
-    awk -F '\t' '$1 != "." && $2 == "d" { print $1 "/" }
-                 $2 == "f" { print $1 "\t" $6 "\t" $11 }' "$1" | LC_ALL=C sort
-}
 if [ -n "$reason" ]; then
     for d in "the last session, Rock Ridge" "the last session, Joliet" \
         "session 1 by sbsector"; do
@@ -272,8 +250,8 @@ else
         k=${v%%:*} rest=${v#*:}
         w=${rest%%:*} d=${rest#*:}
         : >>"$tmp/k/$k.lst"
-        klist "$tmp/k/$k.lst" >"$tmp/kgot"
-        compare "Linux kernel: $d (files, sizes, SHA-256, directories)" "$tmp/want$w.lst" "$tmp/kgot"
+        tree_kstat "$tmp/k/$k.lst" >"$tmp/kgot"
+        tree_compare "Linux kernel: $d (files, sizes, SHA-256, directories)" "$tmp/want$w.lst" "$tmp/kgot"
     done
 fi
 
@@ -313,7 +291,7 @@ for rev in 1.02 2.01 2.50 2.60; do
             "$MKIMAGE" info "$u" 2>&1 | grep -q "revision: *$rev" ||
             echo "info: not UDF $rev" >>"$tmp/u.diff"
         rm -rf "$tmp/uo" && "$MKIMAGE" extract -q --fs udf "$u" "$tmp/uo" >/dev/null 2>&1
-        manifest "$tmp/uo" >"$tmp/uo.lst"
+        tree_manifest "$tmp/uo" >"$tmp/uo.lst"
         cmp -s "$tmp/want3.lst" "$tmp/uo.lst" || echo "mkimage extract --fs udf differs" >>"$tmp/u.diff"
         # every session's UDF tree as it was
         for n in 1 2 3; do
@@ -323,7 +301,7 @@ for rev in 1.02 2.01 2.50 2.60; do
         done
         if have xorriso; then
             x_read "$u" "$tmp/ux"
-            manifest "$tmp/ux" >"$tmp/ux.lst"
+            tree_manifest "$tmp/ux" >"$tmp/ux.lst"
             cmp -s "$tmp/want3.lst" "$tmp/ux.lst" || echo "xorriso differs" >>"$tmp/u.diff"
         fi
     fi
@@ -340,16 +318,16 @@ for rev in 1.02 2.01 2.50 2.60; do
     else
         rm -rf "$tmp/ul" && mkdir "$tmp/ul"
         "$LU" "$u" "$tmp/ul" 2>"$tmp/ul.err"
-        manifest "$tmp/ul" >"$tmp/ul.lst"
-        compare "UDF $rev: libudfread reads the last session (every file, SHA-256)" \
+        tree_manifest "$tmp/ul" >"$tmp/ul.lst"
+        tree_compare "UDF $rev: libudfread reads the last session (every file, SHA-256)" \
             "$tmp/want3.lst" "$tmp/ul.lst"
     fi
 done
 if have 7z && [ -f "$tmp/udf-2.01.iso" ]; then
     rm -rf "$tmp/z" && mkdir "$tmp/z"
     7z x -y -o"$tmp/z" "$tmp/udf-2.01.iso" >/dev/null 2>&1
-    manifest "$tmp/z" >"$tmp/z.lst"
-    compare "UDF 2.01 image after two appends: 7-Zip (every file, SHA-256)" \
+    tree_manifest "$tmp/z" >"$tmp/z.lst"
+    tree_compare "UDF 2.01 image after two appends: 7-Zip (every file, SHA-256)" \
         "$tmp/want3.lst" "$tmp/z.lst"
 else
     tap_skip "UDF image after two appends: 7-Zip" "7z not installed"
@@ -365,7 +343,7 @@ while [ $i -lt 2000 ]; do
     i=$((i + 1))
 done
 mkdir "$tmp/wantmany" && cp -a "$tmp/many/." "$tmp/wantmany/" && cp "$tmp/s2/b.txt" "$tmp/wantmany/"
-manifest "$tmp/wantmany" >"$tmp/wantmany.lst"
+tree_manifest "$tmp/wantmany" >"$tmp/wantmany.lst"
 for mrev in 2.01 2.60; do
     # 2.60 writes every File Entry again (metadata partition): larger
     limit=2000000
@@ -379,16 +357,16 @@ for mrev in 2.01 2.60; do
     "$MKIMAGE" verify "$tmp/many-$mrev.iso" >>"$tmp/many.diff" 2>&1 || true
     grep -q " 0 errors, 0 warnings" "$tmp/many.diff" && sed -i '/ 0 errors, 0 warnings/d' "$tmp/many.diff"
     rm -rf "$tmp/mo" && "$MKIMAGE" extract -q --fs udf "$tmp/many-$mrev.iso" "$tmp/mo" >/dev/null 2>&1
-    manifest "$tmp/mo" >"$tmp/mo.lst"
+    tree_manifest "$tmp/mo" >"$tmp/mo.lst"
     cmp -s "$tmp/wantmany.lst" "$tmp/mo.lst" || echo "mkimage extract --fs udf differs" >>"$tmp/many.diff"
     if [ -n "$LU" ]; then
         rm -rf "$tmp/ml" && mkdir "$tmp/ml" && "$LU" "$tmp/many-$mrev.iso" "$tmp/ml" 2>/dev/null
-        manifest "$tmp/ml" >"$tmp/ml.lst"
+        tree_manifest "$tmp/ml" >"$tmp/ml.lst"
         cmp -s "$tmp/wantmany.lst" "$tmp/ml.lst" || echo "libudfread differs" >>"$tmp/many.diff"
     fi
     if have 7z; then
         rm -rf "$tmp/mz" && mkdir "$tmp/mz" && 7z x -y -o"$tmp/mz" "$tmp/many-$mrev.iso" >/dev/null 2>&1
-        manifest "$tmp/mz" >"$tmp/mz.lst"
+        tree_manifest "$tmp/mz" >"$tmp/mz.lst"
         cmp -s "$tmp/wantmany.lst" "$tmp/mz.lst" || echo "7-Zip differs" >>"$tmp/many.diff"
     fi
     if [ -s "$tmp/many.diff" ]; then
@@ -412,13 +390,13 @@ else
     for u in $kimgs; do
         k=$((k + 1))
         : >>"$tmp/ku/$k.lst"
-        klist "$tmp/ku/$k.lst" >"$tmp/kgot"
+        tree_kstat "$tmp/ku/$k.lst" >"$tmp/kgot"
         cmp -s "$tmp/want3.lst" "$tmp/kgot" || echo "$u: $(diff "$tmp/want3.lst" "$tmp/kgot" | head -5)" >>"$tmp/ku.diff"
     done
     for mrev in 2.01 2.60; do
         k=$((k + 1))
         : >>"$tmp/ku/$k.lst"
-        klist "$tmp/ku/$k.lst" >"$tmp/kgot"
+        tree_kstat "$tmp/ku/$k.lst" >"$tmp/kgot"
         cmp -s "$tmp/wantmany.lst" "$tmp/kgot" ||
             echo "many-$mrev.iso: $(diff "$tmp/wantmany.lst" "$tmp/kgot" | head -5)" >>"$tmp/ku.diff"
     done
@@ -471,24 +449,24 @@ verdict_of() {    # verdict_of NAME LISTING
 state() {
     "$MKIMAGE" verify "$1" >"$tmp/cv.out" 2>&1 || { echo "verify: $(head -3 "$tmp/cv.out")"; return; }
     m_read "$1" "$tmp/c"
-    manifest "$tmp/c" >"$tmp/c.lst"
+    tree_manifest "$tmp/c" >"$tmp/c.lst"
     all=$(verdict_of mkimage "$tmp/c.lst")
     if have xorriso; then
         x_read "$1" "$tmp/cx"
-        manifest "$tmp/cx" >"$tmp/cx.lst"
+        tree_manifest "$tmp/cx" >"$tmp/cx.lst"
         all="$all
 $(verdict_of xorriso "$tmp/cx.lst")"
     fi
     if have isoinfo; then
         i_read "$1" -J "$tmp/cj"
-        manifest "$tmp/cj" >"$tmp/cj.lst"
+        tree_manifest "$tmp/cj" >"$tmp/cj.lst"
         all="$all
 $(verdict_of "isoinfo -J" "$tmp/cj.lst")"
     fi
     if [ -n "$LU" ]; then       # an image with UDF: libudfread too
         rm -rf "$tmp/cu" && mkdir "$tmp/cu"
         if "$LU" "$1" "$tmp/cu" 2>/dev/null || [ -n "$(ls -A "$tmp/cu")" ]; then
-            manifest "$tmp/cu" >"$tmp/cu.lst"
+            tree_manifest "$tmp/cu" >"$tmp/cu.lst"
             all="$all
 $(verdict_of libudfread "$tmp/cu.lst")"
         fi
@@ -506,9 +484,9 @@ head -c 3000000 /dev/urandom >"$tmp/big/more/b1.bin"
 head -c 2000000 /dev/urandom >"$tmp/big/b2.bin"
 for i in $(seq 1 40); do echo "$i" >"$tmp/big/more/f$i.txt"; done
 cp "$img" "$tmp/base.iso"
-manifest "$tmp/want4" >"$tmp/old.lst"
+tree_manifest "$tmp/want4" >"$tmp/old.lst"
 mkdir "$tmp/wantbig" && cp -a "$tmp/want4/." "$tmp/wantbig/" && cp -a "$tmp/big/." "$tmp/wantbig/"
-manifest "$tmp/wantbig" >"$tmp/new.lst"
+tree_manifest "$tmp/wantbig" >"$tmp/new.lst"
 
 # crash_tests BASE LABEL: the kill and failure loops on appends to BASE
 # (4 results).

@@ -30,6 +30,8 @@
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/integration/lib.sh
 . "$here/lib.sh"
+# shellcheck source=tests/integration/trees.sh
+. "$here/trees.sh"
 kdir=$(cd "$here/../kernel" && pwd)
 
 top_builddir=${top_builddir:-$(pwd)}
@@ -67,32 +69,11 @@ cp -a "$src" "$tmp/want1"
 cp -a "$src" "$tmp/want2" && cp "$tmp/new.txt" "$tmp/want2/a/sub1/new.txt"
 cp -a "$tmp/want2" "$tmp/want3" && rm "$tmp/want3/c/sub2/g1.txt"
 
-# manifest DIR: "path<TAB>size<TAB>sha256" of every file, "path/" of
-# every directory, sorted (symbolic links left out; no name here has a
-# space or a newline).
-manifest() {
-    (cd "$1" && {
-        find . -mindepth 1 -type d -printf '%P/\n'
-        find . -type f -printf '%s %P\n' >"$tmp/m.sizes"
-        find . -type f -print0 | xargs -0 -r sha256sum | awk -v sizes="$tmp/m.sizes" '
-            BEGIN { while ((getline l < sizes) > 0) {
-                        i = index(l, " "); sz[substr(l, i + 1)] = substr(l, 1, i - 1) } }
-            { p = substr($0, 67); sub(/^\.\//, "", p); print p "\t" sz[p] "\t" $1 }'
-    } | LC_ALL=C sort)
-}
 for n in 1 2 3; do
-    manifest "$tmp/want$n" >"$tmp/want$n.lst"
+    tree_manifest "$tmp/want$n" >"$tmp/want$n.lst"
     cut -f1,2 "$tmp/want$n.lst" >"$tmp/want$n.names"
 done
 
-# compare DESC WANT GOT
-compare() {
-    if [ -s "$3" ] && diff -u "$2" "$3" >"$tmp/diff" 2>&1; then
-        tap_ok "$1"
-    else
-        tap_fail "$1" "$(sed -n '1,30p' "$tmp/diff" 2>/dev/null)"
-    fi
-}
 
 # dirmap IMG [OPT]: "path block" of every directory as isoinfo -l (with
 # OPT: -R, -J or nothing) lists them, the block from its "." record.
@@ -171,8 +152,8 @@ readers() {
         rm -rf "$tmp/x"
         xorriso -indev "$rimg" -osirrox on -extract / "$tmp/x" >/dev/null 2>&1
         mkdir -p "$tmp/x"
-        manifest "$tmp/x" >"$tmp/x.lst"
-        compare "$rk session $n: xorriso (every file, SHA-256)" "$tmp/want$n.lst" "$tmp/x.lst"
+        tree_manifest "$tmp/x" >"$tmp/x.lst"
+        tree_compare "$rk session $n: xorriso (every file, SHA-256)" "$tmp/want$n.lst" "$tmp/x.lst"
     else
         tap_skip "$rk session $n: xorriso" "xorriso not installed"
     fi
@@ -181,15 +162,15 @@ readers() {
         i_list "$rimg" -J >"$tmp/ij.lst"
         cat "$tmp/ir.lst" "$tmp/ij.lst" >"$tmp/i.lst"
         cat "$tmp/want$n.names" "$tmp/want$n.names" >"$tmp/i.want"
-        compare "$rk session $n: isoinfo -R and -J (names, sizes)" "$tmp/i.want" "$tmp/i.lst"
+        tree_compare "$rk session $n: isoinfo -R and -J (names, sizes)" "$tmp/i.want" "$tmp/i.lst"
     else
         tap_skip "$rk session $n: isoinfo" "isoinfo not installed"
     fi
     if have 7z; then
         rm -rf "$tmp/z" && mkdir "$tmp/z"
         7z x -y -o"$tmp/z" "$rimg" >/dev/null 2>&1
-        manifest "$tmp/z" >"$tmp/z.lst"
-        compare "$rk session $n: 7-Zip (every file, SHA-256)" "$tmp/want$n.lst" "$tmp/z.lst"
+        tree_manifest "$tmp/z" >"$tmp/z.lst"
+        tree_compare "$rk session $n: 7-Zip (every file, SHA-256)" "$tmp/want$n.lst" "$tmp/z.lst"
     else
         tap_skip "$rk session $n: 7-Zip" "7z not installed"
     fi
@@ -201,7 +182,7 @@ readers() {
         { "$PY" "$here/pycdlib_tree.py" "$rimg" rr 2>&1 | LC_ALL=C sort
           "$PY" "$here/pycdlib_tree.py" "$rimg" joliet 2>&1 | LC_ALL=C sort; } >"$tmp/p.lst"
         cat "$tmp/want$n.lst" "$tmp/want$n.lst" >"$tmp/p.want"
-        compare "$rk session $n: pycdlib, Rock Ridge and Joliet (every file, SHA-256)" \
+        tree_compare "$rk session $n: pycdlib, Rock Ridge and Joliet (every file, SHA-256)" \
             "$tmp/p.want" "$tmp/p.lst"
     else
         tap_skip "$rk session $n: pycdlib" "no python3-pycdlib"
@@ -215,15 +196,15 @@ readers() {
         "$LU" "$rimg" "$tmp/l" 2>/dev/null
         # (libudfread types entries by their FIDs: a symbolic link comes
         # out as a file of its path components)
-        manifest "$tmp/l" | grep -v '^b/sub1/link	' >"$tmp/l.lst"
-        compare "$rk session $n: libudfread (every file, SHA-256)" "$tmp/want$n.lst" "$tmp/l.lst"
+        tree_manifest "$tmp/l" | grep -v '^b/sub1/link	' >"$tmp/l.lst"
+        tree_compare "$rk session $n: libudfread (every file, SHA-256)" "$tmp/want$n.lst" "$tmp/l.lst"
     fi
     if "$MKIMAGE" verify "$rimg" >"$tmp/v.out" 2>&1; then
         rm -rf "$tmp/o"
         "$MKIMAGE" extract -q "$rimg" "$tmp/o" >/dev/null 2>&1
         mkdir -p "$tmp/o"
-        manifest "$tmp/o" >"$tmp/o.lst"
-        compare "$rk session $n: mkimage verify clean, extract" "$tmp/want$n.lst" "$tmp/o.lst"
+        tree_manifest "$tmp/o" >"$tmp/o.lst"
+        tree_compare "$rk session $n: mkimage verify clean, extract" "$tmp/want$n.lst" "$tmp/o.lst"
     else
         tap_fail "$rk session $n: mkimage verify clean" "$(cat "$tmp/v.out")"
     fi
@@ -348,10 +329,6 @@ if [ "${FSI_TEST_SKIP_KERNEL:-}" = 1 ]; then
 elif ! "$kdir/setup.sh" >"$tmp/setup.out" 2>&1; then
     reason="no kernel reader: $(tail -n 1 "$tmp/setup.out")"
 fi
-klist() {
-    awk -F '\t' '$1 != "." && $2 == "d" { print $1 "/" }
-                 $2 == "f" { print $1 "\t" $6 "\t" $11 }' "$1" | LC_ALL=C sort
-}
 views="1:iso.iso:iso9660 2:iso.iso:joliet 3:u201.iso:udf 4:u250.iso:udf"
 if [ -n "$reason" ]; then
     for v in $views; do tap_skip "Linux kernel: ${v#*:}" "$reason"; done
@@ -366,8 +343,8 @@ else
     for v in $views; do
         k=${v%%:*}
         : >>"$tmp/k/$k.lst"
-        klist "$tmp/k/$k.lst" >"$tmp/kgot"
-        compare "Linux kernel: ${v#*:} after two appends (files, sizes, SHA-256)" \
+        tree_kstat "$tmp/k/$k.lst" >"$tmp/kgot"
+        tree_compare "Linux kernel: ${v#*:} after two appends (files, sizes, SHA-256)" \
             "$tmp/want3.lst" "$tmp/kgot"
     done
 fi
