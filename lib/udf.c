@@ -21,7 +21,8 @@
  *                 file have none: their FIDs point at the first name's,
  *                 whose link count counts them.
  *                 2.50/2.60: the metadata space is the data of the metadata
- *                 file (rounded up to 32 blocks) and the metadata file's
+ *                 file (starting on a multiple of 32 blocks of the disc,
+ *                 rounded up to 32 blocks) and the metadata file's
  *                 Extended File Entry follows it.
  *   PHASE_DATA    file data, placed once by the core; after it, the path
  *                 components of symbolic links too long for their File
@@ -947,7 +948,13 @@ static fsi_hresult udf_place(struct layout *lay, void *self, enum layout_phase p
         /* A session continuing a UDF volume keeps its partition's start,
          * so that the files it keeps in place stay addressable. */
         w->meta_at = lay->next;
-        w->part = lay->udf_part ? lay->udf_part : lay->next;
+        /* 2.50+: the metadata file (and so the partition of a new volume)
+         * starts on an alignment unit of the disc's blocks, as its mirror
+         * does (an ECC block of a DVD is 16 blocks, of a BD 32). */
+        if (w->meta)
+            w->meta_at = (lay->udf_part ? lay->udf_part : 0) +
+                         (lay->next - lay->udf_part + META_UNIT - 1) / META_UNIT * META_UNIT;
+        w->part = lay->udf_part ? lay->udf_part : w->meta_at;
         if (w->part > w->meta_at)
             return internal(lay, "the UDF partition would start after its metadata");
         /* 1.02-2.01: metadata blocks are partition blocks, numbered from
@@ -971,7 +978,7 @@ static fsi_hresult udf_place(struct layout *lay, void *self, enum layout_phase p
         if (!w->meta)
             return layout_alloc(lay, TAG_META, w->mspace - w->mbase, &b);
         w->msize = (w->mspace + META_UNIT - 1) / META_UNIT * META_UNIT;
-        if (FSI_FAILED(hr = layout_alloc(lay, TAG_META, w->msize, &b)) ||
+        if (FSI_FAILED(hr = layout_alloc_at(lay, w->meta_at, TAG_META, w->msize)) ||
             FSI_FAILED(hr = layout_alloc(lay, TAG_MFE, 1, &w->mfe)))
             return hr;
         return FSI_S_OK;

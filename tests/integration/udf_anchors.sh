@@ -7,7 +7,12 @@
 # udfinfo, which lists every anchor it finds; mkimage verify is clean.
 # Readers find the volume through the middle anchor when the other two
 # are destroyed (mkimage; udfinfo).  An appended session of a big image
-# ends with its own three.  Prints TAP.
+# ends with its own three.  UDF 2.50 and 2.60, created and appended to:
+# the metadata file and its mirror start on a multiple of 32 blocks of the
+# disc (a BD's ECC block; read from the partition descriptor, the
+# metadata partition map and the two files' Extended File Entries), the
+# main and reserve sequences lie on either side of them (udfinfo), and
+# verify is clean.  Prints TAP.
 #
 # Environment: MKIMAGE (default ./mkimage).
 
@@ -26,7 +31,7 @@ trap 'exit 1' HUP INT TERM
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
-tap_plan 7
+tap_plan 9
 
 # anchors IMG: the blocks among 256, N - 256 and N that hold an Anchor
 # Volume Descriptor Pointer naming itself, as "256 mid last".
@@ -102,4 +107,70 @@ else
     tap_fail "an appended session of the big image: three anchors" "$(cat "$tmp/ap.out"; anchors "$big")"
 fi
 
+# meta_align IMG: "P META MIRROR" (absolute blocks) of the volume at 256:
+# the partition's start, where the metadata file's data and its mirror's
+# start.
+meta_align() {
+    python3 - "$1" <<'PY'
+import struct, sys
+f = open(sys.argv[1], 'rb')
+def blk(b):
+    f.seek(b * 2048)
+    return f.read(2048)
+a = blk(256)
+vds = struct.unpack_from('<I', a, 20)[0]
+part = maps = None
+for b in range(vds, vds + 16):
+    d = blk(b)
+    tag = struct.unpack_from('<H', d, 0)[0]
+    if tag == 5:
+        part = struct.unpack_from('<I', d, 188)[0]
+    elif tag == 6:
+        n = struct.unpack_from('<I', d, 268)[0]
+        maps, at = [], 440
+        for _ in range(n):
+            t, ln = d[at], d[at + 1]
+            maps.append(d[at:at + ln])
+            at += ln
+    elif tag == 8:
+        break
+meta = [m for m in maps if m[0] == 2 and m[5:28] == b'*UDF Metadata Partition']
+loc, mir = struct.unpack_from('<II', meta[0], 40)
+def data_start(lb):
+    e = blk(part + lb)
+    lea, lad = struct.unpack_from('<II', e, 208)
+    return part + struct.unpack_from('<I', e, 216 + lea + 4)[0]
+print(part, data_start(loc), data_start(mir))
+PY
+}
+for rev in 2.50 2.60; do
+    u=$tmp/m$rev.iso
+    : >"$tmp/al.diff"
+    "$MKIMAGE" create -q --udf-revision $rev -o "$u" "$tmp/small" >"$tmp/al.diff" 2>&1
+    for step in created appended; do
+        [ $step = appended ] && "$MKIMAGE" append -q "$u" "$tmp/src/a.txt" >>"$tmp/al.diff" 2>&1
+        got=$(meta_align "$u" 2>&1)
+        set -- $got
+        if [ $# -ne 3 ] || [ $(($1 % 32)) -ne 0 ] || [ $(($2 % 32)) -ne 0 ] || [ $(($3 % 32)) -ne 0 ]; then
+            echo "$step: partition, metadata, mirror at: $got" >>"$tmp/al.diff"
+        fi
+        "$MKIMAGE" verify -q "$u" >>"$tmp/al.diff" 2>&1 || echo "$step: verify" >>"$tmp/al.diff"
+        if have udfinfo; then
+            udfinfo "$u" >"$tmp/ua.out" 2>&1
+            m=$(sed -n 's/^start=\([0-9]*\), blocks=.*type=MVDS$/\1/p' "$tmp/ua.out")
+            r=$(sed -n 's/^start=\([0-9]*\), blocks=.*type=RVDS$/\1/p' "$tmp/ua.out")
+            p=$(sed -n 's/^start=\([0-9]*\), blocks=.*type=PSPACE$/\1/p' "$tmp/ua.out")
+            { [ -n "$m" ] && [ -n "$r" ] && [ -n "$p" ] && [ "$m" -lt "$2" ] && [ "$r" -gt "$3" ] &&
+                [ $((p % 32)) -eq 0 ]; } ||
+                echo "$step: udfinfo: MVDS $m, RVDS $r, partition $p; metadata $2, mirror $3" \
+                    >>"$tmp/al.diff"
+        fi
+    done
+    if [ -s "$tmp/al.diff" ]; then
+        tap_fail "UDF $rev: metadata file and mirror on 32-block units, sequences around them" \
+            "$(cat "$tmp/al.diff")"
+    else
+        tap_ok "UDF $rev: metadata file and mirror on 32-block units of the disc, the main and reserve sequences on either side of them (created, appended)"
+    fi
+done
 tap_done
