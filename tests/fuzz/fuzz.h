@@ -45,6 +45,24 @@ static fsi_disc *fuzz_disc(struct fuzz_mem *m, const uint8_t *data, size_t size)
     return d;
 }
 
+/* A result of img read through (up to FUZZ_READ_CAP bytes), then freed;
+ * nothing when the image makes none. */
+static inline void fuzz_read_result(fsi_image *img)
+{
+    static uint8_t rbuf[65536];
+    fsi_result *res = NULL;
+    if (FSI_FAILED(fsi_create_result(img, &res)))
+        return;
+    uint64_t off = 0;
+    while (off < FUZZ_READ_CAP) {
+        size_t got = 0;
+        if (FSI_FAILED(fsi_result_read(res, off, rbuf, sizeof rbuf, &got)) || got == 0)
+            break;
+        off += got;
+    }
+    fsi_result_free(res);
+}
+
 /* A walk that reads every file's data, up to `budget` bytes in all. */
 struct fuzz_walk {
     fsi_disc *disc;

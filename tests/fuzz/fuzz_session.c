@@ -9,8 +9,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static uint8_t buf[65536];
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fuzz_mem m;
@@ -28,17 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FSI_SUCCEEDED(fsi_image_set_multisession(img, d, nwa)) &&
         FSI_SUCCEEDED(fsi_import(img, d, FSI_FS_NONE, 0, NULL)) &&
         FSI_SUCCEEDED(fsi_add_file_mem(img, "/fuzz-new.txt", "new\n", 4))) {
-        fsi_result *res = NULL;
-        if (!FSI_FAILED(fsi_create_result(img, &res))) {
-            uint64_t off = 0;
-            while (off < FUZZ_READ_CAP) {
-                size_t got = 0;
-                if (FSI_FAILED(fsi_result_read(res, off, buf, sizeof buf, &got)) || got == 0)
-                    break;
-                off += got;
-            }
-            fsi_result_free(res);
-        }
+        fuzz_read_result(img);
     }
     /* The image may hold a reference to the disc: drop ours first. */
     fsi_disc_free(d);

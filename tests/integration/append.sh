@@ -71,26 +71,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 tap_plan 63
 
 # ---- sources of four sessions, and the trees each must read as ----
-mkdir -p "$tmp/s1/docs/deep" "$tmp/s2/docs" "$tmp/s3/empty" || exit 1
-echo one >"$tmp/s1/a.txt"
-head -c 300000 /dev/urandom >"$tmp/s1/docs/big.bin"
-echo deep >"$tmp/s1/docs/deep/d.txt"
-: >"$tmp/s1/empty"
-echo two >"$tmp/s2/b.txt"
-head -c 5000 /dev/urandom >"$tmp/s2/docs/c.bin"
-echo "a file in a directory that was a file" >"$tmp/s3/empty/x.txt"
-echo three >"$tmp/s3/t.txt"
-echo "a file again" >"$tmp/empty4"
-mkdir "$tmp/want1" "$tmp/want2" "$tmp/want3" "$tmp/want4"
-cp -a "$tmp/s1/." "$tmp/want1/"
-cp -a "$tmp/want1/." "$tmp/want2/" && cp -a "$tmp/s2/." "$tmp/want2/"
-cp -a "$tmp/want2/." "$tmp/want3/" && rm -rf "$tmp/want3/a.txt" "$tmp/want3/docs/deep" \
-    "$tmp/want3/empty" && cp -a "$tmp/s3/." "$tmp/want3/"
-cp -a "$tmp/want3/." "$tmp/want4/" && mv "$tmp/want4/b.txt" "$tmp/want4/renamed.txt" &&
-    rm -rf "$tmp/want4/empty" && cp "$tmp/empty4" "$tmp/want4/empty"
-
-for n in 1 2 3 4; do tree_manifest "$tmp/want$n" >"$tmp/want$n.lst"; done
-
+tree_four_sessions
 
 # x_read IMG DIR [SBSECTOR]: xorriso extracts the tree (from block 16, or
 # the session at SBSECTOR) into DIR.
@@ -264,13 +245,8 @@ else
 fi
 
 # ---- UDF, every revision: the new session has a UDF volume too ----
-# A libudfread extractor (an independent UDF reader): every file of the
-# volume at block 256 into DIR.
-LU=
-if [ -f /usr/include/udfread/udfread.h ] && have "${CC:-cc}"; then
-    "${CC:-cc}" -std=c11 -O2 -o "$tmp/lu" "$here/udfread_extract.c" -ludfread >"$tmp/cc.log" 2>&1 &&
-        LU=$tmp/lu
-fi
+# LU: libudfread (an independent UDF reader) extracts the volume.
+tree_udfread
 kimgs=
 for rev in 1.02 2.01 2.50 2.60; do
     u=$tmp/udf-$rev.iso

@@ -138,12 +138,7 @@ i_list() {
         LC_ALL=C sort
 }
 
-# The libudfread extractor.
-LU=
-if [ -f /usr/include/udfread/udfread.h ] && have "${CC:-cc}"; then
-    "${CC:-cc}" -std=c11 -O2 -o "$tmp/lu" "$here/udfread_extract.c" -ludfread >"$tmp/cc.log" 2>&1 &&
-        LU=$tmp/lu
-fi
+tree_udfread
 
 # readers KIND N IMG: every reader sees want N (7 results).
 readers() {
@@ -199,15 +194,7 @@ readers() {
         tree_manifest "$tmp/l" | grep -v '^b/sub1/link	' >"$tmp/l.lst"
         tree_compare "$rk session $n: libudfread (every file, SHA-256)" "$tmp/want$n.lst" "$tmp/l.lst"
     fi
-    if "$MKIMAGE" verify "$rimg" >"$tmp/v.out" 2>&1; then
-        rm -rf "$tmp/o"
-        "$MKIMAGE" extract -q "$rimg" "$tmp/o" >/dev/null 2>&1
-        mkdir -p "$tmp/o"
-        tree_manifest "$tmp/o" >"$tmp/o.lst"
-        tree_compare "$rk session $n: mkimage verify clean, extract" "$tmp/want$n.lst" "$tmp/o.lst"
-    else
-        tap_fail "$rk session $n: mkimage verify clean" "$(cat "$tmp/v.out")"
-    fi
+    tree_verified "$rk session $n: mkimage verify clean, extract" $n "$rimg"
 }
 
 # kept KIND N IMG PREV EXPECT_ISO EXPECT_UDF [EXPECT_ROCK]: the

@@ -47,33 +47,9 @@ nsets=$(echo $sets | wc -w)
 tap_plan $((nsets * 22 + nsets + 7))
 
 # ---- the sources of the sessions, and the trees each must read as ----
-mkdir -p "$tmp/s1/docs/deep" "$tmp/s2/docs" "$tmp/s3/empty" || exit 1
-echo one >"$tmp/s1/a.txt"
-head -c 300000 /dev/urandom >"$tmp/s1/docs/big.bin"
-echo deep >"$tmp/s1/docs/deep/d.txt"
-: >"$tmp/s1/empty"
-mkdir "$tmp/s1/docs/keep"
-echo "kept as it is" >"$tmp/s1/docs/keep/k.txt"
-echo two >"$tmp/s2/b.txt"
-head -c 5000 /dev/urandom >"$tmp/s2/docs/c.bin"
-echo "a file in a directory that was a file" >"$tmp/s3/empty/x.txt"
-echo three >"$tmp/s3/t.txt"
-echo "a file again" >"$tmp/empty4"
-mkdir "$tmp/want1" "$tmp/want2" "$tmp/want3" "$tmp/want4"
-cp -a "$tmp/s1/." "$tmp/want1/"
-cp -a "$tmp/want1/." "$tmp/want2/" && cp -a "$tmp/s2/." "$tmp/want2/"
-cp -a "$tmp/want2/." "$tmp/want3/" && rm -rf "$tmp/want3/a.txt" "$tmp/want3/docs/deep" \
-    "$tmp/want3/empty" && cp -a "$tmp/s3/." "$tmp/want3/"
-cp -a "$tmp/want3/." "$tmp/want4/" && mv "$tmp/want4/b.txt" "$tmp/want4/renamed.txt" &&
-    rm -rf "$tmp/want4/empty" && cp "$tmp/empty4" "$tmp/want4/empty"
-for n in 1 2 3 4; do tree_manifest "$tmp/want$n" >"$tmp/want$n.lst"; done
+tree_four_sessions
 
-# The libudfread extractor.
-LU=
-if [ -f /usr/include/udfread/udfread.h ] && have "${CC:-cc}"; then
-    "${CC:-cc}" -std=c11 -O2 -o "$tmp/lu" "$here/udfread_extract.c" -ludfread >"$tmp/cc.log" 2>&1 &&
-        LU=$tmp/lu
-fi
+tree_udfread
 
 # i_read IMG DIR: isoinfo -J extracts every file into DIR.
 i_read() {
@@ -135,15 +111,7 @@ readers() {
         fi ;;
     *) tap_skip "$rl session $n: libudfread" "no UDF" ;;
     esac
-    if "$MKIMAGE" verify "$rimg" >"$tmp/v.out" 2>&1; then
-        rm -rf "$tmp/o"
-        "$MKIMAGE" extract -q "$rimg" "$tmp/o" >/dev/null 2>&1
-        mkdir -p "$tmp/o"
-        tree_manifest "$tmp/o" >"$tmp/o.lst"
-        tree_compare "$rl session $n: mkimage verify clean, extract" "$tmp/want$n.lst" "$tmp/o.lst"
-    else
-        tap_fail "$rl session $n: mkimage verify clean" "$(cat "$tmp/v.out")"
-    fi
+    tree_verified "$rl session $n: mkimage verify clean, extract" $n "$rimg"
 }
 
 # info_ok N IMG SET REV: mkimage info names the set, the revision, N sessions.
