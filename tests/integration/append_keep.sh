@@ -22,8 +22,10 @@
 # and sizes), 7-Zip, pycdlib (Rock Ridge and Joliet), libudfread, mkimage
 # verify and extract, and at the end the Linux kernel (ISO9660, Joliet,
 # UDF) is exactly the expected one, with every file's SHA-256.  The same
-# on an image genisoimage -R -J made: its directories are kept.  Prints
-# TAP.
+# on an image genisoimage -R -J made: its Joliet directories are kept
+# (its ISO9660 ones have Rock Ridge 1.09 and are written again); and on
+# an image whose path table does not parse (ISO9660 written again).
+# Prints TAP.
 #
 # Environment: MKIMAGE (default ./mkimage), top_builddir, CC.
 
@@ -47,7 +49,7 @@ trap 'exit 1' HUP INT TERM
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
-tap_plan 83
+tap_plan 89
 
 # ---- the tree, and what each session must read as ----
 src=$tmp/src
@@ -308,6 +310,28 @@ if have genisoimage && have isoinfo; then
 else
     for i in $(seq 1 10); do tap_skip "a genisoimage image" "genisoimage or isoinfo not installed"; done
 fi
+
+# ---- a previous session whose path table does not parse ----
+# (a parent number past its own record): what the old session holds is
+# not trusted, its ISO9660 directories are written again, Joliet's kept.
+bad=$tmp/badpt.iso
+"$MKIMAGE" create -q --fs iso9660,joliet -o "$bad" "$src" >/dev/null 2>&1
+pt=$(od -An -tu4 -j $((16 * 2048 + 140)) -N4 "$bad" | tr -d ' ')
+printf '\377\377' | dd of="$bad" bs=1 seek=$((pt * 2048 + 16)) conv=notrunc status=none
+cp "$bad" "$tmp/badpt.1"
+tap_check "a path table that does not parse: mkimage append" \
+    "$MKIMAGE" append -q "$bad" "a/sub1/new.txt=$tmp/new.txt"
+kept badpt 2 "$bad" "$tmp/badpt.1" "/ /a/ /a/sub1/ " "" "$(dirmap "$bad" -R | cut -d' ' -f1 | tr '\n' ' ')"
+if have xorriso; then
+    rm -rf "$tmp/bx"
+    xorriso -indev "$bad" -osirrox on -extract / "$tmp/bx" >/dev/null 2>&1
+    mkdir -p "$tmp/bx"
+    tree_manifest "$tmp/bx" >"$tmp/bx.lst"
+    tree_compare "a path table that does not parse: xorriso reads the new tree" "$tmp/want2.lst" "$tmp/bx.lst"
+else
+    tap_skip "a path table that does not parse: xorriso" "xorriso not installed"
+fi
+tree_verified "a path table that does not parse: mkimage verify clean, extract" 2 "$bad"
 
 # ---- the Linux kernel ----
 reason=
