@@ -258,10 +258,20 @@ static uint32_t dir_nlink(const struct isotree *t, uint32_t x)
     return 2 + nsub(t, x) + t->dirs[x].nmoved;
 }
 
-/* Serial number (PX) of dirs[x]: its item; rr_moved one no item has. */
+/* Serial numbers (PX): an item's, offset by the view's base; rr_moved
+ * has one no item has, and the root the one above all others, so that a
+ * later session can number its own records above every record it keeps
+ * (its base is that root's). */
+static uint32_t item_serial(const struct isotree *t, fsi_item it)
+{
+    return t->serial_base + it;
+}
+
 static uint32_t dir_serial(const struct isotree *t, uint32_t x)
 {
-    return t->moved && x == t->moved ? t->lay->img->nnodes : t->dirs[x].item;
+    if (x == 0)
+        return item_serial(t, t->lay->img->nnodes + 1);
+    return item_serial(t, t->moved && x == t->moved ? t->lay->img->nnodes : t->dirs[x].item);
 }
 
 enum { ROLE_PLAIN, ROLE_CL, ROLE_RE };
@@ -286,7 +296,8 @@ static fsi_hresult su_child(struct isotree *t, fsi_item it, const struct gent *g
     }
     if (full) { /* hard links share the leader's serial number (an inode) */
         rr_fill(t, &r, it, g->type == NODE_DIR ? dir_nlink(t, kid) : layout_nlink(t->lay, it),
-                g->type == NODE_DIR ? dir_serial(t, kid) : layout_leader(t->lay, it));
+                g->type == NODE_DIR ? dir_serial(t, kid)
+                                    : item_serial(t, layout_leader(t->lay, it)));
         if (role == ROLE_CL)
             r.link = t->dirs[kid].block;
     }
@@ -1323,8 +1334,20 @@ static void open_old(struct isotree *t)
         old_tree_close(t->old);
         t->old = NULL;
     }
-    if (t->old)
-        old_tree_root(t->old, &t->dirs[0].old_loc, &t->dirs[0].old_len);
+    if (!t->old)
+        return;
+    old_tree_root(t->old, &t->dirs[0].old_loc, &t->dirs[0].old_len);
+    /* New serial numbers above the old root's, which is above every
+     * serial of the old session (ours; another writer's root may not be,
+     * and its records may then share a serial with new ones).  Past
+     * 2^32: nothing is kept, every record is new. */
+    uint64_t base = t->joliet ? 0 : old_tree_root_serial(t->old);
+    if (base + img->nnodes + 2 > UINT32_MAX) {
+        old_tree_close(t->old);
+        t->old = NULL;
+        return;
+    }
+    t->serial_base = (uint32_t)base;
 }
 
 /* With kept directories, those written in extent order (path table

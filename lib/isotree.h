@@ -75,6 +75,7 @@ struct isotree {
     struct old_tree *old;
     uint8_t *taken;
     uint32_t nkept;
+    uint32_t serial_base;       /* added to the Rock Ridge serial numbers */
     bool deep_ok;               /* no depth check (Joliet beside a relocating ISO9660) */
 };
 

@@ -56,6 +56,7 @@ struct old_tree {
     const struct rd_reader *r;
     void *view;
     uint32_t root_loc, root_len;
+    uint32_t root_serial;         /* ISO9660: the root's Rock Ridge serial */
     /* The type L path table: records numbered from 1. */
     uint8_t *pt;
     uint32_t nrec;
@@ -151,7 +152,7 @@ static bool load_path_table(struct old_tree *o, uint64_t vd_block)
  * RRIP 1.12, whose PX holds a serial number (44 bytes).  Directories of
  * RRIP 1.09 (genisoimage) beside ours would mix versions in one volume,
  * which readers such as pycdlib refuse. */
-static bool rr_112(fsi_disc *d, uint32_t root_loc)
+static bool rr_112(fsi_disc *d, uint32_t root_loc, uint32_t *serial)
 {
     uint8_t b[RD_BLOCK];
     if (rd_block(d, root_loc, b) != FSI_S_OK)
@@ -160,8 +161,12 @@ static bool rr_112(fsi_disc *d, uint32_t root_loc)
     if (len < 34 || b[32] != 1 || su > len)
         return false;
     while (su + 4 <= len && b[su + 2] >= 4 && su + b[su + 2] <= len) {
-        if (b[su] == 'P' && b[su + 1] == 'X')
-            return b[su + 2] == 44;
+        if (b[su] == 'P' && b[su + 1] == 'X') {
+            if (b[su + 2] != 44)
+                return false;
+            *serial = rd_le32(b + su + 36);
+            return true;
+        }
         su += b[su + 2];
     }
     return false;
@@ -194,7 +199,7 @@ struct old_tree *old_tree_open(fsi_disc *d, bool joliet)
     }
     o->root_loc = (uint32_t)root.loc;
     o->root_len = (uint32_t)root.len;
-    if (!joliet && !rr_112(d, o->root_loc)) {
+    if (!joliet && !rr_112(d, o->root_loc, &o->root_serial)) {
         old_tree_close(o);
         return NULL;
     }
@@ -205,6 +210,11 @@ void old_tree_root(const struct old_tree *o, uint32_t *loc, uint32_t *len)
 {
     *loc = o->root_loc;
     *len = o->root_len;
+}
+
+uint32_t old_tree_root_serial(const struct old_tree *o)
+{
+    return o->root_serial;
 }
 
 uint32_t old_tree_count(const struct old_tree *o)

@@ -51,9 +51,11 @@ struct old_tree;
 struct old_tree *old_tree_open(fsi_disc *d, bool joliet);
 void old_tree_close(struct old_tree *o);
 
-/* Its root directory's extent and size; the number of path table
- * records. */
+/* Its root directory's extent and size, the root's Rock Ridge serial
+ * number (ISO9660; mkimage gives the root the highest of its session);
+ * the number of path table records. */
 void old_tree_root(const struct old_tree *o, uint32_t *loc, uint32_t *len);
+uint32_t old_tree_root_serial(const struct old_tree *o);
 uint32_t old_tree_count(const struct old_tree *o);
 
 /* Where the old directory at `loc` (its extent, `len` bytes) holds the

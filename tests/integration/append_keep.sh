@@ -21,7 +21,8 @@
 # After steps 1 and 2 the tree read by xorriso, isoinfo -R and -J (names
 # and sizes), 7-Zip, pycdlib (Rock Ridge and Joliet), libudfread, mkimage
 # verify and extract, and at the end the Linux kernel (ISO9660, Joliet,
-# UDF) is exactly the expected one, with every file's SHA-256.  The same
+# UDF) is exactly the expected one, with every file's SHA-256; no two
+# records share a Rock Ridge serial number (pycdlib).  The same
 # on an image genisoimage -R -J made: its Joliet directories are kept
 # (its ISO9660 ones have Rock Ridge 1.09 and are written again); and on
 # an image whose path table does not parse (ISO9660 written again).
@@ -49,7 +50,7 @@ trap 'exit 1' HUP INT TERM
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
-tap_plan 89
+tap_plan 92
 
 # ---- the tree, and what each session must read as ----
 src=$tmp/src
@@ -273,6 +274,20 @@ for kind in iso u201 u250; do
         "$MKIMAGE" append -q --remove /c/sub2/g1.txt "$img"
     kept "$kind" 3 "$img" "$tmp/$kind.2" "/ /c/ /c/sub2/ " "/c /c/sub2 "
     readers "$kind" 3 "$img"
+    # Records kept and records written again: no two share a Rock Ridge
+    # serial number (the new ones are numbered above the old root's).
+    if [ "$kind" != iso ]; then
+        tap_skip "$kind session 3: Rock Ridge serial numbers" "pycdlib opens no UDF 2.x image"
+    elif [ -x "$PY" ] && "$PY" -c 'import pycdlib' 2>/dev/null; then
+        "$PY" "$here/pycdlib_serials.py" "$img" >"$tmp/ser.out" 2>&1
+        if grep -q "^[0-9][0-9]* serials; 0 shared" "$tmp/ser.out"; then
+            tap_ok "$kind session 3: every record has its own Rock Ridge serial number (pycdlib)"
+        else
+            tap_fail "$kind session 3: Rock Ridge serial numbers shared" "$(cat "$tmp/ser.out")"
+        fi
+    else
+        tap_skip "$kind session 3: Rock Ridge serial numbers" "no python3-pycdlib"
+    fi
 
     # A hidden flag lives in the parent's records.
     cp "$img" "$tmp/$kind.h"
