@@ -506,13 +506,23 @@ static fsi_hresult fe_fetch(struct uv *v, uint64_t off, uint64_t avail, const ui
     uint64_t n = seq ? AHEAD : RD_BLOCK;
     if (n > avail)
         n = avail;
-    fsi_hresult r = rd_read(v->d, off, v->ahead, (size_t)n);
-    if (r != FSI_S_OK) {
-        v->ahead_len = 0;
-        return r;
+    /* In order: the next chunk is read on a second thread while this one
+     * is decoded (started at the first such read, for a descriptor). */
+    if (seq && !v->bg && !v->bg_tried && v->d->fd >= 0) {
+        v->bg_tried = true;
+        v->bg = bgread_start(v->d->fd, AHEAD);
+    }
+    if (!seq || !v->bg || !bgread_take(v->bg, off, (size_t)n, &v->ahead)) {
+        fsi_hresult r = rd_read(v->d, off, v->ahead, (size_t)n);
+        if (r != FSI_S_OK) {
+            v->ahead_len = 0;
+            return r;
+        }
     }
     v->ahead_off = off;
     v->ahead_len = n;
+    if (seq && v->bg && avail > n)
+        bgread_post(v->bg, off + n, (size_t)(avail - n < AHEAD ? avail - n : AHEAD));
     *out = v->ahead;
     return FSI_S_OK;
 }

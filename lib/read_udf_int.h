@@ -10,6 +10,7 @@
 #define FSI_READ_UDF_INT_H
 
 #include "reader.h"
+#include "bgread.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,7 +26,9 @@
 #define NAME_MAX_U8 1024        /* UTF-8 of a 255-byte CS0 string, with NUL */
 #define AED_MAX (1u << 20)      /* Allocation Extent Descriptors of a file:
                                    each holds >= 126 extents of up to 1 GiB */
-#define AHEAD (32 * RD_BLOCK)   /* File Entries read ahead when read in order */
+/* File Entries read ahead when read in order: 1 MiB, so that handing each
+ * chunk over from the reading thread (bgread.h) costs little beside it */
+#define AHEAD (512 * RD_BLOCK)
 
 enum { MAP_PHYS = 1, MAP_META };
 enum { WANT_ENTRY, WANT_META, WANT_MIRROR };
@@ -78,6 +81,8 @@ struct uv {
     struct held *hold;          /* non-NULL: failures go there, unrecorded */
 
     uint8_t *ahead;             /* File Entries read ahead (AHEAD bytes) */
+    struct bgread *bg;          /* reading the next AHEAD bytes (bgread.h) */
+    bool bg_tried;
     uint64_t ahead_off, ahead_len, last_fe;
     uint8_t aed[RD_BLOCK];      /* an Allocation Extent Descriptor */
     struct xl x;                /* the extents of the entry decoded */

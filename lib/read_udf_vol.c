@@ -442,6 +442,7 @@ static void view_free(struct uv *v)
     free(v->dx.e);
     free(v->dx.lbn);
     free(v->win);
+    bgread_stop(v->bg);
     free(v->ahead);
     free(v->ldata);
     free(v->link);
