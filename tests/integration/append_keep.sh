@@ -50,7 +50,7 @@ trap 'exit 1' HUP INT TERM
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
-tap_plan 92
+tap_plan 96
 
 # ---- the tree, and what each session must read as ----
 src=$tmp/src
@@ -185,7 +185,7 @@ readers() {
     else
         tap_skip "$rk session $n: pycdlib" "no python3-pycdlib"
     fi
-    if [ "$rk" = iso ] || [ "$rk" = gen ]; then
+    if [ "$rk" = iso ] || [ "$rk" = gen ] || [ "$rk" = badpt ]; then
         tap_skip "$rk session $n: libudfread" "no UDF in this image"
     elif [ -z "$LU" ]; then
         tap_skip "$rk session $n: libudfread" "no libudfread-dev or cc"
@@ -337,16 +337,7 @@ cp "$bad" "$tmp/badpt.1"
 tap_check "a path table that does not parse: mkimage append" \
     "$MKIMAGE" append -q "$bad" "a/sub1/new.txt=$tmp/new.txt"
 kept badpt 2 "$bad" "$tmp/badpt.1" "/ /a/ /a/sub1/ " "" "$(dirmap "$bad" -R | cut -d' ' -f1 | tr '\n' ' ')"
-if have xorriso; then
-    rm -rf "$tmp/bx"
-    xorriso -indev "$bad" -osirrox on -extract / "$tmp/bx" >/dev/null 2>&1
-    mkdir -p "$tmp/bx"
-    tree_manifest "$tmp/bx" >"$tmp/bx.lst"
-    tree_compare "a path table that does not parse: xorriso reads the new tree" "$tmp/want2.lst" "$tmp/bx.lst"
-else
-    tap_skip "a path table that does not parse: xorriso" "xorriso not installed"
-fi
-tree_verified "a path table that does not parse: mkimage verify clean, extract" 2 "$bad"
+readers badpt 2 "$bad"
 
 # ---- the Linux kernel ----
 reason=
