@@ -4,10 +4,10 @@
  */
 #include "config.h"
 #include "bgread.h"
+#include "bgwrite.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -69,26 +69,7 @@ struct bgread *bgread_start(int fd, size_t cap)
         free(br);
         return NULL;
     }
-    if (pthread_mutex_init(&br->mu, NULL) != 0) {
-        free(br->buf);
-        free(br);
-        return NULL;
-    }
-    if (pthread_cond_init(&br->cv, NULL) != 0) {
-        pthread_mutex_destroy(&br->mu);
-        free(br->buf);
-        free(br);
-        return NULL;
-    }
-    /* The thread inherits a full signal mask; ours is restored at once. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int e = pthread_create(&br->thread, NULL, br_main, br);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (e != 0) {
-        pthread_cond_destroy(&br->cv);
-        pthread_mutex_destroy(&br->mu);
+    if (bg_spawn(&br->thread, &br->mu, &br->cv, br_main, br) != 0) {
         free(br->buf);
         free(br);
         return NULL;

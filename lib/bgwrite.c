@@ -80,6 +80,29 @@ static void *bg_main(void *arg)
     return NULL;
 }
 
+int bg_spawn(pthread_t *thread, pthread_mutex_t *mu, pthread_cond_t *cv, void *(*fn)(void *),
+             void *arg)
+{
+    if (pthread_mutex_init(mu, NULL) != 0)
+        return -1;
+    if (pthread_cond_init(cv, NULL) != 0) {
+        pthread_mutex_destroy(mu);
+        return -1;
+    }
+    /* The thread inherits a full signal mask; ours is restored at once. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int e = pthread_create(thread, NULL, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (e != 0) {
+        pthread_cond_destroy(cv);
+        pthread_mutex_destroy(mu);
+        return -1;
+    }
+    return 0;
+}
+
 struct bgwrite *bgwrite_start(int fd)
 {
     struct bgwrite *bg = calloc(1, sizeof *bg);
@@ -87,24 +110,7 @@ struct bgwrite *bgwrite_start(int fd)
         return NULL;
     bg->fd = fd;
     bg->wb_next = WB_STEP;
-    if (pthread_mutex_init(&bg->mu, NULL) != 0) {
-        free(bg);
-        return NULL;
-    }
-    if (pthread_cond_init(&bg->cv, NULL) != 0) {
-        pthread_mutex_destroy(&bg->mu);
-        free(bg);
-        return NULL;
-    }
-    /* The thread inherits a full signal mask; ours is restored at once. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int e = pthread_create(&bg->thread, NULL, bg_main, bg);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (e != 0) {
-        pthread_cond_destroy(&bg->cv);
-        pthread_mutex_destroy(&bg->mu);
+    if (bg_spawn(&bg->thread, &bg->mu, &bg->cv, bg_main, bg) != 0) {
         free(bg);
         return NULL;
     }

@@ -24,10 +24,16 @@
 #ifndef FSI_BGWRITE_H
 #define FSI_BGWRITE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct bgwrite;
+
+/* Initialise mu and cv and start fn(arg) on a thread that blocks every
+ * signal (bgwrite's and bgread's); 0, or -1 with nothing left made. */
+int bg_spawn(pthread_t *thread, pthread_mutex_t *mu, pthread_cond_t *cv, void *(*fn)(void *),
+             void *arg);
 
 /* Start the thread for fd; NULL when it cannot be started (then write
  * synchronously: nothing else is wrong). */

@@ -26,6 +26,7 @@
 #include <stdarg.h>
 
 #define RD_BLOCK 2048u
+#define RD_MAX_PATH_TABLE (64u << 20)   /* bytes of a path table we agree to read */
 
 /* Tolerated deviations go to this sink while verify runs (else dropped). */
 struct rd_findings;

@@ -43,7 +43,6 @@ fsi_hresult session_keep_mark(struct layout *lay)
 /* The previous session's ECMA-119 directories                         */
 /* ------------------------------------------------------------------ */
 
-#define MAX_PT_BYTES (64u << 20)
 
 struct old_sub {
     size_t name_off;
@@ -104,7 +103,7 @@ static bool load_path_table(struct old_tree *o, uint64_t vd_block)
     if (rd_block(o->d, vd_block, vd) != FSI_S_OK)
         return false;
     uint32_t size = rd_le32(vd + 132), at = rd_le32(vd + 140);
-    if (size < 10 || size > MAX_PT_BYTES || at < 16 ||
+    if (size < 10 || size > RD_MAX_PATH_TABLE || at < 16 ||
         (uint64_t)at * RD_BLOCK + size > o->d->size)
         return false;
     if (!(o->pt = malloc(size)) || rd_read(o->d, (uint64_t)at * RD_BLOCK, o->pt, size) != FSI_S_OK)

@@ -27,7 +27,6 @@
 #include <string.h>
 
 #define LIMIT 50u                 /* findings printed per kind of check */
-#define MAX_PT_BYTES (64u << 20)  /* a path table we agree to read */
 
 /* ------------------------------------------------------------------ */
 /* Findings                                                            */
@@ -715,7 +714,7 @@ static fsi_hresult check_path_tables(struct vctx *v, const struct view *w, bool 
     uint32_t locl = get32(vd + 140, false), optl = get32(vd + 144, false);
     uint32_t locm = get32(vd + 148, true), optm = get32(vd + 152, true);
     uint64_t vdb = w->vol.descriptor_block;
-    if (size == 0 || size > MAX_PT_BYTES) {
+    if (size == 0 || size > RD_MAX_PATH_TABLE) {
         report(v, FSI_FINDING_ERROR, fs, vdb, "path table size %" PRIu32 " is not usable", size);
         return FSI_S_OK;
     }
