@@ -8,6 +8,7 @@
 #include "config.h"
 #include "append.h"
 #include "internal.h"
+#include "read_udf.h"
 #include "reader.h"
 
 #include <errno.h>
@@ -230,6 +231,21 @@ static uint64_t node_stamp(const struct node *n)
     return h ? h : 1;
 }
 
+/* Make room for the items a UDF volume says it holds (its integrity
+ * descriptor's counts), so that a million-item import does not grow the
+ * tree step by step.  The counts are hostile: every item takes a File
+ * Entry block, so no more than the disc's blocks are believed. */
+static void reserve_items(fsi_image *img, fsi_disc *disc, unsigned fs, void *view)
+{
+    uint32_t files, dirs;
+    uint64_t next_uid;
+    bool closed;
+    if (fs != FSI_FS_UDF || !rd_udf_integrity(view, &files, &dirs, &next_uid, &closed))
+        return;
+    uint64_t n = (uint64_t)files + dirs, most = rd_blocks(disc);
+    tree_reserve(img, n < most ? n : most);
+}
+
 /* Record item `id` as imported from entry e: its stamp, and where a UDF
  * volume holds its File Entry when a later session may keep that (one
  * name, `fe`).  A directory's `kids` counts the entries the disc gives
@@ -241,6 +257,8 @@ static fsi_hresult note_item(struct imp *im, fsi_item id, const fsi_disc_entry *
         uint32_t old = img->cap_imp, cap = old ? old : 1024;
         while (cap <= id && cap < UINT32_MAX / 2)
             cap *= 2;
+        if (cap > img->cap_nodes && img->cap_nodes > id)
+            cap = img->cap_nodes;     /* as many as tree_reserve made room for */
         if (cap <= id)
             return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
         struct imp_item *t = realloc(img->imp_item, (size_t)cap * sizeof *t);
@@ -363,7 +381,7 @@ static fsi_hresult on_entry(void *ctx, fsi_disc_entry *e, const struct rd_dirref
 
     struct tree_new tn = { .dir = dir, .hidden = e->hidden, .size = dir || kind ? 0 : e->size,
                            .type = kind, .link_target = e->link_target,
-                           .link_len = e->link_target_len };
+                           .link_len = e->link_target_len, .unindexed = true };
     if ((e->has & FSI_HAS_RDEV) && fmt != S_IFIFO && fmt != S_IFSOCK)
         tn.rdev = makedev(e->rdev_major, e->rdev_minor);
     int64_t m = (e->has & FSI_HAS_MTIME) ? ts_ns(e->mtime) : 0;
@@ -529,6 +547,7 @@ FSI_API fsi_hresult fsi_import(fsi_image *img, fsi_disc *disc, unsigned fs, unsi
     struct imp im = { .img = img, .disc = disc, .disc_index = index, .fsname = r->name, .fs = fs };
     struct tree_batch batch;
     tree_batch_begin(img, &batch);
+    reserve_items(img, disc, fs, view);
     img->last_code = FSI_S_OK;
     hr = walk_view(disc, r, view, &root, "/", FSI_WALK_RECURSIVE, on_entry, &im);
     if (FSI_FAILED(hr) && img->last_code != hr)

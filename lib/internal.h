@@ -30,6 +30,8 @@ enum node_type { NODE_FREE = 0, NODE_DIR = 1, NODE_FILE = 2, NODE_SYMLINK = 3, N
 enum node_flags {
     NF_HIDDEN = 1,     /* IsHidden */
     NF_LINKED = 2,     /* reachable from the root */
+    NF_UNINDEXED = 4,  /* a directory whose children are not in the child
+                          hash yet (tree.c: put there on its first lookup) */
 };
 
 /* Where a file's bytes come from (see source.c). */
@@ -115,7 +117,10 @@ struct fsi_image {
     uint32_t nnodes, cap_nodes;    /* nnodes includes the unused slot 0 */
     uint32_t free_head;            /* freed node slots (via parent field) */
     uint64_t *hash;                /* open addressing: tag<<32 | node, 0 = empty */
-    uint32_t hash_cap, hash_used;  /* hash_cap is a power of two */
+    uint32_t hash_cap, hash_used;  /* hash_cap is a power of two; hash_used
+                                      counts the children of NF_UNINDEXED
+                                      directories too (room kept for them) */
+    struct child_set *fresh;       /* the one directory filled now (tree.c) */
     struct tree_name_pool names;
     struct source *sources;
     uint32_t nsources, cap_sources, free_source;
@@ -338,6 +343,8 @@ int64_t source_read_past(const fsi_image *img, fsi_item item, uint64_t off, void
                          size_t len);
 /* Whether a file's data is staged in the stash. */
 bool source_is_stash(const fsi_image *img, fsi_item item);
+/* Room for `more` source records: 0, or -1 on ENOMEM. */
+int source_room(fsi_image *img, uint64_t more);
 /* Add a source record; returns its index (> 0) or 0 on ENOMEM. */
 uint32_t source_add(fsi_image *img, const struct source *src);
 
@@ -378,6 +385,9 @@ struct tree_batch {
 };
 struct tree_new {
     bool dir, hidden;
+    bool unindexed;          /* a directory: its children stay out of the
+                                child hash until a lookup (import: a million
+                                random inserts a name lookup rarely needs) */
     uint8_t type;            /* 0: by dir; else NODE_SYMLINK or NODE_SPECIAL */
     const char *link_target; /* NODE_SYMLINK: the target, link_len bytes */
     size_t link_len;
@@ -387,12 +397,17 @@ struct tree_new {
     uint32_t mode, uid, gid;
 };
 /* The child `name` of dir, 0 if none. */
-fsi_item tree_child(const fsi_image *img, fsi_item dir, const char *name, size_t len);
+fsi_item tree_child(fsi_image *img, fsi_item dir, const char *name, size_t len);
 void tree_batch_begin(fsi_image *img, struct tree_batch *b);
 /* Add one item with the usual checks; src (may be NULL) is taken (and
  * discarded on failure). */
 fsi_hresult tree_batch_add(fsi_image *img, fsi_item dir, const char *name, size_t len,
                            const struct tree_new *tn, struct source *src, fsi_item *out);
+/* Room for `items` more items (nodes, their hash slots, sources and, in a
+ * batch, undo records) at once, when their number is known: growing
+ * step by step would rehash and copy a million-item tree several times.
+ * A hint: 0, or -1 on ENOMEM (nothing lost; the adds report it). */
+int tree_reserve(fsi_image *img, uint64_t items);
 /* End a batch: on failure (hr, or the size limit, naming `what`) every
  * add since tree_batch_begin is undone. */
 fsi_hresult tree_batch_end(fsi_image *img, struct tree_batch *b, fsi_hresult hr, const char *what);

@@ -11,20 +11,29 @@
 #include <string.h>
 #include <unistd.h>
 
-uint32_t source_add(fsi_image *img, const struct source *src)
+int source_room(fsi_image *img, uint64_t more)
 {
     if (img->nsources == 0)
         img->nsources = 1;            /* index 0 means "no source" */
-    if (img->nsources >= img->cap_sources) {
-        uint32_t cap = img->cap_sources ? img->cap_sources * 2 : 64;
-        if (cap >= SRC_TREE_BIT)
-            return 0;
-        struct source *s = realloc(img->sources, cap * sizeof *s);
-        if (!s)
-            return 0;
-        img->sources = s;
-        img->cap_sources = cap;
-    }
+    if (img->nsources + more <= img->cap_sources)
+        return 0;
+    uint64_t cap = img->cap_sources ? img->cap_sources : 64;
+    while (cap < img->nsources + more)
+        cap *= 2;
+    if (cap > SRC_TREE_BIT)
+        return -1;
+    struct source *s = realloc(img->sources, cap * sizeof *s);
+    if (!s)
+        return -1;
+    img->sources = s;
+    img->cap_sources = (uint32_t)cap;
+    return 0;
+}
+
+uint32_t source_add(fsi_image *img, const struct source *src)
+{
+    if (source_room(img, 1))
+        return 0;
     img->sources[img->nsources] = *src;
     return img->nsources++;
 }

@@ -78,12 +78,14 @@ static inline uint64_t slot_make(fsi_item id, uint32_t tag)
 #define SLOT_ID(v) ((fsi_item)(v))
 #define SLOT_TAG(v) ((uint32_t)((v) >> 32))
 
-static fsi_item hash_find(const fsi_image *img, fsi_item parent, const char *s, size_t len)
+/* The node named s in parent, with tag = key_hash(parent, s, len), as
+ * the table holds it (parent indexed). */
+static fsi_item table_find(const fsi_image *img, fsi_item parent, const char *s, size_t len,
+                           uint32_t tag)
 {
     if (!img->hash_cap)
         return 0;
     uint32_t mask = img->hash_cap - 1;
-    uint32_t tag = (uint32_t)key_hash(parent, s, len);
     for (uint32_t i = tag & mask;; i = (i + 1) & mask) {
         uint64_t v = img->hash[i];
         if (!v)
@@ -96,6 +98,7 @@ static fsi_item hash_find(const fsi_image *img, fsi_item parent, const char *s, 
     }
 }
 
+
 static void hash_put_slot(fsi_image *img, uint64_t v)
 {
     uint32_t mask = img->hash_cap - 1;
@@ -103,30 +106,21 @@ static void hash_put_slot(fsi_image *img, uint64_t v)
     while (img->hash[i])
         i = (i + 1) & mask;
     img->hash[i] = v;
-    img->hash_used++;
 }
 
-static void hash_put(fsi_image *img, fsi_item id)
+/* Make the table cap slots (a power of two above twice the entries).
+ * Filled by writing, not calloc: a probe reading a fresh page and the
+ * insert writing it would fault that page twice. */
+static int hash_resize(fsi_image *img, uint32_t cap)
 {
-    hash_put_slot(img, slot_make(id, (uint32_t)node_hash(img, id)));
-}
-
-static int hash_reserve(fsi_image *img)
-{
-    if ((uint64_t)(img->hash_used + 1) * 2 <= img->hash_cap)
-        return 0;
-    uint32_t cap = img->hash_cap ? img->hash_cap * 2 : 1024;
-    if (cap < img->hash_cap)
+    uint64_t *h = malloc((size_t)cap * sizeof *h);
+    if (!h)
         return -1;
+    memset(h, 0, (size_t)cap * sizeof *h);
     uint64_t *old = img->hash;
     uint32_t oldcap = img->hash_cap;
-    img->hash = calloc(cap, sizeof *img->hash);
-    if (!img->hash) {
-        img->hash = old;
-        return -1;
-    }
+    img->hash = h;
     img->hash_cap = cap;
-    img->hash_used = 0;
     for (uint32_t i = 0; i < oldcap; i++)
         if (old[i])
             hash_put_slot(img, old[i]);
@@ -134,8 +128,155 @@ static int hash_reserve(fsi_image *img)
     return 0;
 }
 
+/* Room for `more` entries at a load of at most one half. */
+static int hash_room(fsi_image *img, uint64_t more)
+{
+    uint64_t want = ((uint64_t)img->hash_used + more) * 2;
+    if (want <= img->hash_cap)
+        return 0;
+    uint64_t cap = img->hash_cap ? img->hash_cap : 1024;
+    while (cap < want)
+        cap *= 2;
+    if (cap > 0x80000000u)
+        return -1;
+    return hash_resize(img, (uint32_t)cap);
+}
+
+static int hash_reserve(fsi_image *img)
+{
+    return hash_room(img, 1);
+}
+
+/* ---------------------------------------------------------------- */
+/* Directories not indexed yet                                        */
+/* ---------------------------------------------------------------- */
+
+/* A directory made unindexed (an import's) has its children outside the
+ * child hash: a million random inserts into a table far larger than the
+ * caches cost more than the rest of an import, and most directories are
+ * never looked up by name afterwards.  While such a directory is being
+ * filled it is img->fresh->dir, and a small set of its children's names
+ * (which stays in cache) finds duplicates.  Anything else that looks a
+ * name up in an unindexed directory first puts its children in the hash
+ * (dir_index); the room for them is kept all along (hash_used counts
+ * them), so that never fails. */
+struct child_set {
+    fsi_item dir;             /* 0: none */
+    uint32_t count;           /* children of dir in the set */
+    uint32_t gen, cap;        /* a slot is used when its gen is gen */
+    struct cs_slot { uint32_t gen, tag; fsi_item id; } *slot;
+};
+
+static bool unindexed(const fsi_image *img, fsi_item dir)
+{
+    return (img->nodes[dir].flags & NF_UNINDEXED) != 0;
+}
+
+static void dir_index(fsi_image *img, fsi_item dir)
+{
+    for (fsi_item c = img->nodes[dir].first_child; c; c = img->nodes[c].next_sibling)
+        hash_put_slot(img, slot_make(c, (uint32_t)node_hash(img, c)));
+    img->nodes[dir].flags &= (uint8_t)~NF_UNINDEXED;
+    if (img->fresh && img->fresh->dir == dir)
+        img->fresh->dir = 0;
+}
+
+/* Stop tracking the directory being filled (a change other than an add
+ * made the set stale; the directory is indexed on its next lookup). */
+static void fresh_drop(fsi_image *img, fsi_item dir)
+{
+    if (img->fresh && img->fresh->dir == dir)
+        img->fresh->dir = 0;
+}
+
+static fsi_item fresh_find(const fsi_image *img, const char *s, size_t len, uint32_t tag)
+{
+    const struct child_set *f = img->fresh;
+    uint32_t mask = f->cap - 1;
+    for (uint32_t i = tag & mask;; i = (i + 1) & mask) {
+        const struct cs_slot *v = &f->slot[i];
+        if (v->gen != f->gen)
+            return 0;
+        if (v->tag != tag)
+            continue;
+        const struct node *n = &img->nodes[v->id];
+        if (n->name_len == len && !memcmp(node_name(img, n), s, len))
+            return v->id;
+    }
+}
+
+static void fresh_put_slot(struct child_set *f, uint32_t tag, fsi_item id)
+{
+    uint32_t mask = f->cap - 1, i = tag & mask;
+    while (f->slot[i].gen == f->gen)
+        i = (i + 1) & mask;
+    f->slot[i] = (struct cs_slot){f->gen, tag, id};
+}
+
+/* Start filling the empty unindexed directory dir: 0, or -1 (ENOMEM). */
+static int fresh_begin(fsi_image *img, fsi_item dir)
+{
+    struct child_set *f = img->fresh;
+    if (!f && !(f = img->fresh = calloc(1, sizeof *f)))
+        return -1;
+    if (!f->slot) {
+        if (!(f->slot = calloc(64, sizeof *f->slot)))
+            return -1;
+        f->cap = 64;
+    }
+    if (++f->gen == 0) {              /* wrapped: every slot looks used */
+        memset(f->slot, 0, (size_t)f->cap * sizeof *f->slot);
+        f->gen = 1;
+    }
+    f->dir = dir;
+    f->count = 0;
+    return 0;
+}
+
+/* Room for one more name in the set: 0, or -1 (ENOMEM). */
+static int fresh_room(struct child_set *f)
+{
+    if ((uint64_t)(f->count + 1) * 2 <= f->cap)
+        return 0;
+    if (f->cap > 0x40000000u)
+        return -1;
+    uint32_t cap = f->cap * 2;
+    struct cs_slot *n = calloc(cap, sizeof *n), *old = f->slot;
+    if (!n)
+        return -1;
+    uint32_t oldcap = f->cap, gen = f->gen;
+    f->slot = n;
+    f->cap = cap;
+    f->gen = 1;
+    for (uint32_t i = 0; i < oldcap; i++)
+        if (old[i].gen == gen)
+            fresh_put_slot(f, old[i].tag, old[i].id);
+    free(old);
+    return 0;
+}
+
+/* The child named s of parent, 0 if none; an unindexed parent other than
+ * the one being filled gets indexed first. */
+static fsi_item hash_find_tag(fsi_image *img, fsi_item parent, const char *s, size_t len,
+                              uint32_t tag)
+{
+    if (unindexed(img, parent)) {
+        if (img->fresh && img->fresh->dir == parent)
+            return fresh_find(img, s, len, tag);
+        if (!img->nodes[parent].first_child)
+            return 0;                 /* stays unindexed until it is filled */
+        dir_index(img, parent);
+    }
+    return table_find(img, parent, s, len, tag);
+}
+
+static fsi_item hash_find(fsi_image *img, fsi_item parent, const char *s, size_t len)
+{
+    return hash_find_tag(img, parent, s, len, (uint32_t)key_hash(parent, s, len));
+}
+
 /* Backward-shift deletion keeps probe chains intact without tombstones. */
-static void hash_del(fsi_image *img, fsi_item id)
+static void hash_del_slot(fsi_image *img, fsi_item id)
 {
     uint32_t mask = img->hash_cap - 1;
     uint32_t i = (uint32_t)node_hash(img, id) & mask;
@@ -158,12 +299,42 @@ static void hash_del(fsi_image *img, fsi_item id)
         }
     }
     img->hash[i] = 0;
+}
+
+/* Take id out of the hash (or of its unindexed parent's count). */
+static void hash_drop(fsi_image *img, fsi_item id)
+{
+    fsi_item p = img->nodes[id].parent;
+    if (unindexed(img, p))
+        fresh_drop(img, p);
+    else
+        hash_del_slot(img, id);
     img->hash_used--;
 }
 
 /* ---------------------------------------------------------------- */
 /* Nodes                                                             */
 /* ---------------------------------------------------------------- */
+
+/* Room for `cap` node slots (and their link groups). */
+static int nodes_grow(fsi_image *img, uint32_t cap)
+{
+    if (cap <= img->cap_nodes)
+        return 0;
+    struct node *n = realloc(img->nodes, (size_t)cap * sizeof *n);
+    if (!n)
+        return -1;
+    img->nodes = n;
+    if (img->link_group) {
+        uint32_t *g = realloc(img->link_group, (size_t)cap * sizeof *g);
+        if (!g)
+            return -1;
+        memset(g + img->cap_nodes, 0, (size_t)(cap - img->cap_nodes) * sizeof *g);
+        img->link_group = g;
+    }
+    img->cap_nodes = cap;
+    return 0;
+}
 
 static fsi_item node_alloc(fsi_image *img)
 {
@@ -174,20 +345,8 @@ static fsi_item node_alloc(fsi_image *img)
     } else {
         if (img->nnodes >= img->cap_nodes) {
             uint32_t cap = img->cap_nodes ? img->cap_nodes * 2 : 1024;
-            if (cap <= img->cap_nodes || cap > 0x7FFFFFFFu)
+            if (cap <= img->cap_nodes || cap > 0x7FFFFFFFu || nodes_grow(img, cap))
                 return 0;
-            struct node *n = realloc(img->nodes, (size_t)cap * sizeof *n);
-            if (!n)
-                return 0;
-            img->nodes = n;
-            if (img->link_group) {
-                uint32_t *g = realloc(img->link_group, (size_t)cap * sizeof *g);
-                if (!g)
-                    return 0;
-                memset(g + img->cap_nodes, 0, (size_t)(cap - img->cap_nodes) * sizeof *g);
-                img->link_group = g;
-            }
-            img->cap_nodes = cap;
         }
         id = img->nnodes++;
     }
@@ -250,8 +409,9 @@ static void subtree_counts(const fsi_image *img, fsi_item id, struct counts *c)
     }
 }
 
-/* Attach a node (and the subtree below it) to its parent. */
-static void node_link(fsi_image *img, fsi_item id)
+/* Attach a node (and the subtree below it) to its parent; tag is its
+ * key_hash (add_child has it already). */
+static void node_link_tag(fsi_image *img, fsi_item id, uint32_t tag)
 {
     struct node *n = &img->nodes[id];
     struct node *p = &img->nodes[n->parent];
@@ -262,12 +422,30 @@ static void node_link(fsi_image *img, fsi_item id)
     p->first_child = id;
     p->nchildren++;
     n->flags |= NF_LINKED;
-    hash_put(img, id);
+    if (!unindexed(img, n->parent))
+        hash_put_slot(img, slot_make(id, tag));
+    else if (img->fresh && img->fresh->dir == n->parent) {
+        fresh_put_slot(img->fresh, tag, id);   /* room: add_child made it */
+        img->fresh->count++;
+    }
+    img->hash_used++;
     struct counts c = {0, 0, 0};
     subtree_counts(img, id, &c);
     img->nfiles += c.files;
     img->ndirs += c.dirs;
     img->ndeep += c.deep;
+}
+
+/* Attach again (undo): a directory being filled stops being tracked. */
+static void node_link(fsi_image *img, fsi_item id)
+{
+    fsi_item p = img->nodes[id].parent;
+    if (unindexed(img, p)) {
+        fresh_drop(img, p);
+        node_link_tag(img, id, 0);
+    } else {
+        node_link_tag(img, id, (uint32_t)node_hash(img, id));
+    }
 }
 
 static void node_unlink(fsi_image *img, fsi_item id)
@@ -279,7 +457,7 @@ static void node_unlink(fsi_image *img, fsi_item id)
     img->nfiles -= c.files;
     img->ndirs -= c.dirs;
     img->ndeep -= c.deep;
-    hash_del(img, id);
+    hash_drop(img, id);
     if (n->prev_sibling)
         img->nodes[n->prev_sibling].next_sibling = n->next_sibling;
     else
@@ -294,6 +472,7 @@ static void node_unlink(fsi_image *img, fsi_item id)
 /* Put a node's slot on the free list. */
 static void node_free_slot(fsi_image *img, fsi_item id)
 {
+    fresh_drop(img, id);
     struct node *n = &img->nodes[id];
     n->type = NODE_FREE;
     n->parent = img->free_head;
@@ -313,7 +492,7 @@ static void subtree_free(fsi_image *img, fsi_item id)
         /* n is a leaf: detach it from its parent and free it. */
         fsi_item parent = n->parent, next = n->next_sibling;
         if (cur != id) {
-            hash_del(img, cur);
+            hash_drop(img, cur);
             img->nodes[parent].first_child = next;
             if (next)
                 img->nodes[next].prev_sibling = 0;
@@ -331,17 +510,24 @@ static void subtree_free(fsi_image *img, fsi_item id)
 /* Journal                                                           */
 /* ---------------------------------------------------------------- */
 
-static int journal_reserve(fsi_image *img)
+static int journal_room(fsi_image *img, size_t more)
 {
-    if (img->njournal < img->cap_journal)
+    if (img->njournal + more <= img->cap_journal)
         return 0;
-    size_t cap = img->cap_journal ? img->cap_journal * 2 : 256;
+    size_t cap = img->cap_journal ? img->cap_journal : 256;
+    while (cap < img->njournal + more)
+        cap *= 2;
     struct undo *j = realloc(img->journal, cap * sizeof *j);
     if (!j)
         return -1;
     img->journal = j;
     img->cap_journal = cap;
     return 0;
+}
+
+static int journal_reserve(fsi_image *img)
+{
+    return journal_room(img, 1);
 }
 
 /* Record a change (call journal_reserve first) and count it. */
@@ -523,6 +709,7 @@ struct new_item {
     int64_t times[3];
     uint32_t mode, uid, gid;
     uint32_t src;
+    bool unindexed;           /* a directory made NF_UNINDEXED */
 };
 
 static fsi_item_type item_type(const struct node *n)
@@ -582,7 +769,12 @@ static fsi_hresult add_child(fsi_image *img, fsi_item dir, const char *name, siz
                           "with strict file-system compliance");
     if (img->restricted && !path_name_restricted_ok(name, len))
         return fail_child(img, IMAPI_E_RESTRICTED_NAME_VIOLATION, dir, name, len, host, NULL);
-    if (hash_find(img, dir, name, len))
+    uint32_t tag = (uint32_t)key_hash(dir, name, len);
+    /* The first child of an unindexed directory starts its fill. */
+    if (unindexed(img, dir) && !img->nodes[dir].nchildren &&
+        !(img->fresh && img->fresh->dir == dir) && fresh_begin(img, dir))
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    if (hash_find_tag(img, dir, name, len, tag))
         return fail_child(img, IMAPI_E_DUP_NAME, dir, name, len, host, NULL);
     uint32_t depth = img->nodes[dir].depth + 1u;
     if (depth == 0)           /* 2^32 levels: memory ran out long before */
@@ -593,7 +785,8 @@ static fsi_hresult add_child(fsi_image *img, fsi_item dir, const char *name, siz
         if (it->type == NODE_DIR && img->ndirs + 2 > FSI_ISO_MAX_DIRS)
             return fsi_fail(img, IMAPI_E_TOO_MANY_DIRS, 0, "ISO9660", NULL, NULL);
     }
-    if (hash_reserve(img) || journal_reserve(img))
+    if (hash_reserve(img) || journal_reserve(img) ||
+        (img->fresh && img->fresh->dir == dir && fresh_room(img->fresh)))
         return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
     uint64_t off;
     if (pool_add(&img->names, name, len, &off))
@@ -613,7 +806,9 @@ static fsi_hresult add_child(fsi_image *img, fsi_item dir, const char *name, siz
     n->gid = it->gid;
     n->src = it->src;
     n->depth = depth;
-    node_link(img, id);
+    if (it->unindexed && it->type == NODE_DIR)
+        n->flags |= NF_UNINDEXED;
+    node_link_tag(img, id, tag);
     journal_note(img, UNDO_LINK, id, 0, 0);
     if (out)
         *out = id;
@@ -1207,6 +1402,7 @@ static fsi_hresult walk_entry(struct walk *w, int dfd, fsi_item dir, const char 
     struct new_item it;
     if (S_ISDIR(r->mode)) {
         new_item_defaults(&it, NODE_DIR);
+        it.unindexed = true;          /* filled from one directory listing */
     } else if (S_ISLNK(r->mode)) {
         /* Kept as a link (not following links): dangling or looping
          * is fine, it is never opened. */
@@ -2082,7 +2278,7 @@ void tree_remove_system_file(fsi_image *img, fsi_item item)
 /* Batches of adds from elsewhere (import.c)                         */
 /* ---------------------------------------------------------------- */
 
-fsi_item tree_child(const fsi_image *img, fsi_item dir, const char *name, size_t len)
+fsi_item tree_child(fsi_image *img, fsi_item dir, const char *name, size_t len)
 {
     return hash_find(img, dir, name, len);
 }
@@ -2116,6 +2312,17 @@ fsi_hresult tree_batch_end(fsi_image *img, struct tree_batch *b, fsi_hresult hr,
     return hr;
 }
 
+int tree_reserve(fsi_image *img, uint64_t items)
+{
+    uint64_t cap = (uint64_t)img->nnodes + items;
+    if (cap > 0x7FFFFFFFu)
+        return 0;                     /* a hint only: the adds will fail */
+    if (nodes_grow(img, (uint32_t)cap) || hash_room(img, items) ||
+        (img->journaling && journal_room(img, items)) || source_room(img, items))
+        return -1;
+    return 0;
+}
+
 fsi_hresult tree_batch_add(fsi_image *img, fsi_item dir, const char *name, size_t len,
                            const struct tree_new *tn, struct source *src, fsi_item *out)
 {
@@ -2128,6 +2335,7 @@ fsi_hresult tree_batch_add(fsi_image *img, fsi_item dir, const char *name, size_
     it.mode = tn->mode;
     it.uid = tn->uid;
     it.gid = tn->gid;
+    it.unindexed = tn->unindexed;
     fsi_hresult hr;
     struct source dev = {.kind = SRC_DEV, .u.dev.rdev = tn->rdev};
     if (it.type == NODE_SYMLINK) {
@@ -2174,6 +2382,9 @@ void tree_free_all(fsi_image *img)
     free(img->link_group);
     free(img->inodes);
     free(img->hash);
+    if (img->fresh)
+        free(img->fresh->slot);
+    free(img->fresh);
     for (size_t i = 0; i < img->names.nchunks; i++)
         free(img->names.chunks[i]);
     free(img->names.chunks);

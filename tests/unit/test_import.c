@@ -345,6 +345,98 @@ static void test_import_type_collisions(void **state)
     unlink(img);
 }
 
+/* An import leaves its directories out of the name index until a name
+ * is looked up in them (tree.c): every way of reaching one by name must
+ * find what the disc gave it, refuse a second item of a name it holds,
+ * and survive being rolled back and imported again. */
+static void test_imported_directories_are_found_by_name(void **state)
+{
+    (void)state;
+    const char *img = make_image(FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF, 0);
+    fsi_disc *d = open_disc(img);
+    fsi_image *im;
+    fsi_item it;
+    uint64_t start, after;
+    assert_code(fsi_image_new(&im), FSI_S_OK);
+    assert_code(fsi_change_point(im, &start), FSI_S_OK);
+    for (int round = 0; round < 2; round++) {
+        assert_code(fsi_import(im, d, FSI_FS_NONE, 0, NULL), FSI_S_OK);
+        for (size_t i = 0; i < NFILES; i++)
+            assert_code(fsi_lookup(im, files[i].path, &it), FSI_S_OK);
+        assert_code(fsi_lookup(im, "/docs/deep/none", &it), IMAPI_E_ITEM_NOT_FOUND);
+        assert_code(fsi_add_file_mem(im, "/docs/deep/c.bin", "x", 1), IMAPI_E_DUP_NAME);
+        assert_code(fsi_add_dir(im, "/emptydir/x"), FSI_S_OK);
+        assert_code(fsi_add_dir(im, "/emptydir/x"), IMAPI_E_DUP_NAME);
+        assert_code(fsi_change_point(im, &after), FSI_S_OK);
+        assert_code(fsi_remove(im, "/docs/b.bin"), FSI_S_OK);
+        assert_code(fsi_lookup(im, "/docs/b.bin", &it), IMAPI_E_ITEM_NOT_FOUND);
+        assert_code(fsi_add_file_mem(im, "/docs/b.bin", "new", 3), FSI_S_OK);
+        assert_code(fsi_rollback(im, after), FSI_S_OK);
+        fsi_item_info info;
+        assert_code(fsi_lookup(im, "/docs/b.bin", &it), FSI_S_OK);
+        assert_code(fsi_item_get_info(im, it, &info), FSI_S_OK);
+        assert_int_equal(info.size, 2049);
+        assert_code(fsi_add_file_mem(im, "/docs/b.bin", "x", 1), IMAPI_E_DUP_NAME);
+        assert_int_equal(fsi_image_file_count(im), NFILES);
+        /* Undo the whole import: its slots are used again next round. */
+        assert_code(fsi_rollback(im, start), FSI_S_OK);
+        assert_int_equal(fsi_image_file_count(im) + fsi_image_dir_count(im), 0);
+        assert_code(fsi_lookup(im, "/docs", &it), IMAPI_E_ITEM_NOT_FOUND);
+    }
+    fsi_image_free(im);
+    fsi_disc_free(d);
+    unlink(img);
+}
+
+/* Two entries of one name in a directory the import makes: one item. */
+static void test_import_merges_names_a_directory_repeats(void **state)
+{
+    (void)state;
+    fsi_image *w;
+    assert_code(fsi_image_new(&w), FSI_S_OK);
+    assert_code(fsi_image_set_file_systems(w, FSI_FS_ISO9660), FSI_S_OK);
+    assert_code(fsi_add_dir(w, "/SUB"), FSI_S_OK);
+    assert_code(fsi_add_file_mem(w, "/SUB/AAAA.TXT", "first", 5), FSI_S_OK);
+    assert_code(fsi_add_file_mem(w, "/SUB/AAAB.TXT", "second", 6), FSI_S_OK);
+    assert_code(fsi_add_file_mem(w, "/SUB/AAAC.TXT", "third", 5), FSI_S_OK);
+    fsi_result *res;
+    assert_code(fsi_create_result(w, &res), FSI_S_OK);
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/fsi-import-dup.XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_code(fsi_result_write_fd(res, fd, NULL), FSI_S_OK);
+    fsi_result_free(res);
+    fsi_image_free(w);
+    /* Rename AAAB.TXT to AAAA.TXT in its directory record: the ISO9660
+     * name and the Rock Ridge one. */
+    off_t size = lseek(fd, 0, SEEK_END);
+    uint8_t *b = malloc((size_t)size);
+    assert_int_equal(pread(fd, b, (size_t)size, 0), size);
+    int renamed = 0;
+    for (off_t i = 0; i + 8 <= size; i++)
+        if (!memcmp(b + i, "AAAB.TXT", 8)) {
+            assert_int_equal(pwrite(fd, "AAAA.TXT", 8, i), 8);
+            renamed++;
+        }
+    assert_int_equal(renamed, 2);
+    free(b);
+    close(fd);
+
+    fsi_disc *d = open_disc(path);
+    fsi_image *im;
+    assert_code(fsi_image_new(&im), FSI_S_OK);
+    assert_code(fsi_import(im, d, FSI_FS_NONE, 0, NULL), FSI_S_OK);
+    assert_int_equal(fsi_image_file_count(im), 2);
+    fsi_item it;
+    assert_code(fsi_lookup(im, "/SUB/AAAA.TXT", &it), FSI_S_OK);
+    assert_code(fsi_lookup(im, "/SUB/AAAC.TXT", &it), FSI_S_OK);
+    assert_code(fsi_add_file_mem(im, "/SUB/AAAA.TXT", "x", 1), IMAPI_E_DUP_NAME);
+    fsi_image_free(im);
+    fsi_disc_free(d);
+    unlink(path);
+}
+
 static void test_import_cancelled_adds_nothing(void **state)
 {
     (void)state;
@@ -652,6 +744,8 @@ int main(void)
         cmocka_unit_test(test_import_keeps_items_in_memory),
         cmocka_unit_test(test_import_type_collisions),
         cmocka_unit_test(test_import_cancelled_adds_nothing),
+        cmocka_unit_test(test_imported_directories_are_found_by_name),
+        cmocka_unit_test(test_import_merges_names_a_directory_repeats),
         cmocka_unit_test(test_empty_and_unknown_images),
         cmocka_unit_test(test_image_manager_codes),
         cmocka_unit_test(test_stream_codes),
