@@ -540,7 +540,9 @@ static fsi_hresult keep_add(struct isotree *t, size_t e)
 {
     struct dirents *c = t->cache;
     if (c->kept_len + 1 + 2 * JOLIET_ID_MAX > c->kept_cap) {
-        size_t cap = c->kept_cap ? c->kept_cap * 2 : 65536;
+        /* (The last directory's buffer was cut to its size: it may be
+         * smaller than one identifier.) */
+        size_t cap = c->kept_cap * 2 > 65536 ? c->kept_cap * 2 : 65536;
         if (cap > UINT32_MAX)
             return nomem(t);
         uint8_t *p = realloc(c->kept, cap);
