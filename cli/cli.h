@@ -59,6 +59,11 @@ bool cli_format_time(char *buf, size_t size, const struct timespec *ts, bool iso
  * reads); else a usage error (returned, EXIT_OK when accepted). */
 int cli_parse_session(fsi_disc *d, const char *arg);
 
+/* A volume date as mkisofs writes it, "YYYYMMDDhhmmsscc" (UTC; the
+ * hundredths may be left out), or "none" (FSI_DATE_NONE): 0, or -1 if it
+ * is neither. */
+int cli_parse_date17(const char *s, int64_t *ns);
+
 int cmd_errors(int argc, char **argv);
 int cmd_create(int argc, char **argv);
 int cmd_append(int argc, char **argv);
@@ -66,5 +71,7 @@ int cmd_info(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+/* `mkimage -as mkisofs ARGS` (argv[0] the program name it answers to). */
+int cmd_mkisofs(int argc, char **argv);
 
 #endif

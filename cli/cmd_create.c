@@ -42,6 +42,8 @@ enum {
 enum { OPT_NO_ROCK = 1150, OPT_RELOCATE_DEEP };
 /* Session images for write-once media (mkisofs -M / -C); append. */
 enum { OPT_PREV_SESSION = 1160, OPT_NWA, OPT_REMOVE };
+/* What the tree leaves out; the descriptors' dates. */
+enum { OPT_EXCLUDE = 1170, OPT_VOLUME_DATE };
 
 /* Which commands take an option: both, create only ('c'), append only. */
 struct opt_doc {
@@ -83,6 +85,8 @@ static const struct opt_doc options[] = {
     {{"next-writable-address", required_argument, NULL, OPT_NWA}, 0, "NWA", "block the session image goes to (default: the end of IMAGE)", 'c'},
     {{"remove", required_argument, NULL, OPT_REMOVE}, 0, "IMAGE/PATH", "leave this item of the image (a directory with all below) out of the new session (repeatable)", 'a'},
     {{"hidden", required_argument, NULL, OPT_HIDDEN}, 0, "IMAGE/PATH", "mark an item hidden (repeatable)", 0},
+    {{"exclude", required_argument, NULL, OPT_EXCLUDE}, 0, "PATTERN", "leave out host files whose name or path matches (repeatable; as mkisofs -m)", 0},
+    {{"volume-date", required_argument, NULL, OPT_VOLUME_DATE}, 0, "KIND=DATE", "ISO9660/Joliet date: KIND creation|modification|expiration|effective, DATE YYYYMMDDhhmmsscc (UTC) or none", 'c'},
     {{"boot", required_argument, NULL, OPT_BOOT}, 0, "SPEC", "El Torito boot entry (repeatable; see mkimage(1))", 0},
     {{"boot-catalog", required_argument, NULL, OPT_BOOT_CATALOG}, 0, "IMAGE/PATH", "make the boot catalog visible there", 0},
     {{"sync", no_argument, NULL, OPT_SYNC}, 0, NULL, "wait for the image to reach the disk before naming it", 'c'},
@@ -365,6 +369,50 @@ static int parse_udf_rev(const char *s)
     return -1;
 }
 
+int cli_parse_date17(const char *s, int64_t *ns)
+{
+    if (!strcmp(s, "none")) {
+        *ns = FSI_DATE_NONE;
+        return 0;
+    }
+    size_t n = strlen(s);
+    if ((n != 14 && n != 16) || strspn(s, "0123456789") != n)
+        return -1;
+    int f[7] = {0};
+    static const int width[7] = {4, 2, 2, 2, 2, 2, 2};
+    for (int i = 0, at = 0; i < 7 && (size_t)at < n; at += width[i], i++)
+        for (int k = 0; k < width[i]; k++)
+            f[i] = f[i] * 10 + (s[at + k] - '0');
+    if (f[0] < 1 || f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 ||
+        f[4] > 59 || f[5] > 59)
+        return -1;
+    struct tm tm = {.tm_year = f[0] - 1900, .tm_mon = f[1] - 1, .tm_mday = f[2],
+                    .tm_hour = f[3], .tm_min = f[4], .tm_sec = f[5]};
+    time_t t = timegm(&tm);
+    /* timegm normalises 31 February into March: refuse such dates. */
+    if (tm.tm_mday != f[2] || t < (time_t)(INT64_MIN / 1000000000 + 1) ||
+        t > (time_t)(INT64_MAX / 1000000000 - 1))
+        return -1;
+    *ns = (int64_t)t * 1000000000 + (int64_t)f[6] * 10000000;
+    return 0;
+}
+
+/* --volume-date KIND=DATE: 0, or -1 (a usage error to print). */
+static int parse_volume_date(const char *arg, int *kind, int64_t *ns)
+{
+    static const char *const kinds[] = {"creation", "modification", "expiration", "effective"};
+    const char *eq = strchr(arg, '=');
+    if (!eq)
+        return -1;
+    *kind = -1;
+    for (int i = 0; i < 4; i++)
+        if (strlen(kinds[i]) == (size_t)(eq - arg) && !strncmp(arg, kinds[i], (size_t)(eq - arg)))
+            *kind = i;
+    if (*kind < 0)
+        return -1;
+    return cli_parse_date17(eq + 1, ns);
+}
+
 /* ---- the command ---- */
 
 struct create_opts {
@@ -391,6 +439,10 @@ struct create_opts {
     const char **remove;        /* append --remove */
     size_t nremove;
     struct boot_opts boot;      /* --boot, --boot-catalog (boot_spec.c) */
+    const char **exclude;       /* --exclude */
+    size_t nexclude;
+    int64_t dates[FSI_VOLUME_EFFECTIVE + 1];   /* --volume-date */
+    bool date_set[FSI_VOLUME_EFFECTIVE + 1];
     const char *ids[FSI_ID_BIBLIO_FILE + 1];   /* --system-id ... --biblio-file */
     bool joliet_long;
 };
@@ -642,9 +694,11 @@ static int run(int argc, char **argv, bool append)
     memset(&longopts[NOPTIONS], 0, sizeof longopts[NOPTIONS]);
     o.hidden = calloc((size_t)argc + 1, sizeof *o.hidden);
     o.remove = calloc((size_t)argc + 1, sizeof *o.remove);
-    if (!o.hidden || !o.remove) {
+    o.exclude = calloc((size_t)argc + 1, sizeof *o.exclude);
+    if (!o.hidden || !o.remove || !o.exclude) {
         free(o.hidden);
         free(o.remove);
+        free(o.exclude);
         return cli_report(FSI_E_OUTOFMEMORY, NULL);
     }
 
@@ -717,6 +771,20 @@ static int run(int argc, char **argv, bool append)
             break;
         case OPT_RESTRICTED: o.restricted = true; break;
         case OPT_HIDDEN: o.hidden[o.nhidden++] = optarg; break;
+        case OPT_EXCLUDE: o.exclude[o.nexclude++] = optarg; break;
+        case OPT_VOLUME_DATE: {
+            int kind;
+            int64_t when;
+            if (parse_volume_date(optarg, &kind, &when)) {
+                rc = cli_usage_error("--volume-date: '%s' is not KIND=DATE (KIND creation, "
+                                     "modification, expiration or effective; DATE "
+                                     "YYYYMMDDhhmmsscc or none)", optarg);
+                goto out;
+            }
+            o.dates[kind] = when;
+            o.date_set[kind] = true;
+            break;
+        }
         case OPT_REMOVE: o.remove[o.nremove++] = optarg; break;
         case OPT_FOLLOW_LINKS: o.follow_links = true; break;
         case OPT_NO_HARDLINKS: o.no_hardlinks = true; break;
@@ -833,6 +901,11 @@ static int run(int argc, char **argv, bool append)
         hr = fsi_image_set_rock_ridge(img, false);
     if (FSI_SUCCEEDED(hr) && o.relocate_deep)
         hr = fsi_image_set_relocate_deep(img, true);
+    for (size_t i = 0; FSI_SUCCEEDED(hr) && i < o.nexclude; i++)
+        hr = fsi_image_exclude_pattern(img, o.exclude[i]);
+    for (int i = 0; FSI_SUCCEEDED(hr) && i <= FSI_VOLUME_EFFECTIVE; i++)
+        if (o.date_set[i])
+            hr = fsi_image_set_volume_date(img, (fsi_volume_date)i, o.dates[i]);
     if (FSI_FAILED(hr)) {
         rc = cli_report_image(img, hr);
         fsi_image_free(img);
@@ -876,6 +949,7 @@ static int run(int argc, char **argv, bool append)
 out:
     free(o.hidden);
     free(o.remove);
+    free(o.exclude);
     boot_opts_free(&o.boot);
     return rc;
 }

@@ -71,6 +71,7 @@ static void usage(FILE *f)
           "  extract [--fs FS] IMAGE DIR [PATH...]  copy the tree out (safe paths only)\n"
           "  verify [--strict] IMAGE                deep check of an image\n"
           "  errors [NAME|0xVALUE]                  list the IMAPI codes, or show one\n"
+          "  -as mkisofs ARGS...                    the mkisofs/genisoimage/xorrisofs dialect\n"
           "\n"
           "Run 'mkimage COMMAND --help' for the options of a command.\n"
           "See mkimage(1) for details.\n",
@@ -79,6 +80,11 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* Run as mkisofs, genisoimage or xorrisofs (a link): their dialect. */
+    const char *prog = strrchr(argv[0], '/');
+    prog = prog ? prog + 1 : argv[0];
+    if (!strcmp(prog, "mkisofs") || !strcmp(prog, "genisoimage") || !strcmp(prog, "xorrisofs"))
+        return cmd_mkisofs(argc, argv);
     if (argc < 2)
         return usage(stderr), EXIT_USAGE;
     const char *cmd = argv[1];
@@ -87,6 +93,13 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "--version")) {
         printf("mkimage (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
         return EXIT_OK;
+    }
+    if (!strcmp(cmd, "-as")) {
+        if (argc < 3 || (strcmp(argv[2], "mkisofs") && strcmp(argv[2], "genisoimage") &&
+                         strcmp(argv[2], "xorrisofs")))
+            return cli_usage_error("-as: the dialect must be mkisofs (or genisoimage, "
+                                   "xorrisofs)");
+        return cmd_mkisofs(argc - 2, argv + 2);
     }
     if (!strcmp(cmd, "errors"))
         return cmd_errors(argc - 1, argv + 1);

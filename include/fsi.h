@@ -370,6 +370,29 @@ FSI_API fsi_hresult fsi_image_set_volume_id(fsi_image *img, fsi_volume_id which,
  *  blank field); NULL for a bad handle or `which`. */
 FSI_API const char *fsi_image_get_volume_id(const fsi_image *img, fsi_volume_id which);
 
+/** The four dates of the ISO9660 and Joliet volume descriptors (ECMA-119
+ *  8.4.26-8.4.29). */
+typedef enum {
+    FSI_VOLUME_CREATED = 0,
+    FSI_VOLUME_MODIFIED = 1,
+    FSI_VOLUME_EXPIRES = 2,
+    FSI_VOLUME_EFFECTIVE = 3
+} fsi_volume_date;
+
+/** A date of no value: the field says "not specified". */
+#define FSI_DATE_NONE INT64_MIN
+
+/** Set one volume date, in nanoseconds since the epoch (UTC, written to
+ *  the hundredth of a second with offset 0), or FSI_DATE_NONE.  By default
+ *  creation and modification are the image's time (SOURCE_DATE_EPOCH when
+ *  set, else the time the image is made) and the others none.  Linux's
+ *  blkid and GRUB take the modification date as the volume's UUID, so a
+ *  build that names its own disc by UUID fixes it here (as mkisofs
+ *  --modification-date does).  UDF keeps the image's time.  An unknown
+ *  `which` is IMAPI_E_INVALID_PARAM. */
+FSI_API fsi_hresult fsi_image_set_volume_date(fsi_image *img, fsi_volume_date which,
+                                              int64_t ns);
+
 /** Long Joliet names (genisoimage's and xorriso's -joliet-long): up to
  *  103 UCS-2 units per identifier, the '.' and ";1" of a file included,
  *  instead of the specification's 64 characters for name and extension.
@@ -555,6 +578,14 @@ FSI_API fsi_hresult fsi_image_set_notice_callback(fsi_image *img, fsi_notice_fn 
  *  inside a source tree.  A path that does not exist excludes nothing
  *  (FSI_S_OK); another stat failure is IMAPI_E_INVALID_PARAM. */
 FSI_API fsi_hresult fsi_image_exclude_host(fsi_image *img, const char *host_path);
+
+/** Leave out of every later fsi_add_tree each host item whose name, or
+ *  whose host path as the walk reaches it, matches the shell pattern
+ *  `pattern` (fnmatch(3) with no flags: "*.o", "CVS", "*~"),
+ *  as mkisofs -m does.  A directory left out takes its subtree with it.
+ *  No notice is given for these.  An empty pattern is
+ *  IMAPI_E_INVALID_PARAM. */
+FSI_API fsi_hresult fsi_image_exclude_pattern(fsi_image *img, const char *pattern);
 
 /** Remove a file or an empty directory (IMAPI_E_DIR_NOT_EMPTY otherwise). */
 FSI_API fsi_hresult fsi_remove(fsi_image *img, const char *path);

@@ -62,6 +62,9 @@ FSI_API void fsi_image_free(fsi_image *img)
     stash_close(img);
     free(img->work_dir);
     free(img->excluded);
+    for (uint32_t i = 0; i < img->nexclude_patterns; i++)
+        free(img->exclude_patterns[i]);
+    free(img->exclude_patterns);
     free(img->volume_name);
     for (size_t i = 0; i <= FSI_ID_BIBLIO_FILE; i++)
         free(img->volume_ids[i]);
@@ -409,5 +412,34 @@ FSI_API fsi_hresult fsi_image_exclude_host(fsi_image *img, const char *host_path
     x[img->nexcluded].dev = (uint64_t)st.st_dev;
     x[img->nexcluded].ino = (uint64_t)st.st_ino;
     img->nexcluded++;
+    return FSI_S_OK;
+}
+
+FSI_API fsi_hresult fsi_image_exclude_pattern(fsi_image *img, const char *pattern)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    if (!pattern || !*pattern)
+        return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "pattern", NULL, NULL);
+    char *copy = strdup(pattern);
+    char **p = copy ? realloc(img->exclude_patterns,
+                              (img->nexclude_patterns + 1) * sizeof *p) : NULL;
+    if (!p) {
+        free(copy);
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    }
+    img->exclude_patterns = p;
+    p[img->nexclude_patterns++] = copy;
+    return FSI_S_OK;
+}
+
+FSI_API fsi_hresult fsi_image_set_volume_date(fsi_image *img, fsi_volume_date which, int64_t ns)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    if ((unsigned)which > FSI_VOLUME_EFFECTIVE)
+        return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "which", NULL, NULL);
+    img->volume_dates[which] = ns;
+    img->volume_date_set[which] = true;
     return FSI_S_OK;
 }

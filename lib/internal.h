@@ -147,6 +147,10 @@ struct fsi_image {
      * fsi_volume_id; NULL: the default ("LINUX", "LIBFSI <version>", or
      * blank).  joliet_long: Joliet names up to 103 units. */
     char *volume_ids[FSI_ID_BIBLIO_FILE + 1];
+    int64_t volume_dates[FSI_VOLUME_EFFECTIVE + 1];   /* FSI_DATE_NONE */
+    bool volume_date_set[FSI_VOLUME_EFFECTIVE + 1];   /* else the default */
+    char **exclude_patterns;       /* fsi_image_exclude_pattern */
+    uint32_t nexclude_patterns;
     bool joliet_long;
     bool strict, restricted;
     int64_t create_time_ns;        /* when the image was created (or SOURCE_DATE_EPOCH) */

@@ -147,10 +147,18 @@ static void produce_vd(struct layout *lay, struct isow *w, uint8_t *p)
     iso_put_record(p + 156, t->dirs[0].block, t->dirs[0].size,
                    item_time_ns(lay->img, FSI_ROOT, FSI_TIME_MODIFICATION),
                    ISO_FLAG_DIR, &root_id, 1);
-    iso_date17(p + 813, lay->now_ns);               /* creation */
-    iso_date17(p + 830, lay->now_ns);               /* modification */
-    memset(p + 847, '0', 16);                       /* expiration: none */
-    memset(p + 864, '0', 16);                       /* effective: none */
+    for (int i = FSI_VOLUME_CREATED; i <= FSI_VOLUME_EFFECTIVE; i++) {
+        /* creation, modification, expiration, effective (8.4.26-29) */
+        const fsi_image *img = lay->img;
+        int64_t ns = img->volume_date_set[i] ? img->volume_dates[i]
+                     : i <= FSI_VOLUME_MODIFIED ? lay->now_ns : FSI_DATE_NONE;
+        if (ns == FSI_DATE_NONE) {
+            memset(p + 813 + 17 * i, '0', 16);
+            p[813 + 17 * i + 16] = 0;
+        } else {
+            iso_date17(p + 813 + 17 * i, ns);
+        }
+    }
     p[881] = 1;                                     /* file structure version */
     if (!j && lay->img->ms_app)                     /* an appended session */
         session_mark_put(p, &lay->img->ms_app->mark);

@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -1371,6 +1372,21 @@ static int link_note(fsi_image *img, fsi_item item, uint64_t dev, uint64_t ino)
     return 0;
 }
 
+/* mkisofs -m: the name or the host path matches a pattern. */
+static bool pattern_excluded(const fsi_image *img, const char *nm, size_t len, const char *host)
+{
+    char name[NAME_MAX + 1];
+    if (len > NAME_MAX)
+        len = NAME_MAX;
+    memcpy(name, nm, len);
+    name[len] = '\0';
+    for (uint32_t i = 0; i < img->nexclude_patterns; i++)
+        if (!fnmatch(img->exclude_patterns[i], name, 0) ||
+            !fnmatch(img->exclude_patterns[i], host, 0))
+            return true;
+    return false;
+}
+
 static bool is_excluded(const fsi_image *img, const struct statpool_res *r)
 {
     for (uint32_t i = 0; i < img->nexcluded; i++)
@@ -1399,6 +1415,8 @@ static fsi_hresult walk_entry(struct walk *w, int dfd, fsi_item dir, const char 
         walk_notice(w, FSI_S_OK, "is excluded: left out of the image");
         return FSI_S_OK;
     }
+    if (img->nexclude_patterns && pattern_excluded(img, nm, len, w->host))
+        return FSI_S_OK;
     struct new_item it;
     if (S_ISDIR(r->mode)) {
         new_item_defaults(&it, NODE_DIR);

@@ -963,6 +963,63 @@ static void test_add_tree_follows_links_when_asked(void **state)
     assert_counts(f->img, 6, 2);
 }
 
+/* fsi_image_exclude_pattern: by name or by host path, a directory with
+ * its subtree; an empty pattern refused. */
+static void test_add_tree_exclude_patterns(void **state)
+{
+    struct fx *f = *state;
+    host_dir(hp(f, "p"), 0755);
+    host_dir(hp(f, "p/CVS"), 0755);
+    host_dir(hp(f, "p/keep"), 0755);
+    host_file(hp(f, "p/CVS/Entries"), "e", 1, 0644);
+    host_file(hp(f, "p/a.o"), "o", 1, 0644);
+    host_file(hp(f, "p/a.c"), "c", 1, 0644);
+    host_file(hp(f, "p/keep/b.o"), "o", 1, 0644);
+    host_file(hp(f, "p/keep/b.c"), "c", 1, 0644);
+    assert_hr_img(f->img, fsi_image_exclude_pattern(f->img, ""), IMAPI_E_INVALID_PARAM);
+    assert_hr_img(f->img, fsi_image_exclude_pattern(f->img, NULL), IMAPI_E_INVALID_PARAM);
+    assert_ok(f->img, fsi_image_exclude_pattern(f->img, "*.o"));
+    assert_ok(f->img, fsi_image_exclude_pattern(f->img, "CVS"));
+    assert_ok(f->img, fsi_image_exclude_pattern(f->img, "*/keep/b.c"));
+    assert_ok(f->img, fsi_add_tree(f->img, "/", hp(f, "p"), false));
+    assert_type(f->img, "/a.c", FSI_ITEM_FILE);
+    assert_type(f->img, "/keep", FSI_ITEM_DIRECTORY);
+    assert_type(f->img, "/a.o", FSI_ITEM_NOT_FOUND);
+    assert_type(f->img, "/CVS", FSI_ITEM_NOT_FOUND);
+    assert_type(f->img, "/keep/b.o", FSI_ITEM_NOT_FOUND);
+    assert_type(f->img, "/keep/b.c", FSI_ITEM_NOT_FOUND);
+    assert_counts(f->img, 1, 1);
+}
+
+/* fsi_image_set_volume_date: the four dates of the primary descriptor. */
+static void test_volume_dates(void **state)
+{
+    struct fx *f = *state;
+    fsi_image *img = f->img;
+    assert_ok(img, fsi_image_set_file_systems(img, FSI_FS_ISO9660));
+    assert_hr_img(img, fsi_image_set_volume_date(img, (fsi_volume_date)4, 0),
+                  IMAPI_E_INVALID_PARAM);
+    /* 2023-11-11 10:24:11.00 UTC */
+    assert_ok(img, fsi_image_set_volume_date(img, FSI_VOLUME_MODIFIED,
+                                             INT64_C(1699698251) * 1000000000));
+    assert_ok(img, fsi_image_set_volume_date(img, FSI_VOLUME_EXPIRES,
+                                             INT64_C(1893456000) * 1000000000 + 500000000));
+    assert_ok(img, fsi_image_set_volume_date(img, FSI_VOLUME_CREATED, FSI_DATE_NONE));
+    fsi_result *res = NULL;
+    assert_ok(img, fsi_create_result(img, &res));
+    FILE *tf = tmpfile();
+    assert_non_null(tf);
+    assert_ok(img, fsi_result_write_fd(res, fileno(tf), NULL));
+    fsi_result_free(res);
+    uint8_t pvd[2048];
+    assert_int_equal(pread(fileno(tf), pvd, sizeof pvd, 16 * 2048), (ssize_t)sizeof pvd);
+    fclose(tf);
+    assert_memory_equal(pvd + 813, "0000000000000000\0", 17);     /* creation: none */
+    assert_memory_equal(pvd + 830, "2023111110241100\0", 17);     /* modification */
+    assert_memory_equal(pvd + 847, "2030010100000050\0", 17);     /* expiration */
+    assert_memory_equal(pvd + 864, "0000000000000000\0", 17);     /* effective: none */
+}
+
 /* Devices keep their number; set_mode and set_owner are undone by a
  * rollback; what add_symlink and add_special refuse. */
 static void test_links_specials_modes_owners(void **state)
@@ -3296,6 +3353,8 @@ int main(void)
         T(test_add_tree_base_with_trailing_slash),
         T(test_add_tree_keeps_links_and_special_files),
         T(test_add_tree_follows_links_when_asked),
+        T(test_add_tree_exclude_patterns),
+        T(test_volume_dates),
         T(test_links_specials_modes_owners),
         T(test_add_tree_hard_links_share_data),
         T(test_add_tree_10000_levels_small_stack_few_fds),
