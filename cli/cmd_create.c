@@ -44,6 +44,8 @@ enum { OPT_NO_ROCK = 1150, OPT_RELOCATE_DEEP };
 enum { OPT_PREV_SESSION = 1160, OPT_NWA, OPT_REMOVE };
 /* What the tree leaves out; the descriptors' dates. */
 enum { OPT_EXCLUDE = 1170, OPT_VOLUME_DATE };
+/* The system area. */
+enum { OPT_ISOHYBRID_MBR = 1180 };
 
 /* Which commands take an option: both, create only ('c'), append only. */
 struct opt_doc {
@@ -89,6 +91,7 @@ static const struct opt_doc options[] = {
     {{"volume-date", required_argument, NULL, OPT_VOLUME_DATE}, 0, "KIND=DATE", "ISO9660/Joliet date: KIND creation|modification|expiration|effective, DATE YYYYMMDDhhmmsscc (UTC) or none", 'c'},
     {{"boot", required_argument, NULL, OPT_BOOT}, 0, "SPEC", "El Torito boot entry (repeatable; see mkimage(1))", 0},
     {{"boot-catalog", required_argument, NULL, OPT_BOOT_CATALOG}, 0, "IMAGE/PATH", "make the boot catalog visible there", 0},
+    {{"isohybrid-mbr", required_argument, NULL, OPT_ISOHYBRID_MBR}, 0, "FILE", "MBR code (isohdpfx.bin) so that the image boots from a disk too (BIOS)", 'c'},
     {{"sync", no_argument, NULL, OPT_SYNC}, 0, NULL, "wait for the image to reach the disk before naming it", 'c'},
     {{"no-sync", no_argument, NULL, OPT_NO_SYNC}, 0, NULL, "do not wait for the disk (the default)", 'c'},
     {{"progress", no_argument, NULL, OPT_PROGRESS}, 0, NULL, "print progress lines", 0},
@@ -397,6 +400,25 @@ int cli_parse_date17(const char *s, int64_t *ns)
     return 0;
 }
 
+/* --isohybrid-mbr FILE: up to 513 bytes of it into buf (the library
+ * says when the size is wrong); -1 after reporting a read failure. */
+static int read_mbr(const char *file, uint8_t *buf, size_t *len)
+{
+    FILE *f = fopen(file, "rb");
+    size_t n = f ? fread(buf, 1, 513, f) : 0;
+    if (!f || ferror(f)) {
+        char msg[PATH_MAX + 128];
+        snprintf(msg, sizeof msg, "--isohybrid-mbr: cannot read '%s': %s", file, strerror(errno));
+        if (f)
+            fclose(f);
+        cli_report(IMAPI_E_INVALID_PARAM, msg);
+        return -1;
+    }
+    fclose(f);
+    *len = n;
+    return 0;
+}
+
 /* --volume-date KIND=DATE: 0, or -1 (a usage error to print). */
 static int parse_volume_date(const char *arg, int *kind, int64_t *ns)
 {
@@ -441,6 +463,8 @@ struct create_opts {
     struct boot_opts boot;      /* --boot, --boot-catalog (boot_spec.c) */
     const char **exclude;       /* --exclude */
     size_t nexclude;
+    uint8_t mbr[513];           /* --isohybrid-mbr */
+    size_t mbr_len;             /* 0: none */
     int64_t dates[FSI_VOLUME_EFFECTIVE + 1];   /* --volume-date */
     bool date_set[FSI_VOLUME_EFFECTIVE + 1];
     const char *ids[FSI_ID_BIBLIO_FILE + 1];   /* --system-id ... --biblio-file */
@@ -772,6 +796,16 @@ static int run(int argc, char **argv, bool append)
         case OPT_RESTRICTED: o.restricted = true; break;
         case OPT_HIDDEN: o.hidden[o.nhidden++] = optarg; break;
         case OPT_EXCLUDE: o.exclude[o.nexclude++] = optarg; break;
+        case OPT_ISOHYBRID_MBR:
+            if (read_mbr(optarg, o.mbr, &o.mbr_len)) {
+                rc = EXIT_FAIL;
+                goto out;
+            }
+            if (!o.mbr_len) {
+                rc = cli_usage_error("--isohybrid-mbr: '%s' is empty", optarg);
+                goto out;
+            }
+            break;
         case OPT_VOLUME_DATE: {
             int kind;
             int64_t when;
@@ -906,6 +940,8 @@ static int run(int argc, char **argv, bool append)
     for (int i = 0; FSI_SUCCEEDED(hr) && i <= FSI_VOLUME_EFFECTIVE; i++)
         if (o.date_set[i])
             hr = fsi_image_set_volume_date(img, (fsi_volume_date)i, o.dates[i]);
+    if (FSI_SUCCEEDED(hr) && o.mbr_len)
+        hr = fsi_image_set_isohybrid_mbr(img, o.mbr, o.mbr_len);
     if (FSI_FAILED(hr)) {
         rc = cli_report_image(img, hr);
         fsi_image_free(img);

@@ -29,7 +29,7 @@ enum act {
     A_PATHLIST, A_EXCLUDE, A_EXCLUDE_LIST, A_HIDE, A_HIDDEN, A_LIMITED, A_CHARSET, A_QUIET,
     A_VERBOSE, A_PAD, A_NOPAD, A_BOOT_BIOS, A_BOOT_EFI, A_CATALOG, A_NOEMUL, A_HDBOOT,
     A_LOADSIZE, A_LOADSEG, A_INFOTABLE, A_ALTBOOT, A_PLATFORM, A_BOOTID, A_PREV, A_MSINFO,
-    A_MODDATE, A_VOLDATE, A_UUID, A_OWNER, A_HELP, A_VERSION, A_WARN, A_REFUSE
+    A_MODDATE, A_VOLDATE, A_UUID, A_OWNER, A_MBR, A_HELP, A_VERSION, A_WARN, A_REFUSE
 };
 
 struct mopt {
@@ -43,7 +43,8 @@ struct mopt {
 #define NAMES_WHY "ISO9660 names keep ECMA-119's form (Rock Ridge and Joliet carry the real names)"
 #define HIDE_WHY "items hidden from some file systems only are not supported (the boot " \
                  "catalog is the one item -hide may name)"
-#define SYSAREA_WHY "the system area (hybrid MBR, GPT, APM, appended partitions) is not written yet"
+#define SYSAREA_WHY "of the system area only -isohybrid-mbr is written yet (no GPT, APM, " \
+                    "partition offset or appended partitions)"
 
 static const struct mopt opts[] = {
     {"o", 1, A_OUTPUT, 0, NULL}, {"output", 1, A_OUTPUT, 0, NULL},
@@ -103,7 +104,7 @@ static const struct mopt opts[] = {
     {"help", 0, A_HELP, 0, NULL}, {"version", 0, A_VERSION, 0, NULL},
     /* The system area: blocks 0-15 and partitions past the end. */
     {"G", 1, A_REFUSE, 0, SYSAREA_WHY}, {"generic-boot", 1, A_REFUSE, 0, SYSAREA_WHY},
-    {"isohybrid-mbr", 1, A_REFUSE, 0, SYSAREA_WHY}, {"grub2-mbr", 1, A_REFUSE, 0, SYSAREA_WHY},
+    {"isohybrid-mbr", 1, A_MBR, 0, NULL}, {"grub2-mbr", 1, A_REFUSE, 0, SYSAREA_WHY},
     {"isohybrid-gpt-basdat", 0, A_REFUSE, 0, SYSAREA_WHY},
     {"isohybrid-gpt-hfsplus", 0, A_REFUSE, 0, SYSAREA_WHY},
     {"isohybrid-apm-hfsplus", 0, A_REFUSE, 0, SYSAREA_WHY},
@@ -458,6 +459,7 @@ static void help(void)
           "  -boot-load-seg N -boot-info-table -eltorito-alt-boot -e FILE\n"
           "  -eltorito-platform x86|efi|ppc|mac  -eltorito-id TEXT\n"
           "  -M IMAGE -C LAST,NEXT        a session image for write-once media\n"
+          "  -isohybrid-mbr FILE          boot from a disk too (isohdpfx.bin; BIOS)\n"
           "  --modification-date=YYYYMMDDhhmmsscc  -volume_date c|m|x|f|uuid DATE  -uuid DATE\n"
           "Names that only change ISO9660 identifiers (-N -d -L -U -allow-lowercase ...)\n"
           "are warned about; options mkimage cannot honour are named (exit 2).\n"
@@ -621,6 +623,7 @@ static int take(struct st *s, const struct mopt *o, const char *given, char **a)
         if (strcmp(a[0], "0"))
             return refuse(given, "owners other than 0 (-r) are not supported");
         return push(s, "--normalize-owners") ? -1 : EXIT_OK;
+    case A_MBR: return push(s, "--isohybrid-mbr") || push(s, a[0]) ? -1 : EXIT_OK;
     case A_HELP: help(); return -2;
     case A_VERSION:
         printf("mkimage -as mkisofs (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);

@@ -370,6 +370,21 @@ FSI_API fsi_hresult fsi_image_set_volume_id(fsi_image *img, fsi_volume_id which,
  *  blank field); NULL for a bad handle or `which`. */
 FSI_API const char *fsi_image_get_volume_id(const fsi_image *img, fsi_volume_id which);
 
+/** Make the image boot from a disk (a USB stick) under BIOS as well as
+ *  from a CD, as xorriso -isohybrid-mbr does: block 0 gets an MBR whose
+ *  code is the first 432 bytes of `code` (isolinux's isohdpfx.bin; `len`
+ *  432 to 512, else IMAPI_E_INVALID_PARAM), followed by the address of the
+ *  first boot entry's image in 512-byte sectors (8 bytes at 432, where
+ *  that code looks), a disk signature derived from the image's time, and
+ *  one bootable partition (type 0x17) from sector 0 over the whole image.
+ *  The first El Torito entry must be a BIOS no-emulation entry whose image
+ *  is isolinux.bin with its isohybrid signature (bytes 64-67 FB C0 78 70)
+ *  and a boot info table: otherwise creating a result is
+ *  IMAPI_E_BOOT_IMAGE_DATA, naming what is missing.  NULL (or len 0)
+ *  removes it.  A session image and an appended session write no MBR
+ *  (IMAPI_E_BOOT_OBJECT_CONFLICT). */
+FSI_API fsi_hresult fsi_image_set_isohybrid_mbr(fsi_image *img, const void *code, size_t len);
+
 /** The four dates of the ISO9660 and Joliet volume descriptors (ECMA-119
  *  8.4.26-8.4.29). */
 typedef enum {

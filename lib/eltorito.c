@@ -3,6 +3,7 @@
  * eltorito.c - the El Torito writer: boot record volume descriptor, boot
  * catalog, boot images and boot info tables (layout choices: eltorito.h).
  *
+ *   PHASE_SYSAREA an isohybrid MBR in block 0 (fsi_image_set_isohybrid_mbr)
  *   PHASE_VD      the boot record at block 17 (after the PVD at 16); with
  *                 no ISO9660 view, first our own minimal PVD at 16
  *   PHASE_VD_END  no ISO9660 view: the set terminator (else ISO9660's)
@@ -40,7 +41,8 @@
 #define CSUM_FROM 64
 #define MBR_SIZE 512
 
-enum { TAG_BRVD = 1, TAG_CAT, TAG_PVD, TAG_TERM, TAG_ROOT, TAG_PT_L, TAG_PT_M, TAG_IMG = 64 };
+enum { TAG_BRVD = 1, TAG_CAT, TAG_PVD, TAG_TERM, TAG_ROOT, TAG_PT_L, TAG_PT_M, TAG_MBR,
+       TAG_IMG = 64 };
 
 /* One boot entry as this layout writes it (a snapshot of its options). */
 struct bentry {
@@ -337,6 +339,27 @@ static int find_owner(const struct eltw *w, size_t i)
     return (int)i;
 }
 
+/* The isohybrid MBR jumps into the first entry's image at byte 64 (its
+ * hybrid entry point, which isolinux.bin marks with a signature there);
+ * isolinux then finds itself through its boot info table. */
+static fsi_hresult check_isohybrid(struct eltw *w)
+{
+    const struct bentry *e = &w->e[0];
+    if (e->platform != FSI_PLATFORM_X86 || e->media != FSI_EMULATION_NONE || !e->info)
+        return entry_fail(w, 0, IMAPI_E_BOOT_IMAGE_DATA, 0,
+                          "cannot start an isohybrid MBR: the first boot entry must be a BIOS "
+                          "no-emulation image with a boot info table (isolinux.bin)");
+    static const uint8_t sig[4] = {0xFB, 0xC0, 0x78, 0x70};
+    uint8_t got[4];
+    fsi_hresult hr;
+    if (e->size < 68 || FSI_FAILED(hr = read_exact(w, 0, 64, got, sizeof got)) ||
+        memcmp(got, sig, sizeof sig))
+        return entry_fail(w, 0, IMAPI_E_BOOT_IMAGE_DATA, 0,
+                          "has no isohybrid signature at byte 64 (isolinux.bin of syslinux "
+                          "3.72 or later has one): an isohybrid MBR could not start it");
+    return FSI_S_OK;
+}
+
 static fsi_hresult check_entries(struct eltw *w)
 {
     fsi_hresult hr;
@@ -387,7 +410,7 @@ static fsi_hresult check_entries(struct eltw *w)
         if (w->e[i].owner == (int)i && w->e[i].patched &&
             FSI_FAILED(hr = checksum(w, i, &w->e[i].csum)))
             return hr;
-    return FSI_S_OK;
+    return w->img->isohybrid_mbr && !w->measuring ? check_isohybrid(w) : FSI_S_OK;
 }
 
 /* ---------------------------------------------------------------- */
@@ -477,6 +500,8 @@ static fsi_hresult elt_place(struct layout *lay, void *self, enum layout_phase p
     struct eltw *w = self;
     fsi_hresult hr;
     switch (ph) {
+    case PHASE_SYSAREA:
+        return w->img->isohybrid_mbr ? layout_alloc_at(lay, lay->base, TAG_MBR, 1) : FSI_S_OK;
     case PHASE_VD:
         if (w->stub && FSI_FAILED(hr = layout_alloc_at(lay, PVD_BLOCK, TAG_PVD, 1)))
             return hr;
@@ -666,6 +691,47 @@ static fsi_hresult produce_image(struct eltw *w, size_t i, uint64_t block, uint8
     return FSI_S_OK;
 }
 
+/* CHS of 512-byte sector `lba` in the geometry isohybrid images use (64
+ * heads, 32 sectors a track), past cylinder 1023 its largest value. */
+static void put_chs(uint8_t *p, uint64_t lba)
+{
+    uint64_t cyl = lba / (64 * 32);
+    unsigned head = (unsigned)(lba / 32 % 64), sec = (unsigned)(lba % 32 + 1);
+    if (cyl > 1023) {
+        cyl = 1023;
+        head = 63;
+        sec = 32;
+    }
+    p[0] = (uint8_t)head;
+    p[1] = (uint8_t)(sec | (cyl >> 8) << 6);
+    p[2] = (uint8_t)cyl;
+}
+
+/* Block 0 of an isohybrid image: the MBR (see fsi_image_set_isohybrid_mbr). */
+static void produce_mbr(const struct layout *lay, const struct eltw *w, uint8_t *p)
+{
+    memcpy(p, w->img->isohybrid_mbr, ISOHYBRID_CODE);
+    uint64_t lba = w->e[0].block * 4;          /* 512-byte sectors */
+    for (int i = 0; i < 8; i++)
+        p[432 + i] = (uint8_t)(lba >> (8 * i));
+    /* A disk signature of the image's time: the same image, the same
+     * bytes (SOURCE_DATE_EPOCH). */
+    uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)lay->now_ns;
+    h = (h ^ (h >> 31)) * 0x100000001b3ull;
+    uint32_t sig = (uint32_t)(h ^ (h >> 32));
+    put_le32(p + 440, sig ? sig : 1);
+    uint8_t *pe = p + 446;                     /* partition 1 */
+    uint64_t sectors = lay->total_blocks * 4;
+    pe[0] = 0x80;
+    put_chs(pe + 1, 0);
+    pe[4] = 0x17;
+    put_chs(pe + 5, sectors - 1);
+    put_le32(pe + 8, 0);
+    put_le32(pe + 12, (uint32_t)(sectors > UINT32_MAX ? UINT32_MAX : sectors));
+    p[510] = 0x55;
+    p[511] = 0xAA;
+}
+
 static fsi_hresult elt_produce(struct layout *lay, void *self, uint32_t tag, uint64_t block,
                                uint8_t *buf, uint32_t n)
 {
@@ -676,6 +742,9 @@ static fsi_hresult elt_produce(struct layout *lay, void *self, uint32_t tag, uin
     switch (tag) {
     case TAG_BRVD:
         produce_brvd(w, buf);
+        return FSI_S_OK;
+    case TAG_MBR:
+        produce_mbr(lay, w, buf);
         return FSI_S_OK;
     case TAG_CAT:
         memcpy(buf, w->cat, FSI_BLOCK);

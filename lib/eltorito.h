@@ -71,6 +71,9 @@ struct boot_state {
     unsigned cat_users;        /* layouts using cat_item */
 };
 
+/* Bytes of MBR code an isohybrid MBR takes from its template. */
+#define ISOHYBRID_CODE 432
+
 /* Sizes of the three floppy images (El Torito media types 1-3). */
 #define BOOT_FLOPPY_12 1228800u
 #define BOOT_FLOPPY_144 1474560u

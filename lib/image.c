@@ -62,6 +62,7 @@ FSI_API void fsi_image_free(fsi_image *img)
     stash_close(img);
     free(img->work_dir);
     free(img->excluded);
+    free(img->isohybrid_mbr);
     for (uint32_t i = 0; i < img->nexclude_patterns; i++)
         free(img->exclude_patterns[i]);
     free(img->exclude_patterns);
@@ -441,5 +442,27 @@ FSI_API fsi_hresult fsi_image_set_volume_date(fsi_image *img, fsi_volume_date wh
         return fsi_fail(img, IMAPI_E_INVALID_PARAM, 0, "which", NULL, NULL);
     img->volume_dates[which] = ns;
     img->volume_date_set[which] = true;
+    return FSI_S_OK;
+}
+
+FSI_API fsi_hresult fsi_image_set_isohybrid_mbr(fsi_image *img, const void *code, size_t len)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    if (!code || !len) {
+        free(img->isohybrid_mbr);
+        img->isohybrid_mbr = NULL;
+        return FSI_S_OK;
+    }
+    if (len < ISOHYBRID_CODE || len > 512)
+        return fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, "code", NULL,
+                         "an isohybrid MBR template has 432 to 512 bytes (isohdpfx.bin has "
+                         "432), not %zu", len);
+    uint8_t *c = malloc(ISOHYBRID_CODE);
+    if (!c)
+        return fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    memcpy(c, code, ISOHYBRID_CODE);
+    free(img->isohybrid_mbr);
+    img->isohybrid_mbr = c;
     return FSI_S_OK;
 }

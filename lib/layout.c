@@ -519,6 +519,14 @@ fsi_hresult layout_build(fsi_image *img, struct layout **out)
         hr = fsi_failf(img, IMAPI_E_BOOT_OBJECT_CONFLICT, 0, NULL, NULL, "%s",
                        "a session continues the boot entries of the disc (if it has any): "
                        "none can be given to it");
+    if (FSI_SUCCEEDED(hr) && img->ms_disc && img->isohybrid_mbr)
+        hr = fsi_failf(img, IMAPI_E_BOOT_OBJECT_CONFLICT, 0, NULL, NULL, "%s",
+                       "a session cannot write an isohybrid MBR: block 0 is the disc's");
+    if (FSI_SUCCEEDED(hr) && !img->ms_disc && !img->measuring && img->isohybrid_mbr &&
+        !lay->boot)
+        hr = fsi_failf(img, IMAPI_E_BOOT_IMAGE_DATA, 0, NULL, NULL, "%s",
+                       "an isohybrid MBR starts the first El Torito entry's image: the image "
+                       "has no boot entry");
     if (FSI_SUCCEEDED(hr) && img->ms_disc)
         hr = session_kept_boot(lay);
 
@@ -540,9 +548,17 @@ fsi_hresult layout_build(fsi_image *img, struct layout **out)
             lay->cur_writer = 0;
             hr = place_files(lay);
         }
+        if (ph == PHASE_SYSAREA)
+            lay->next = lay->base;    /* the system area is the host's: placed at */
         for (int w = 0; w < lay->nwriters && FSI_SUCCEEDED(hr); w++) {
             lay->cur_writer = w;
             hr = lay->writers[w].ops->place(lay, lay->writers[w].self, (enum layout_phase)ph);
+        }
+        if (ph == PHASE_SYSAREA && FSI_SUCCEEDED(hr)) {
+            if (lay->next > lay->base + SYSTEM_AREA_BLOCKS)
+                hr = fsi_failf(lay->img, IMAPI_E_FSI_INTERNAL_ERROR, 0, NULL, NULL, "%s",
+                               "the system area overflows block 15");
+            lay->next = lay->base + SYSTEM_AREA_BLOCKS;
         }
     }
     lay->total_blocks = lay->next;

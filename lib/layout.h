@@ -25,6 +25,7 @@
  * order the writers were added (ISO9660, El Torito, Joliet, UDF), so e.g.
  * the PVD lands at 16, a boot record at 17, the Joliet SVD after it. */
 enum layout_phase {
+    PHASE_SYSAREA,  /* the system area, blocks 0-15 (an isohybrid MBR) */
     PHASE_VD,       /* ECMA-119 volume descriptors from block 16 */
     PHASE_VD_END,   /* the descriptor set terminator */
     PHASE_VRS,      /* UDF volume recognition sequence */
