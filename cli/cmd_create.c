@@ -45,7 +45,7 @@ enum { OPT_PREV_SESSION = 1160, OPT_NWA, OPT_REMOVE };
 /* What the tree leaves out; the descriptors' dates. */
 enum { OPT_EXCLUDE = 1170, OPT_VOLUME_DATE };
 /* The system area. */
-enum { OPT_ISOHYBRID_MBR = 1180 };
+enum { OPT_ISOHYBRID_MBR = 1180, OPT_EFI_PARTITION };
 
 /* Which commands take an option: both, create only ('c'), append only. */
 struct opt_doc {
@@ -92,6 +92,7 @@ static const struct opt_doc options[] = {
     {{"boot", required_argument, NULL, OPT_BOOT}, 0, "SPEC", "El Torito boot entry (repeatable; see mkimage(1))", 0},
     {{"boot-catalog", required_argument, NULL, OPT_BOOT_CATALOG}, 0, "IMAGE/PATH", "make the boot catalog visible there", 0},
     {{"isohybrid-mbr", required_argument, NULL, OPT_ISOHYBRID_MBR}, 0, "FILE", "MBR code (isohdpfx.bin) so that the image boots from a disk too (BIOS)", 'c'},
+    {{"efi-partition", no_argument, NULL, OPT_EFI_PARTITION}, 0, NULL, "a GPT whose EFI System Partition is the EFI boot image: boots from a disk under UEFI", 'c'},
     {{"sync", no_argument, NULL, OPT_SYNC}, 0, NULL, "wait for the image to reach the disk before naming it", 'c'},
     {{"no-sync", no_argument, NULL, OPT_NO_SYNC}, 0, NULL, "do not wait for the disk (the default)", 'c'},
     {{"progress", no_argument, NULL, OPT_PROGRESS}, 0, NULL, "print progress lines", 0},
@@ -465,6 +466,7 @@ struct create_opts {
     size_t nexclude;
     uint8_t mbr[513];           /* --isohybrid-mbr */
     size_t mbr_len;             /* 0: none */
+    bool efi_partition;         /* --efi-partition */
     int64_t dates[FSI_VOLUME_EFFECTIVE + 1];   /* --volume-date */
     bool date_set[FSI_VOLUME_EFFECTIVE + 1];
     const char *ids[FSI_ID_BIBLIO_FILE + 1];   /* --system-id ... --biblio-file */
@@ -796,6 +798,7 @@ static int run(int argc, char **argv, bool append)
         case OPT_RESTRICTED: o.restricted = true; break;
         case OPT_HIDDEN: o.hidden[o.nhidden++] = optarg; break;
         case OPT_EXCLUDE: o.exclude[o.nexclude++] = optarg; break;
+        case OPT_EFI_PARTITION: o.efi_partition = true; break;
         case OPT_ISOHYBRID_MBR:
             if (read_mbr(optarg, o.mbr, &o.mbr_len)) {
                 rc = EXIT_FAIL;
@@ -942,6 +945,8 @@ static int run(int argc, char **argv, bool append)
             hr = fsi_image_set_volume_date(img, (fsi_volume_date)i, o.dates[i]);
     if (FSI_SUCCEEDED(hr) && o.mbr_len)
         hr = fsi_image_set_isohybrid_mbr(img, o.mbr, o.mbr_len);
+    if (FSI_SUCCEEDED(hr) && o.efi_partition)
+        hr = fsi_image_set_efi_partition(img, true);
     if (FSI_FAILED(hr)) {
         rc = cli_report_image(img, hr);
         fsi_image_free(img);

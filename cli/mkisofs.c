@@ -29,7 +29,8 @@ enum act {
     A_PATHLIST, A_EXCLUDE, A_EXCLUDE_LIST, A_HIDE, A_HIDDEN, A_LIMITED, A_CHARSET, A_QUIET,
     A_VERBOSE, A_PAD, A_NOPAD, A_BOOT_BIOS, A_BOOT_EFI, A_CATALOG, A_NOEMUL, A_HDBOOT,
     A_LOADSIZE, A_LOADSEG, A_INFOTABLE, A_ALTBOOT, A_PLATFORM, A_BOOTID, A_PREV, A_MSINFO,
-    A_MODDATE, A_VOLDATE, A_UUID, A_OWNER, A_MBR, A_HELP, A_VERSION, A_WARN, A_REFUSE
+    A_MODDATE, A_VOLDATE, A_UUID, A_OWNER, A_MBR, A_GPT, A_EFIPART, A_HELP, A_VERSION, A_WARN,
+    A_REFUSE
 };
 
 struct mopt {
@@ -43,8 +44,8 @@ struct mopt {
 #define NAMES_WHY "ISO9660 names keep ECMA-119's form (Rock Ridge and Joliet carry the real names)"
 #define HIDE_WHY "items hidden from some file systems only are not supported (the boot " \
                  "catalog is the one item -hide may name)"
-#define SYSAREA_WHY "of the system area only -isohybrid-mbr is written yet (no GPT, APM, " \
-                    "partition offset or appended partitions)"
+#define SYSAREA_WHY "of the system area only -isohybrid-mbr and a GPT with the El Torito " \
+                    "EFI image as its ESP are written yet (no appended partitions)"
 
 static const struct mopt opts[] = {
     {"o", 1, A_OUTPUT, 0, NULL}, {"output", 1, A_OUTPUT, 0, NULL},
@@ -105,14 +106,17 @@ static const struct mopt opts[] = {
     /* The system area: blocks 0-15 and partitions past the end. */
     {"G", 1, A_REFUSE, 0, SYSAREA_WHY}, {"generic-boot", 1, A_REFUSE, 0, SYSAREA_WHY},
     {"isohybrid-mbr", 1, A_MBR, 0, NULL}, {"grub2-mbr", 1, A_REFUSE, 0, SYSAREA_WHY},
-    {"isohybrid-gpt-basdat", 0, A_REFUSE, 0, SYSAREA_WHY},
+    {"isohybrid-gpt-basdat", 0, A_GPT, 0, NULL},
     {"isohybrid-gpt-hfsplus", 0, A_REFUSE, 0, SYSAREA_WHY},
-    {"isohybrid-apm-hfsplus", 0, A_REFUSE, 0, SYSAREA_WHY},
-    {"partition_offset", 1, A_REFUSE, 0, SYSAREA_WHY},
+    {"isohybrid-apm-hfsplus", 0, A_WARN, 0, "no Apple Partition Map is written (Intel Macs "
+                                            "boot from the GPT's EFI System Partition)"},
+    {"partition_offset", 1, A_WARN, 0, "the ISO9660 data gets no partition of its own: the "
+                                      "image boots from a disk through the MBR code and the "
+                                      "GPT's EFI System Partition, and is read whole"},
     {"append_partition", 3, A_REFUSE, 0, SYSAREA_WHY},
     {"appended_part_as_gpt", 0, A_REFUSE, 0, SYSAREA_WHY},
     {"appended_part_as_apm", 0, A_REFUSE, 0, SYSAREA_WHY},
-    {"efi-boot-part", 1, A_REFUSE, 0, SYSAREA_WHY},
+    {"efi-boot-part", 1, A_EFIPART, 0, NULL},
     {"iso_mbr_part_type", 1, A_REFUSE, 0, SYSAREA_WHY},
     {"grub2-boot-info", 0, A_REFUSE, 0, SYSAREA_WHY},
     {"protective-msdos-label", 0, A_REFUSE, 0, SYSAREA_WHY},
@@ -161,7 +165,7 @@ struct st {
     char **sources;           /* pathspecs, as given */
     size_t nsrc, capsrc;
     bool rock, rrock, norock, joliet, joliet_long, udf, fullnames, names_warned, deep, graft;
-    bool quiet, verbose;
+    bool quiet, verbose, gpt;
     int level;
     const char *output, *prev, *msinfo, *catalog;
     struct entry *ent;
@@ -460,6 +464,8 @@ static void help(void)
           "  -eltorito-platform x86|efi|ppc|mac  -eltorito-id TEXT\n"
           "  -M IMAGE -C LAST,NEXT        a session image for write-once media\n"
           "  -isohybrid-mbr FILE          boot from a disk too (isohdpfx.bin; BIOS)\n"
+          "  -isohybrid-gpt-basdat, -efi-boot-part --efi-boot-image\n"
+          "                               a GPT whose ESP is the EFI boot image (UEFI)\n"
           "  --modification-date=YYYYMMDDhhmmsscc  -volume_date c|m|x|f|uuid DATE  -uuid DATE\n"
           "Names that only change ISO9660 identifiers (-N -d -L -U -allow-lowercase ...)\n"
           "are warned about; options mkimage cannot honour are named (exit 2).\n"
@@ -624,6 +630,22 @@ static int take(struct st *s, const struct mopt *o, const char *given, char **a)
             return refuse(given, "owners other than 0 (-r) are not supported");
         return push(s, "--normalize-owners") ? -1 : EXIT_OK;
     case A_MBR: return push(s, "--isohybrid-mbr") || push(s, a[0]) ? -1 : EXIT_OK;
+    case A_GPT:
+        if (s->gpt)
+            return EXIT_OK;
+        s->gpt = true;
+        if (warn(s, given, "the GPT holds one EFI System Partition over the EFI boot image "
+                           "(a partition over the whole ISO would overlap it)"))
+            return -1;
+        return push(s, "--efi-partition") ? -1 : EXIT_OK;
+    case A_EFIPART:
+        if (strcmp(a[0], "--efi-boot-image"))
+            return refuse(given, "an EFI partition from a disk file (appended) is not written "
+                                 "yet; --efi-boot-image is");
+        if (s->gpt)
+            return EXIT_OK;
+        s->gpt = true;
+        return push(s, "--efi-partition") ? -1 : EXIT_OK;
     case A_HELP: help(); return -2;
     case A_VERSION:
         printf("mkimage -as mkisofs (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);

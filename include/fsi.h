@@ -376,7 +376,8 @@ FSI_API const char *fsi_image_get_volume_id(const fsi_image *img, fsi_volume_id 
  *  432 to 512, else IMAPI_E_INVALID_PARAM), followed by the address of the
  *  first boot entry's image in 512-byte sectors (8 bytes at 432, where
  *  that code looks), a disk signature derived from the image's time, and
- *  one bootable partition (type 0x17) from sector 0 over the whole image.
+ *  one bootable partition (type 0x17) from sector 0 over the whole image
+ *  (with fsi_image_set_efi_partition, one protective 0xEE partition).
  *  The first El Torito entry must be a BIOS no-emulation entry whose image
  *  is isolinux.bin with its isohybrid signature (bytes 64-67 FB C0 78 70)
  *  and a boot info table: otherwise creating a result is
@@ -384,6 +385,19 @@ FSI_API const char *fsi_image_get_volume_id(const fsi_image *img, fsi_volume_id 
  *  removes it.  A session image and an appended session write no MBR
  *  (IMAPI_E_BOOT_OBJECT_CONFLICT). */
 FSI_API fsi_hresult fsi_image_set_isohybrid_mbr(fsi_image *img, const void *code, size_t len);
+
+/** Make the image boot from a disk under UEFI as well: a GPT (UEFI 2.10
+ *  section 5.3) whose one partition, an EFI System Partition, is the image
+ *  of the first EFI boot entry (a FAT file system holding
+ *  \EFI\BOOT\BOOTX64.EFI), behind a protective MBR (which keeps the
+ *  isohybrid code of fsi_image_set_isohybrid_mbr, so BIOSes still start
+ *  isolinux).  The GPT takes blocks 0-8 and its backup the image's last 9
+ *  blocks.  The partition lies inside the ISO9660 data and no partition
+ *  covers the whole ISO (GPT partitions may not overlap).  Without an EFI
+ *  boot entry creating a result is IMAPI_E_BOOT_IMAGE_DATA; with UDF,
+ *  whose closing anchor must be the image's last block,
+ *  IMAPI_E_INVALID_PARAM; in a session IMAPI_E_BOOT_OBJECT_CONFLICT. */
+FSI_API fsi_hresult fsi_image_set_efi_partition(fsi_image *img, bool on);
 
 /** The four dates of the ISO9660 and Joliet volume descriptors (ECMA-119
  *  8.4.26-8.4.29). */

@@ -3,7 +3,9 @@
  * eltorito.c - the El Torito writer: boot record volume descriptor, boot
  * catalog, boot images and boot info tables (layout choices: eltorito.h).
  *
- *   PHASE_SYSAREA an isohybrid MBR in block 0 (fsi_image_set_isohybrid_mbr)
+ *   PHASE_SYSAREA an isohybrid MBR in block 0 (fsi_image_set_isohybrid_mbr), or
+ *                 a protective MBR and a GPT in blocks 0-8 (fsi_image_set_efi_partition)
+ *   PHASE_TAIL    the GPT's backup, last
  *   PHASE_VD      the boot record at block 17 (after the PVD at 16); with
  *                 no ISO9660 view, first our own minimal PVD at 16
  *   PHASE_VD_END  no ISO9660 view: the set terminator (else ISO9660's)
@@ -24,6 +26,7 @@
  */
 #include "config.h"
 #include "eltorito.h"
+#include "sysarea.h"
 #include "isotree.h"
 #include "iso9660.h"   /* iso_put_ids */
 
@@ -41,8 +44,8 @@
 #define CSUM_FROM 64
 #define MBR_SIZE 512
 
-enum { TAG_BRVD = 1, TAG_CAT, TAG_PVD, TAG_TERM, TAG_ROOT, TAG_PT_L, TAG_PT_M, TAG_MBR,
-       TAG_IMG = 64 };
+enum { TAG_BRVD = 1, TAG_CAT, TAG_PVD, TAG_TERM, TAG_ROOT, TAG_PT_L, TAG_PT_M, TAG_SYSHEAD,
+       TAG_SYSTAIL, TAG_IMG = 64 };
 
 /* One boot entry as this layout writes it (a snapshot of its options). */
 struct bentry {
@@ -78,6 +81,7 @@ struct eltw {
     struct data_patch patches[FSI_BOOT_ENTRY_COUNT_MAX + 1];
     size_t npatches;
     int fd, fd_entry;          /* an open boot image source */
+    int esp;                   /* efi_partition: the entry it is */
 };
 
 /* ---------------------------------------------------------------- */
@@ -410,6 +414,20 @@ static fsi_hresult check_entries(struct eltw *w)
         if (w->e[i].owner == (int)i && w->e[i].patched &&
             FSI_FAILED(hr = checksum(w, i, &w->e[i].csum)))
             return hr;
+    if (w->img->efi_partition && !w->measuring) {
+        /* The EFI System Partition is the first EFI entry's image. */
+        w->esp = -1;
+        for (size_t i = 0; i < w->n && w->esp < 0; i++)
+            if (w->e[i].platform == FSI_PLATFORM_EFI)
+                w->esp = (int)i;
+        if (w->esp < 0)
+            return fsi_failf(w->img, IMAPI_E_BOOT_IMAGE_DATA, 0, NULL, NULL, "%s",
+                             "a GPT's EFI System Partition is the image of an EFI boot entry: "
+                             "the image has none");
+        if (w->e[w->esp].size == 0)
+            return entry_fail(w, (size_t)w->esp, IMAPI_E_BOOT_IMAGE_DATA, 0,
+                              "is empty: it cannot be an EFI System Partition");
+    }
     return w->img->isohybrid_mbr && !w->measuring ? check_isohybrid(w) : FSI_S_OK;
 }
 
@@ -501,7 +519,15 @@ static fsi_hresult elt_place(struct layout *lay, void *self, enum layout_phase p
     fsi_hresult hr;
     switch (ph) {
     case PHASE_SYSAREA:
-        return w->img->isohybrid_mbr ? layout_alloc_at(lay, lay->base, TAG_MBR, 1) : FSI_S_OK;
+        if (w->img->efi_partition)
+            return layout_alloc_at(lay, lay->base, TAG_SYSHEAD, SYSAREA_GPT_BLOCKS);
+        return w->img->isohybrid_mbr ? layout_alloc_at(lay, lay->base, TAG_SYSHEAD, 1)
+                                     : FSI_S_OK;
+    case PHASE_TAIL: {
+        uint64_t b;   /* the GPT's backup ends the image */
+        return w->img->efi_partition ? layout_alloc(lay, TAG_SYSTAIL, SYSAREA_GPT_BLOCKS, &b)
+                                     : FSI_S_OK;
+    }
     case PHASE_VD:
         if (w->stub && FSI_FAILED(hr = layout_alloc_at(lay, PVD_BLOCK, TAG_PVD, 1)))
             return hr;
@@ -691,45 +717,19 @@ static fsi_hresult produce_image(struct eltw *w, size_t i, uint64_t block, uint8
     return FSI_S_OK;
 }
 
-/* CHS of 512-byte sector `lba` in the geometry isohybrid images use (64
- * heads, 32 sectors a track), past cylinder 1023 its largest value. */
-static void put_chs(uint8_t *p, uint64_t lba)
+/* The system area's structures (sysarea.c) of this image. */
+static void sysarea_of(const struct layout *lay, const struct eltw *w, struct sysarea *sa)
 {
-    uint64_t cyl = lba / (64 * 32);
-    unsigned head = (unsigned)(lba / 32 % 64), sec = (unsigned)(lba % 32 + 1);
-    if (cyl > 1023) {
-        cyl = 1023;
-        head = 63;
-        sec = 32;
+    memset(sa, 0, sizeof *sa);
+    sa->mbr_code = w->img->isohybrid_mbr;
+    sa->boot_sector = w->e[0].block * 4;
+    sa->sectors = lay->total_blocks * 4;
+    sa->now_ns = lay->now_ns;
+    sa->gpt = w->img->efi_partition;
+    if (sa->gpt) {
+        sa->esp_first = w->e[w->esp].block * 4;
+        sa->esp_sectors = (w->e[w->esp].size + 511) / 512;
     }
-    p[0] = (uint8_t)head;
-    p[1] = (uint8_t)(sec | (cyl >> 8) << 6);
-    p[2] = (uint8_t)cyl;
-}
-
-/* Block 0 of an isohybrid image: the MBR (see fsi_image_set_isohybrid_mbr). */
-static void produce_mbr(const struct layout *lay, const struct eltw *w, uint8_t *p)
-{
-    memcpy(p, w->img->isohybrid_mbr, ISOHYBRID_CODE);
-    uint64_t lba = w->e[0].block * 4;          /* 512-byte sectors */
-    for (int i = 0; i < 8; i++)
-        p[432 + i] = (uint8_t)(lba >> (8 * i));
-    /* A disk signature of the image's time: the same image, the same
-     * bytes (SOURCE_DATE_EPOCH). */
-    uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)lay->now_ns;
-    h = (h ^ (h >> 31)) * 0x100000001b3ull;
-    uint32_t sig = (uint32_t)(h ^ (h >> 32));
-    put_le32(p + 440, sig ? sig : 1);
-    uint8_t *pe = p + 446;                     /* partition 1 */
-    uint64_t sectors = lay->total_blocks * 4;
-    pe[0] = 0x80;
-    put_chs(pe + 1, 0);
-    pe[4] = 0x17;
-    put_chs(pe + 5, sectors - 1);
-    put_le32(pe + 8, 0);
-    put_le32(pe + 12, (uint32_t)(sectors > UINT32_MAX ? UINT32_MAX : sectors));
-    p[510] = 0x55;
-    p[511] = 0xAA;
 }
 
 static fsi_hresult elt_produce(struct layout *lay, void *self, uint32_t tag, uint64_t block,
@@ -743,9 +743,15 @@ static fsi_hresult elt_produce(struct layout *lay, void *self, uint32_t tag, uin
     case TAG_BRVD:
         produce_brvd(w, buf);
         return FSI_S_OK;
-    case TAG_MBR:
-        produce_mbr(lay, w, buf);
+    case TAG_SYSHEAD: case TAG_SYSTAIL: {
+        struct sysarea sa;
+        sysarea_of(lay, w, &sa);
+        if (tag == TAG_SYSHEAD)
+            sysarea_head(&sa, buf, n);
+        else
+            sysarea_tail(&sa, buf);
         return FSI_S_OK;
+    }
     case TAG_CAT:
         memcpy(buf, w->cat, FSI_BLOCK);
         return FSI_S_OK;

@@ -466,3 +466,11 @@ FSI_API fsi_hresult fsi_image_set_isohybrid_mbr(fsi_image *img, const void *code
     img->isohybrid_mbr = c;
     return FSI_S_OK;
 }
+
+FSI_API fsi_hresult fsi_image_set_efi_partition(fsi_image *img, bool on)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    img->efi_partition = on;
+    return FSI_S_OK;
+}

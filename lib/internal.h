@@ -150,6 +150,7 @@ struct fsi_image {
     int64_t volume_dates[FSI_VOLUME_EFFECTIVE + 1];   /* FSI_DATE_NONE */
     bool volume_date_set[FSI_VOLUME_EFFECTIVE + 1];   /* else the default */
     uint8_t *isohybrid_mbr;        /* 432 bytes of MBR code, or NULL */
+    bool efi_partition;            /* a GPT with the EFI image as its ESP */
     char **exclude_patterns;       /* fsi_image_exclude_pattern */
     uint32_t nexclude_patterns;
     bool joliet_long;

@@ -519,9 +519,18 @@ fsi_hresult layout_build(fsi_image *img, struct layout **out)
         hr = fsi_failf(img, IMAPI_E_BOOT_OBJECT_CONFLICT, 0, NULL, NULL, "%s",
                        "a session continues the boot entries of the disc (if it has any): "
                        "none can be given to it");
-    if (FSI_SUCCEEDED(hr) && img->ms_disc && img->isohybrid_mbr)
+    if (FSI_SUCCEEDED(hr) && img->ms_disc && (img->isohybrid_mbr || img->efi_partition))
         hr = fsi_failf(img, IMAPI_E_BOOT_OBJECT_CONFLICT, 0, NULL, NULL, "%s",
-                       "a session cannot write an isohybrid MBR: block 0 is the disc's");
+                       "a session cannot write an MBR or a GPT: block 0 is the disc's");
+    if (FSI_SUCCEEDED(hr) && !img->measuring && img->efi_partition && (lay->fs & FSI_FS_UDF))
+        hr = fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, NULL, NULL, "%s",
+                       "a GPT's backup header ends the image, where UDF keeps its closing "
+                       "anchor: an EFI partition needs an image without UDF");
+    if (FSI_SUCCEEDED(hr) && !img->ms_disc && !img->measuring && img->efi_partition &&
+        !lay->boot)
+        hr = fsi_failf(img, IMAPI_E_BOOT_IMAGE_DATA, 0, NULL, NULL, "%s",
+                       "a GPT's EFI System Partition is the image of an EFI boot entry: the "
+                       "image has no boot entry");
     if (FSI_SUCCEEDED(hr) && !img->ms_disc && !img->measuring && img->isohybrid_mbr &&
         !lay->boot)
         hr = fsi_failf(img, IMAPI_E_BOOT_IMAGE_DATA, 0, NULL, NULL, "%s",

@@ -89,21 +89,8 @@ EOF
 fi
 
 have_efi=no
-if [ -f /usr/lib/crt0-efi-x86_64.o ] && [ -f /usr/lib/elf_x86_64_efi.lds ] &&
-    have mkfs.vfat && have mmd && have mcopy && have objcopy; then
-    if ${CC:-cc} -I/usr/include/efi -I/usr/include/efi/x86_64 -fpic -ffreestanding \
-        -fno-stack-protector -fno-stack-check -fshort-wchar -mno-red-zone \
-        -maccumulate-outgoing-args -DEFI_FUNCTION_WRAPPER -O2 -c "$data/efiapp.c" \
-        -o "$tmp/efiapp.o" 2>"$tmp/efi.err" &&
-        ld -shared -Bsymbolic -nostdlib -znocombreloc -L/usr/lib -T/usr/lib/elf_x86_64_efi.lds \
-            /usr/lib/crt0-efi-x86_64.o "$tmp/efiapp.o" -o "$tmp/efiapp.so" -lefi -lgnuefi \
-            2>>"$tmp/efi.err" &&
-        objcopy -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym -j .rel \
-            -j .rela -j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 \
-            --subsystem=10 "$tmp/efiapp.so" "$tmp/BOOTX64.EFI" 2>>"$tmp/efi.err" &&
-        mkfs.vfat -C -n FSIEFI "$tmp/efi.img" 2880 >/dev/null 2>>"$tmp/efi.err" &&
-        mmd -i "$tmp/efi.img" ::EFI ::EFI/BOOT 2>>"$tmp/efi.err" &&
-        mcopy -i "$tmp/efi.img" "$tmp/BOOTX64.EFI" ::EFI/BOOT/BOOTX64.EFI 2>>"$tmp/efi.err"; then
+if have mkfs.vfat && have mmd && have mcopy && have objcopy; then
+    if efi_image "$data/efiapp.c" "$tmp" "$tmp/efi.img"; then
         have_efi=yes
     else
         tap_diag "building the EFI application failed: $(cat "$tmp/efi.err")"

@@ -1,15 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# tests/integration/hybrid.sh - isohybrid images (`--isohybrid-mbr`,
-# `-as mkisofs -isohybrid-mbr`): syslinux's isolinux.bin and isohdpfx.bin
-# in a tree whose isolinux.cfg prints a marker on the serial port.  The
-# image must boot to that marker in QEMU under SeaBIOS both as a CD-ROM
-# (El Torito) and as a hard disk (the MBR); fdisk/sfdisk and xorriso
-# must see one bootable partition over the whole image, with the MBR code
-# of the template and the boot image's address where isohdpfx.bin reads
-# it (checked against isoinfo's El Torito report), also past cylinder 1023
-# (a 1.2 GiB image); bsdtar must read the tree.  What cannot work is
-# refused with the IMAPI code and nothing is written.  TAP.
+# tests/integration/hybrid.sh - hybrid images (`--isohybrid-mbr`,
+# `--efi-partition` and their -as mkisofs forms): syslinux's isolinux.bin
+# and isohdpfx.bin in a tree whose isolinux.cfg prints a marker on the
+# serial port, and a FAT image with a UEFI application printing its own.
+# The image must boot to the marker in QEMU under SeaBIOS as a CD-ROM (El
+# Torito) and as a hard disk (the MBR); fdisk/sfdisk and xorriso must see
+# one bootable partition over the whole image, with the MBR code of the
+# template and the boot image's address where isohdpfx.bin reads it
+# (checked against isoinfo's El Torito report), also past cylinder 1023
+# (a 1.2 GiB image); bsdtar must read the tree.  With --efi-partition
+# sgdisk -v must find the GPT valid, its one partition an EFI System
+# Partition over the EFI image, and OVMF must boot the image as a hard
+# disk through the GPT alone (El Torito's boot record wiped: the same
+# image without a GPT then does not boot), SeaBIOS still through the MBR
+# code; live-build's whole command line must build and boot so.  What
+# cannot work is refused with the IMAPI code and nothing is written.  TAP.
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/integration/lib.sh
 . "$here/lib.sh"
@@ -22,7 +28,7 @@ SOURCE_DATE_EPOCH=1700000000
 export SOURCE_DATE_EPOCH
 PY=/usr/bin/python3
 
-PLAN=13
+PLAN=22
 tap_plan $PLAN
 have() { command -v "$1" >/dev/null 2>&1; }
 skip_all() {
@@ -44,6 +50,15 @@ for t in xorriso isoinfo bsdtar sfdisk fdisk qemu-system-x86_64; do
     have "$t" || skip_all "$t is not installed"
 done
 
+have_efi=yes
+for f in /usr/lib/crt0-efi-x86_64.o /usr/lib/elf_x86_64_efi.lds /usr/share/OVMF/OVMF_CODE_4M.fd; do
+    [ -f "$f" ] || have_efi=no
+done
+for t in sgdisk mkfs.vfat mmd mcopy objcopy; do
+    have "$t" || have_efi=no
+done
+[ $have_efi = yes ] || skip_all "gnu-efi, OVMF, gdisk, dosfstools or mtools missing"
+
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fsi-hybrid.XXXXXX") || exit 1
 QPID=
 trap '[ -n "$QPID" ] && kill "$QPID" 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -55,6 +70,11 @@ cp "$isolinux" "$ldlinux" "$src/isolinux/" || exit 1
 printf 'SERIAL 0 115200\nSAY FSI-HYBRID-BOOTED\nPROMPT 0\nDEFAULT none\nLABEL none\n  KERNEL /none\n' \
     >"$src/isolinux/isolinux.cfg"
 head -c 300000 /dev/urandom >"$src/live/vmlinuz"
+# The EFI image: FAT with EFI/BOOT/BOOTX64.EFI (tests/data/boot/efiapp.c).
+mkdir -p "$src/boot/grub"
+data=$(cd "$here/../data/boot" && pwd)
+efi_image "$data/efiapp.c" "$tmp" "$src/boot/grub/efi.img" ||
+    skip_all "building the EFI application failed: $(cat "$tmp/efi.err")"
 printf 'data\n' >"$src/live/readme.txt"
 
 img=$tmp/h.iso
@@ -92,6 +112,18 @@ if any(b[462:510]): bad.append("partitions 2-4 not empty")
 print("\n".join(bad))
 EOF
 }
+# The isohybrid code and the boot address alone (a GPT image's MBR is
+# protective: its partition differs).
+check_mbr_code() {
+    boot=$(isoinfo -d -i "$1" 2>/dev/null | awk '/Bootoff/ { print $2; exit }')
+    "$PY" - "$1" "$mbr" "$((0x${boot:-0}))" <<'EOF'
+import struct, sys
+b = open(sys.argv[1], "rb").read(512)
+t = open(sys.argv[2], "rb").read()
+if b[:432] != t[:432] or struct.unpack_from("<Q", b, 432)[0] != int(sys.argv[3]) * 4:
+    print("the MBR code or the boot address differ")
+EOF
+}
 out=$(check_mbr "$img")
 if [ -z "$out" ]; then
     tap_ok "block 0: the template's code, the boot image's sector at 432, one bootable partition 0x17 over the image"
@@ -125,22 +157,28 @@ fi
 
 # ---- booting: SeaBIOS, as a CD-ROM and as a hard disk ----
 seen() { tr -d '\r\n' <"$2" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' | grep -aqF -- "$1"; }
-boot() {   # boot IMAGE cdrom|disk SECONDS
+boot() {   # boot IMAGE cdrom|disk|uefi-disk SECONDS [MARKER]
     : >"$tmp/serial.log"
-    if [ "$2" = cdrom ]; then
-        drive="file=$1,media=cdrom,readonly=on,format=raw"
-        order=d
-    else
-        drive="file=$1,format=raw,if=ide,index=0,snapshot=on"
-        order=c
-    fi
-    qemu-system-x86_64 -nographic -no-reboot -m 256 -nic none -monitor none -accel tcg \
-        -serial "file:$tmp/serial.log" -drive "$drive" -boot "$order" </dev/null \
-        >"$tmp/qemu.out" 2>&1 &
+    mark=${4:-FSI-HYBRID-BOOTED}
+    set -- "$1" "$2" "$3" -nographic -no-reboot -m 256 -nic none -monitor none -accel tcg \
+        -serial "file:$tmp/serial.log"
+    case $2 in
+    cdrom) set -- "$@" -drive "file=$1,media=cdrom,readonly=on,format=raw" -boot d ;;
+    disk) set -- "$@" -drive "file=$1,format=raw,if=ide,index=0,snapshot=on" -boot c ;;
+    uefi-disk)
+        cp /usr/share/OVMF/OVMF_VARS_4M.fd "$tmp/vars.fd"
+        set -- "$@" -machine q35 \
+            -drive "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd" \
+            -drive "if=pflash,format=raw,file=$tmp/vars.fd" \
+            -drive "file=$1,format=raw,if=none,id=d0,snapshot=on" -device ide-hd,drive=d0 ;;
+    esac
+    secs=$3
+    shift 3
+    qemu-system-x86_64 "$@" </dev/null >"$tmp/qemu.out" 2>&1 &
     QPID=$!
     t=0
-    while [ $t -lt $(($3 * 10)) ]; do
-        seen FSI-HYBRID-BOOTED "$tmp/serial.log" && break
+    while [ $t -lt $((secs * 10)) ]; do
+        seen "$mark" "$tmp/serial.log" && break
         kill -0 "$QPID" 2>/dev/null || break
         sleep 0.1
         t=$((t + 1))
@@ -148,7 +186,7 @@ boot() {   # boot IMAGE cdrom|disk SECONDS
     kill "$QPID" 2>/dev/null
     wait "$QPID" 2>/dev/null
     QPID=
-    seen FSI-HYBRID-BOOTED "$tmp/serial.log"
+    seen "$mark" "$tmp/serial.log"
 }
 for how in cdrom disk; do
     if boot "$img" $how 60; then
@@ -177,6 +215,79 @@ else
 fi
 rm -f "$src/live/sparse.bin" "$tmp/big.iso"
 
+# ---- --efi-partition: a GPT whose ESP is the EFI image ----
+EFI=boot/grub/efi.img,platform=efi,emulation=none
+gimg=$tmp/g.iso
+if "$MKIMAGE" create -q --fs iso9660,joliet --isohybrid-mbr "$mbr" --efi-partition \
+    --boot "$BOOT" --boot "$EFI" -o "$gimg" "$src" >"$tmp/g.log" 2>&1; then
+    tap_ok "mkimage create --isohybrid-mbr --efi-partition"
+else
+    tap_fail "mkimage create --isohybrid-mbr --efi-partition" "$(cat "$tmp/g.log")"
+fi
+# The EFI image's first sector, from the El Torito catalog as xorriso reads it.
+esp=$(xorriso -indev "$gimg" -report_el_torito plain 2>/dev/null |
+    awk '/boot img/ && / UEFI / { print $NF * 4 }')
+gsec=$(( $(stat -c %s "$gimg") / 512 ))
+if sgdisk -v "$gimg" 2>&1 | grep -q 'No problems found' &&
+    sgdisk -p "$gimg" 2>&1 | grep -qE "^ +1 +$esp +$((esp + 5759)) .* EF00 " &&
+    [ "$(sgdisk -p "$gimg" 2>&1 | grep -cE '^ +[0-9]+ ')" = 1 ] &&
+    fdisk -l "$gimg" 2>/dev/null | grep -q 'Disklabel type: gpt' &&
+    sfdisk -d "$gimg" 2>/dev/null | grep -q "last-lba: $((gsec - 34))"; then
+    tap_ok "sgdisk -v: a valid GPT; one EFI System Partition at the EFI image (sector $esp); fdisk, sfdisk agree"
+else
+    tap_fail "sgdisk -v: a valid GPT; one EFI System Partition at the EFI image (sector $esp); fdisk, sfdisk agree" \
+        "$(sgdisk -v "$gimg" 2>&1 | tail -3; sgdisk -p "$gimg" 2>&1 | tail -3; sfdisk -d "$gimg" 2>&1)"
+fi
+out=$("$MKIMAGE" create -q --fs iso9660,joliet --isohybrid-mbr "$mbr" \
+    --efi-partition --boot "$BOOT" --boot "$EFI" -o "$tmp/g2.iso" "$src" 2>&1)
+if cmp -s "$gimg" "$tmp/g2.iso" && [ -z "$(check_mbr_code "$gimg")" ]; then
+    tap_ok "the same SOURCE_DATE_EPOCH, the same bytes (GUIDs); the isohybrid code and address kept"
+else
+    tap_fail "the same SOURCE_DATE_EPOCH, the same bytes (GUIDs); the isohybrid code and address kept" "$out"
+fi
+# Without El Torito's boot record OVMF can only find the ESP in the GPT.
+wipe_et() { cp "$1" "$2" && dd if=/dev/zero of="$2" bs=2048 seek=17 count=1 conv=notrunc 2>/dev/null; }
+wipe_et "$gimg" "$tmp/g.noet.iso"
+if boot "$tmp/g.noet.iso" uefi-disk 90 FSI-EFI-BOOT-OK; then
+    tap_ok "OVMF boots it as a hard disk through the GPT alone (El Torito wiped)"
+else
+    tap_fail "OVMF boots it as a hard disk through the GPT alone (El Torito wiped)" \
+        "$(tr -d '\033' <"$tmp/serial.log" | tail -c 400)"
+fi
+wipe_et "$img" "$tmp/h.noet.iso"
+if boot "$tmp/h.noet.iso" uefi-disk 60 FSI-EFI-BOOT-OK; then
+    tap_fail "the check can fail: without a GPT (and El Torito wiped) OVMF does not boot it"
+else
+    tap_ok "the check can fail: without a GPT (and El Torito wiped) OVMF does not boot it"
+fi
+if boot "$gimg" disk 60; then
+    tap_ok "SeaBIOS boots the GPT image as a hard disk (isohybrid code behind the protective MBR)"
+else
+    tap_fail "SeaBIOS boots the GPT image as a hard disk (isohybrid code behind the protective MBR)" \
+        "$(tr -d '\033' <"$tmp/serial.log" | tail -c 400)"
+fi
+# live-build's command line, system area options and all.
+LB="-R -r -J -joliet-long -l -cache-inodes -iso-level 3 -A Debian_Live -V Debian_live
+ --modification-date=2023111110241100 -isohybrid-mbr $mbr -partition_offset 16
+ -b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot -boot-load-size 4
+ -boot-info-table -eltorito-alt-boot -e boot/grub/efi.img -no-emul-boot
+ -isohybrid-gpt-basdat -isohybrid-apm-hfsplus"
+# shellcheck disable=SC2086
+out=$(cd "$tmp" && "$MKIMAGE" -as mkisofs $LB -o lb.iso src 2>&1)
+rc=$?
+LBD="live-build's whole line: warnings name what is not written; valid GPT; boots as a disk (UEFI, BIOS)"
+case $rc:$out in
+0:*"warning: -partition_offset: "*"warning: -isohybrid-gpt-basdat: "*"warning: -isohybrid-apm-hfsplus: "*)
+    wipe_et "$tmp/lb.iso" "$tmp/lb.noet.iso"
+    if sgdisk -v "$tmp/lb.iso" 2>&1 | grep -q 'No problems found' &&
+        boot "$tmp/lb.noet.iso" uefi-disk 90 FSI-EFI-BOOT-OK && boot "$tmp/lb.iso" disk 60; then
+        tap_ok "$LBD"
+    else
+        tap_fail "$LBD" "$(sgdisk -v "$tmp/lb.iso" 2>&1 | tail -3)"
+    fi ;;
+*) tap_fail "$LBD" "$rc: $out" ;;
+esac
+
 # ---- refusals: the code, and nothing written ----
 expect() {   # expect DESC CODE ARGS...
     _d=$1 _c=$2
@@ -197,6 +308,10 @@ expect "a boot image without isolinux's isohybrid signature: IMAPI_E_BOOT_IMAGE_
 head -c 100 "$mbr" >"$tmp/short.bin"
 expect "a template of 100 bytes: IMAPI_E_INVALID_PARAM" IMAPI_E_INVALID_PARAM \
     --isohybrid-mbr "$tmp/short.bin" --boot "$BOOT"
+expect "--efi-partition without an EFI boot entry: IMAPI_E_BOOT_IMAGE_DATA" \
+    IMAPI_E_BOOT_IMAGE_DATA --fs iso9660 --efi-partition --boot "$BOOT"
+expect "--efi-partition with UDF: IMAPI_E_INVALID_PARAM, naming UDF's anchor" \
+    "IMAPI_E_INVALID_PARAM*UDF" --efi-partition --boot "$EFI"
 (cd "$tmp" && "$MKIMAGE" -as mkisofs -R -o base.iso src/live) >/dev/null 2>&1
 expect "with a session image: IMAPI_E_BOOT_OBJECT_CONFLICT" IMAPI_E_BOOT_OBJECT_CONFLICT \
     --isohybrid-mbr "$mbr" --previous-session "$tmp/base.iso"

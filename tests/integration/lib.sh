@@ -10,6 +10,10 @@
 #   tap_skip DESC REASON   record a skipped test
 #   tap_done               exit 1 if any test failed or the count differs
 #                          from the plan, else 0
+#   efi_image SRC WORK OUT build tests/data/boot/efiapp.c (SRC) with gnu-efi
+#                          into OUT, a 1.44 MB FAT image holding
+#                          EFI/BOOT/BOOTX64.EFI; WORK for the objects and
+#                          WORK/efi.err for what failed.  0 on success
 # POSIX sh only.  Uses the variables TAP_N, TAP_FAILED and TAP_PLANNED.
 
 TAP_N=0
@@ -69,4 +73,25 @@ tap_done() {
         exit 1
     fi
     exit 0
+}
+
+efi_image() {
+    _src=$1 _w=$2 _out=$3
+    [ -f /usr/lib/crt0-efi-x86_64.o ] && [ -f /usr/lib/elf_x86_64_efi.lds ] || {
+        echo "gnu-efi is not installed" >"$_w/efi.err"
+        return 1
+    }
+    ${CC:-cc} -I/usr/include/efi -I/usr/include/efi/x86_64 -fpic -ffreestanding \
+        -fno-stack-protector -fno-stack-check -fshort-wchar -mno-red-zone \
+        -maccumulate-outgoing-args -DEFI_FUNCTION_WRAPPER -O2 -c "$_src" \
+        -o "$_w/efiapp.o" 2>"$_w/efi.err" &&
+        ld -shared -Bsymbolic -nostdlib -znocombreloc -L/usr/lib -T/usr/lib/elf_x86_64_efi.lds \
+            /usr/lib/crt0-efi-x86_64.o "$_w/efiapp.o" -o "$_w/efiapp.so" -lefi -lgnuefi \
+            2>>"$_w/efi.err" &&
+        objcopy -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym -j .rel \
+            -j .rela -j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 \
+            --subsystem=10 "$_w/efiapp.so" "$_w/BOOTX64.EFI" 2>>"$_w/efi.err" &&
+        mkfs.vfat -C -n FSIEFI "$_out" 2880 >/dev/null 2>>"$_w/efi.err" &&
+        mmd -i "$_out" ::EFI ::EFI/BOOT 2>>"$_w/efi.err" &&
+        mcopy -i "$_out" "$_w/BOOTX64.EFI" ::EFI/BOOT/BOOTX64.EFI 2>>"$_w/efi.err"
 }

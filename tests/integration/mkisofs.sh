@@ -280,7 +280,7 @@ case $rc:$out in
 *) tap_fail "an unknown option: exit 2, named" "$rc: $out" ;;
 esac
 bad=
-for opt in "-isohybrid-gpt-basdat" "-partition_offset 16" "-T" \
+for opt in "-G binary/isolinux/isolinux.bin" "-efi-boot-part binary/boot/grub/efi.img" "-T" \
     "-no-boot" "-iso-level 4" "-input-charset iso8859-1" "-hide binary/live/vmlinuz" \
     "-sort list" "-append_partition 2 0xef binary/boot/grub/efi.img"; do
     name=${opt%% *}
