@@ -16,9 +16,12 @@
 #     `make distdir` so that the tree's own build is left alone) and runs
 #     `make -k check` there too (all but the fuzz test, whose targets have
 #     the sanitizers already), adding its test cases to the counts;
+#   - builds, lintian-checks, installs, tries and removes the Debian
+#     packages (scripts/debian-check.sh; counted as one test; as root in a
+#     git checkout only);
 #   - ends with the line "N passed, N failed" (both builds together).
 #
-#   ./run-tests.sh [--no-distcheck] [--no-sanitizers] [CONFIGURE-ARGS...]
+#   ./run-tests.sh [--no-distcheck] [--no-sanitizers] [--no-packages] [CONFIGURE-ARGS...]
 #
 # Exit status: 0 only if nothing failed.  .ci/run runs this script.
 
@@ -30,10 +33,12 @@ cd "$top" || exit 1
 
 distcheck=yes
 sanitizers=yes
+packages=yes
 while [ $# -gt 0 ]; do
     case $1 in
     --no-distcheck) distcheck=no ;;
     --no-sanitizers) sanitizers=no ;;
+    --no-packages) packages=no ;;
     -h | --help)
         sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
         exit 0
@@ -148,6 +153,24 @@ if [ $distcheck = yes ]; then
         echo "FAIL: make distcheck; the end of distcheck.log:"
         tail -n 60 distcheck.log
         failed=$((failed + 1))
+    fi
+fi
+
+if [ $packages = yes ]; then
+    if [ "$(id -u)" = 0 ] && [ -d "$top/.git" ] && command -v dpkg-buildpackage >/dev/null &&
+        command -v dh >/dev/null && command -v lintian >/dev/null; then
+        fsi_say "Debian packages (output in $top/packages.log)"
+        if scripts/debian-check.sh >packages.log 2>&1; then
+            echo "PASS: Debian packages: built, lintian without errors, installed, run, removed"
+            passed=$((passed + 1))
+        else
+            echo "FAIL: Debian packages; the end of packages.log:"
+            tail -n 40 packages.log
+            failed=$((failed + 1))
+        fi
+    else
+        echo "SKIP: Debian packages (needs root, a git checkout, debhelper and lintian)"
+        skipped=$((skipped + 1))
     fi
 fi
 

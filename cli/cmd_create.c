@@ -82,7 +82,7 @@ static const struct opt_doc options[] = {
     {{"normalize-owners", no_argument, NULL, OPT_NORMALIZE_OWNERS}, 0, NULL, "owner and group 0 in Rock Ridge and UDF", 0},
     {{"normalize-modes", no_argument, NULL, OPT_NORMALIZE_MODES}, 0, NULL, "readable by all, no write or set-id bits", 0},
     {{"no-rock", no_argument, NULL, OPT_NO_ROCK}, 0, NULL, "plain ISO9660 view: no Rock Ridge (symlinks, devices left out)", 0},
-    {{"relocate-deep", no_argument, NULL, OPT_RELOCATE_DEEP}, 0, NULL, "move directories deeper than ISO9660 allows to rr_moved (Rock Ridge shows them in place)", 0},
+    {{"relocate-deep", no_argument, NULL, OPT_RELOCATE_DEEP}, 0, NULL, "move directories too deep for ISO9660 into rr_moved (Rock Ridge shows them in place)", 0},
     {{"previous-session", required_argument, NULL, OPT_PREV_SESSION}, 0, "IMAGE[@START]", "write a session image continuing IMAGE's last session (or the one at block START)", 'c'},
     {{"next-writable-address", required_argument, NULL, OPT_NWA}, 0, "NWA", "block the session image goes to (default: the end of IMAGE)", 'c'},
     {{"remove", required_argument, NULL, OPT_REMOVE}, 0, "IMAGE/PATH", "leave this item of the image (a directory with all below) out of the new session (repeatable)", 'a'},

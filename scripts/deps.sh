@@ -28,7 +28,8 @@ FSI_TEST_PKGS="xorriso genisoimage libcdio-utils libiso9660-dev libudf-dev \
 libcdio-dev libudfread-dev udftools 7zip p7zip-full libarchive-tools \
 python3-pycdlib valgrind procps bsdutils \
 qemu-system-x86 ovmf gnu-efi dosfstools mtools binutils time \
-udfclient clang libclang-rt-14-dev isolinux syslinux-common fdisk gdisk"
+udfclient clang libclang-rt-14-dev isolinux syslinux-common fdisk gdisk \
+debhelper lintian"
 
 : "${FSI_PROG:=$(basename "$0")}"
 
