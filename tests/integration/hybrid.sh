@@ -28,7 +28,7 @@ SOURCE_DATE_EPOCH=1700000000
 export SOURCE_DATE_EPOCH
 PY=/usr/bin/python3
 
-PLAN=22
+PLAN=23
 tap_plan $PLAN
 have() { command -v "$1" >/dev/null 2>&1; }
 skip_all() {
@@ -266,6 +266,25 @@ else
     tap_fail "SeaBIOS boots the GPT image as a hard disk (isohybrid code behind the protective MBR)" \
         "$(tr -d '\033' <"$tmp/serial.log" | tail -c 400)"
 fi
+# Past 4 GiB (a sparse file: the image keeps its holes).
+truncate -s 4600M "$src/live/huge.bin"
+if "$MKIMAGE" create -q --fs iso9660,joliet --isohybrid-mbr "$mbr" --efi-partition \
+    --boot "$BOOT" --boot "$EFI" -o "$tmp/huge.iso" "$src" >"$tmp/huge.log" 2>&1; then
+    hs=$(( $(stat -c %s "$tmp/huge.iso") / 512 ))
+    pm=$("$PY" -c "import struct,sys; b=open(sys.argv[1],'rb').read(512); print(b[450], *struct.unpack_from('<II', b, 454))" "$tmp/huge.iso")
+    if [ "$hs" -gt 8388608 ] && sgdisk -v "$tmp/huge.iso" 2>&1 | grep -q 'No problems found' &&
+        sfdisk -d "$tmp/huge.iso" 2>/dev/null | grep -q "last-lba: $((hs - 34))" &&
+        [ "$pm" = "238 1 $((hs - 1))" ]; then
+        tap_ok "a 4.6 GiB image: sgdisk -v clean, the GPT's last usable sector and the protective MBR at its end"
+    else
+        tap_fail "a 4.6 GiB image: sgdisk -v clean, the GPT's last usable sector and the protective MBR at its end" \
+            "$pm / $hs: $(sgdisk -v "$tmp/huge.iso" 2>&1 | head -3)"
+    fi
+else
+    tap_fail "a 4.6 GiB image: sgdisk -v clean, the GPT's last usable sector and the protective MBR at its end" \
+        "$(cat "$tmp/huge.log")"
+fi
+rm -f "$src/live/huge.bin" "$tmp/huge.iso"
 # live-build's command line, system area options and all.
 LB="-R -r -J -joliet-long -l -cache-inodes -iso-level 3 -A Debian_Live -V Debian_live
  --modification-date=2023111110241100 -isohybrid-mbr $mbr -partition_offset 16
