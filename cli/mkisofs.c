@@ -443,6 +443,16 @@ static int read_list(struct st *s, const char *file, bool patterns)
     return rc;
 }
 
+/* Two image paths alike but for leading slashes (mkisofs takes both). */
+static bool same_path(const char *a, const char *b)
+{
+    while (*a == '/')
+        a++;
+    while (*b == '/')
+        b++;
+    return !strcmp(a, b);
+}
+
 static void help(void)
 {
     fputs("Usage: mkimage -as mkisofs [OPTIONS] PATHSPEC...\n"
@@ -549,16 +559,8 @@ static int take(struct st *s, const struct mopt *o, const char *given, char **a)
     case A_HIDE:
         /* The boot catalog stays out of every tree unless -c makes it
          * visible: hiding it is what mkimage does anyway. */
-        if (s->hidden_catalog) {
-            const char *x = s->hidden_catalog, *y = a[0];
-            while (*x == '/')
-                x++;
-            while (*y == '/')
-                y++;
-            if (strcmp(x, y))
-                return refuse(given, HIDE_WHY);
-            return EXIT_OK;
-        }
+        if (s->hidden_catalog)
+            return same_path(s->hidden_catalog, a[0]) ? EXIT_OK : refuse(given, HIDE_WHY);
         if (!(s->hidden_catalog = strdup(a[0])))
             return -1;
         return EXIT_OK;
@@ -712,28 +714,16 @@ static int finish(struct st *s)
         }
         free(spec);
     }
-    if (s->catalog) {
-        if (!s->nent)
-            return cli_usage_error("-as mkisofs: -c without a boot file (-b or -e)");
-        const char *hc = s->hidden_catalog;
-        while (hc && *hc == '/')
-            hc++;
+    if (s->catalog && !s->nent)
+        return cli_usage_error("-as mkisofs: -c without a boot file (-b or -e)");
+    if (s->hidden_catalog && !(s->catalog && same_path(s->hidden_catalog, s->catalog)))
+        return refuse("-hide", HIDE_WHY);
+    if (s->catalog && !s->hidden_catalog) {
         const char *c = s->catalog;
         while (*c == '/')
             c++;
-        bool hidden = hc && !strcmp(hc, c);
-        if (!hidden && push2(s, "--boot-catalog=/", c))
+        if (push2(s, "--boot-catalog=/", c))
             return -1;
-    }
-    if (s->hidden_catalog) {
-        const char *c = s->catalog ? s->catalog : "";
-        while (*c == '/')
-            c++;
-        const char *hc = s->hidden_catalog;
-        while (*hc == '/')
-            hc++;
-        if (!s->catalog || strcmp(hc, c))
-            return refuse("-hide", HIDE_WHY);
     }
     if (push(s, "-o") || push(s, s->output ? s->output : "-") || push(s, "--"))
         return -1;

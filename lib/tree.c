@@ -173,21 +173,20 @@ static bool unindexed(const fsi_image *img, fsi_item dir)
     return (img->nodes[dir].flags & NF_UNINDEXED) != 0;
 }
 
-static void dir_index(fsi_image *img, fsi_item dir)
-{
-    for (fsi_item c = img->nodes[dir].first_child; c; c = img->nodes[c].next_sibling)
-        hash_put_slot(img, slot_make(c, (uint32_t)node_hash(img, c)));
-    img->nodes[dir].flags &= (uint8_t)~NF_UNINDEXED;
-    if (img->fresh && img->fresh->dir == dir)
-        img->fresh->dir = 0;
-}
-
 /* Stop tracking the directory being filled (a change other than an add
  * made the set stale; the directory is indexed on its next lookup). */
 static void fresh_drop(fsi_image *img, fsi_item dir)
 {
     if (img->fresh && img->fresh->dir == dir)
         img->fresh->dir = 0;
+}
+
+static void dir_index(fsi_image *img, fsi_item dir)
+{
+    for (fsi_item c = img->nodes[dir].first_child; c; c = img->nodes[c].next_sibling)
+        hash_put_slot(img, slot_make(c, (uint32_t)node_hash(img, c)));
+    img->nodes[dir].flags &= (uint8_t)~NF_UNINDEXED;
+    fresh_drop(img, dir);
 }
 
 static fsi_item fresh_find(const fsi_image *img, const char *s, size_t len, uint32_t tag)
