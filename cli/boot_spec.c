@@ -57,7 +57,7 @@ int boot_spec_parse(const char *spec, struct boot_spec *out, char *msg, size_t s
     out->platform = out->emulation = -1;
     out->load_segment = out->sectors = -1;
     const char *p = spec;
-    bool seen_info = false, more = false;
+    bool seen_info = false, seen_grub2 = false, more = false;
     if (!(out->file = next_field(&p, &more)))
         goto nomem;
     if (!*out->file) {
@@ -110,6 +110,11 @@ int boot_spec_parse(const char *spec, struct boot_spec *out, char *msg, size_t s
             seen_info = out->info_table = true;
             need_val = false;
             ok = !val;
+        } else if (!strcmp(key, "grub2-info")) {
+            dup = seen_grub2;
+            seen_grub2 = out->grub2_info = true;
+            need_val = false;
+            ok = !val;
         } else if (!strcmp(key, "id")) {
             dup = out->id != NULL;
             ok = val != NULL;
@@ -119,7 +124,7 @@ int boot_spec_parse(const char *spec, struct boot_spec *out, char *msg, size_t s
             }
         } else {
             snprintf(msg, size, "--boot '%s': unknown option '%s' (platform, emulation, "
-                     "load-segment, sectors, info-table, id)", spec, key);
+                     "load-segment, sectors, info-table, grub2-info, id)", spec, key);
             free(field);
             goto bad;
         }
@@ -135,6 +140,7 @@ int boot_spec_parse(const char *spec, struct boot_spec *out, char *msg, size_t s
                 {"load-segment", "a hexadecimal segment, 0 to FFFF"},
                 {"sectors", "a sector count, 1 to 65535"},
                 {"info-table", "no value"},
+                {"grub2-info", "no value"},
                 {"id", "a text"},
             };
             const char *what = "";
@@ -213,6 +219,18 @@ static int assign_image(fsi_image *img, fsi_boot *b, const struct boot_spec *s, 
     fsi_item_type t = FSI_ITEM_NOT_FOUND;
     fsi_item item;
     fsi_item_info info;
+    unsigned part = 0;
+    int used = 0;
+    if (sscanf(s->file, "partition:%u%n", &part, &used) == 1 && s->file[used] == '\0') {
+        /* An appended partition (--append-partition), loaded where it is. */
+        const char *file = fsi_image_get_appended_partition(img, part);
+        struct stat st;
+        fsi_hresult hr = fsi_boot_set_image_partition(b, part);
+        if (FSI_FAILED(hr))
+            return report_boot(b, hr);
+        *size = file && stat(file, &st) == 0 ? (uint64_t)st.st_size : 0;
+        return EXIT_OK;
+    }
     if (FSI_SUCCEEDED(fsi_exists(img, s->file, &t)) && t == FSI_ITEM_FILE &&
         FSI_SUCCEEDED(fsi_lookup(img, s->file, &item)) &&
         FSI_SUCCEEDED(fsi_item_get_info(img, item, &info))) {
@@ -280,6 +298,7 @@ static int apply_one(fsi_image *img, const struct boot_spec *s, size_t index)
          FSI_FAILED(hr = fsi_boot_set_load_segment(b, (uint16_t)s->load_segment))) ||
         (s->sectors >= 0 && FSI_FAILED(hr = fsi_boot_set_sector_count(b, (uint16_t)s->sectors))) ||
         FSI_FAILED(hr = fsi_boot_set_info_table(b, s->info_table)) ||
+        FSI_FAILED(hr = fsi_boot_set_grub2_info(b, s->grub2_info)) ||
         (s->id && FSI_FAILED(hr = fsi_boot_set_manufacturer(b, s->id)))) {
         rc = report_boot(b, hr);
         fsi_boot_free(b);

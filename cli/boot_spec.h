@@ -3,12 +3,13 @@
  * boot_spec.h - the El Torito options of `mkimage create`:
  *
  *   --boot FILE[,platform=bios|efi|ppc|mac][,emulation=none|floppy|hd]
- *          [,load-segment=HEX][,sectors=N][,info-table][,id=TEXT]
+ *          [,load-segment=HEX][,sectors=N][,info-table][,grub2-info][,id=TEXT]
  *   --boot-catalog IMAGE/PATH
  *
  * FILE is a file of the image tree if one has that path (after all
  * SOURCEs are added; stored once, shared with every file system), else a
- * host file (stored as hidden data).  A ',' or '\' inside FILE or TEXT is
+ * host file (stored as hidden data); partition:N is appended partition N
+ * (--append-partition), loaded where it lies.  A ',' or '\' inside FILE or TEXT is
  * written '\,' or '\\'.
  */
 #ifndef MKIMAGE_BOOT_SPEC_H
@@ -30,6 +31,7 @@ struct boot_spec {
     long load_segment;
     long sectors;
     bool info_table;
+    bool grub2_info;           /* grub2-info */
     char *id;
 };
 

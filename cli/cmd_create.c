@@ -45,7 +45,8 @@ enum { OPT_PREV_SESSION = 1160, OPT_NWA, OPT_REMOVE };
 /* What the tree leaves out; the descriptors' dates. */
 enum { OPT_EXCLUDE = 1170, OPT_VOLUME_DATE };
 /* The system area. */
-enum { OPT_ISOHYBRID_MBR = 1180, OPT_EFI_PARTITION };
+enum { OPT_ISOHYBRID_MBR = 1180, OPT_EFI_PARTITION, OPT_GRUB2_MBR, OPT_APPEND_PARTITION,
+       OPT_APPENDED_GPT, OPT_ISO_PART_TYPE, OPT_MBR_BOOTABLE, OPT_SYSTEM_AREA };
 
 /* Which commands take an option: both, create only ('c'), append only. */
 struct opt_doc {
@@ -93,6 +94,12 @@ static const struct opt_doc options[] = {
     {{"boot-catalog", required_argument, NULL, OPT_BOOT_CATALOG}, 0, "IMAGE/PATH", "make the boot catalog visible there", 0},
     {{"isohybrid-mbr", required_argument, NULL, OPT_ISOHYBRID_MBR}, 0, "FILE", "MBR code (isohdpfx.bin) so that the image boots from a disk too (BIOS)", 'c'},
     {{"efi-partition", no_argument, NULL, OPT_EFI_PARTITION}, 0, NULL, "a GPT whose EFI System Partition is the EFI boot image: boots from a disk under UEFI", 'c'},
+    {{"grub2-mbr", required_argument, NULL, OPT_GRUB2_MBR}, 0, "FILE", "GRUB2's hybrid MBR (boot_hybrid.img) instead of isolinux's", 'c'},
+    {{"append-partition", required_argument, NULL, OPT_APPEND_PARTITION}, 0, "N TYPE FILE", "append FILE after the image as partition N (1-4) of TYPE (0xef, a GUID...; repeatable)", 'c'},
+    {{"appended-gpt", no_argument, NULL, OPT_APPENDED_GPT}, 0, NULL, "list appended partitions and the ISO9660 data in a GPT (protective MBR)", 'c'},
+    {{"iso-partition-type", required_argument, NULL, OPT_ISO_PART_TYPE}, 0, "TYPE", "partition type of the ISO9660 data's own entry (default 0x17 / Basic Data)", 'c'},
+    {{"mbr-bootable", no_argument, NULL, OPT_MBR_BOOTABLE}, 0, NULL, "make sure the MBR has an active partition (some BIOSes need one)", 'c'},
+    {{"system-area", required_argument, NULL, OPT_SYSTEM_AREA}, 0, "FILE", "the image's first 32 KiB from FILE (an MBR or GPT asked for goes over it)", 'c'},
     {{"sync", no_argument, NULL, OPT_SYNC}, 0, NULL, "wait for the image to reach the disk before naming it", 'c'},
     {{"no-sync", no_argument, NULL, OPT_NO_SYNC}, 0, NULL, "do not wait for the disk (the default)", 'c'},
     {{"progress", no_argument, NULL, OPT_PROGRESS}, 0, NULL, "print progress lines", 0},
@@ -401,15 +408,16 @@ int cli_parse_date17(const char *s, int64_t *ns)
     return 0;
 }
 
-/* --isohybrid-mbr FILE: up to 513 bytes of it into buf (the library
- * says when the size is wrong); -1 after reporting a read failure. */
-static int read_mbr(const char *file, uint8_t *buf, size_t *len)
+/* --isohybrid-mbr FILE and the like: up to max bytes of it into buf
+ * (the library says when the size is wrong); -1 after reporting a read
+ * failure. */
+static int read_mbr(const char *opt, const char *file, uint8_t *buf, size_t max, size_t *len)
 {
     FILE *f = fopen(file, "rb");
-    size_t n = f ? fread(buf, 1, 513, f) : 0;
+    size_t n = f ? fread(buf, 1, max, f) : 0;
     if (!f || ferror(f)) {
         char msg[PATH_MAX + 128];
-        snprintf(msg, sizeof msg, "--isohybrid-mbr: cannot read '%s': %s", file, strerror(errno));
+        snprintf(msg, sizeof msg, "%s: cannot read '%s': %s", opt, file, strerror(errno));
         if (f)
             fclose(f);
         cli_report(IMAPI_E_INVALID_PARAM, msg);
@@ -464,9 +472,16 @@ struct create_opts {
     struct boot_opts boot;      /* --boot, --boot-catalog (boot_spec.c) */
     const char **exclude;       /* --exclude */
     size_t nexclude;
-    uint8_t mbr[513];           /* --isohybrid-mbr */
+    uint8_t mbr[513];           /* --isohybrid-mbr, --grub2-mbr */
     size_t mbr_len;             /* 0: none */
+    bool grub2_mbr;
     bool efi_partition;         /* --efi-partition */
+    struct { unsigned n; const char *type, *file; } parts[8];   /* --append-partition */
+    size_t nparts;
+    bool appended_gpt, mbr_bootable;
+    const char *iso_part_type;
+    uint8_t *sysarea;           /* --system-area */
+    size_t sysarea_len;
     int64_t dates[FSI_VOLUME_EFFECTIVE + 1];   /* --volume-date */
     bool date_set[FSI_VOLUME_EFFECTIVE + 1];
     const char *ids[FSI_ID_BIBLIO_FILE + 1];   /* --system-id ... --biblio-file */
@@ -800,15 +815,57 @@ static int run(int argc, char **argv, bool append)
         case OPT_EXCLUDE: o.exclude[o.nexclude++] = optarg; break;
         case OPT_EFI_PARTITION: o.efi_partition = true; break;
         case OPT_ISOHYBRID_MBR:
-            if (read_mbr(optarg, o.mbr, &o.mbr_len)) {
+        case OPT_GRUB2_MBR: {
+            const char *opt = c == OPT_GRUB2_MBR ? "--grub2-mbr" : "--isohybrid-mbr";
+            if (read_mbr(opt, optarg, o.mbr, sizeof o.mbr, &o.mbr_len)) {
                 rc = EXIT_FAIL;
                 goto out;
             }
             if (!o.mbr_len) {
-                rc = cli_usage_error("--isohybrid-mbr: '%s' is empty", optarg);
+                rc = cli_usage_error("%s: '%s' is empty", opt, optarg);
+                goto out;
+            }
+            o.grub2_mbr = c == OPT_GRUB2_MBR;
+            break;
+        }
+        case OPT_SYSTEM_AREA:
+            free(o.sysarea);
+            o.sysarea = malloc(32769);
+            if (!o.sysarea || read_mbr("--system-area", optarg, o.sysarea, 32769, &o.sysarea_len)) {
+                rc = EXIT_FAIL;
+                goto out;
+            }
+            if (!o.sysarea_len) {
+                rc = cli_usage_error("--system-area: '%s' is empty", optarg);
                 goto out;
             }
             break;
+        case OPT_APPEND_PARTITION: {
+            char *tail;
+            unsigned long n = strtoul(optarg, &tail, 10);
+            if (optind + 1 >= argc) {
+                rc = cli_usage_error("--append-partition takes three arguments: N TYPE FILE");
+                goto out;
+            }
+            if (*tail || tail == optarg || n < 1 || n > FSI_APPENDED_PARTITIONS) {
+                rc = cli_usage_error("--append-partition: '%s' is no partition number (1-%d)",
+                                     optarg, FSI_APPENDED_PARTITIONS);
+                goto out;
+            }
+            if (o.nparts == sizeof o.parts / sizeof o.parts[0]) {
+                rc = cli_usage_error("--append-partition: too many");
+                goto out;
+            }
+            o.parts[o.nparts].n = (unsigned)n;
+            o.parts[o.nparts].type = argv[optind];
+            o.parts[o.nparts].file = argv[optind + 1];
+            o.nparts++;
+            optind += 2;
+            break;
+        }
+        case OPT_APPENDED_GPT: o.appended_gpt = true; break;
+        case OPT_MBR_BOOTABLE: o.mbr_bootable = true; break;
+        case OPT_ISO_PART_TYPE: o.iso_part_type = optarg; break;
         case OPT_VOLUME_DATE: {
             int kind;
             int64_t when;
@@ -944,9 +1001,20 @@ static int run(int argc, char **argv, bool append)
         if (o.date_set[i])
             hr = fsi_image_set_volume_date(img, (fsi_volume_date)i, o.dates[i]);
     if (FSI_SUCCEEDED(hr) && o.mbr_len)
-        hr = fsi_image_set_isohybrid_mbr(img, o.mbr, o.mbr_len);
+        hr = o.grub2_mbr ? fsi_image_set_grub2_mbr(img, o.mbr, o.mbr_len)
+                         : fsi_image_set_isohybrid_mbr(img, o.mbr, o.mbr_len);
     if (FSI_SUCCEEDED(hr) && o.efi_partition)
         hr = fsi_image_set_efi_partition(img, true);
+    for (size_t i = 0; FSI_SUCCEEDED(hr) && i < o.nparts; i++)
+        hr = fsi_image_append_partition(img, o.parts[i].n, o.parts[i].type, o.parts[i].file);
+    if (FSI_SUCCEEDED(hr) && o.appended_gpt)
+        hr = fsi_image_set_appended_gpt(img, true);
+    if (FSI_SUCCEEDED(hr) && o.mbr_bootable)
+        hr = fsi_image_set_mbr_bootable(img, true);
+    if (FSI_SUCCEEDED(hr) && o.iso_part_type)
+        hr = fsi_image_set_iso_partition_type(img, o.iso_part_type);
+    if (FSI_SUCCEEDED(hr) && o.sysarea)
+        hr = fsi_image_set_system_area(img, o.sysarea, o.sysarea_len);
     if (FSI_FAILED(hr)) {
         rc = cli_report_image(img, hr);
         fsi_image_free(img);
@@ -988,6 +1056,7 @@ static int run(int argc, char **argv, bool append)
         close(image_fd);        /* and the lock with it */
     out_close(&target);
 out:
+    free(o.sysarea);
     free(o.hidden);
     free(o.remove);
     free(o.exclude);

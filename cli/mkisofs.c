@@ -29,7 +29,8 @@ enum act {
     A_PATHLIST, A_EXCLUDE, A_EXCLUDE_LIST, A_HIDE, A_HIDDEN, A_LIMITED, A_CHARSET, A_QUIET,
     A_VERBOSE, A_PAD, A_NOPAD, A_BOOT_BIOS, A_BOOT_EFI, A_CATALOG, A_NOEMUL, A_HDBOOT,
     A_LOADSIZE, A_LOADSEG, A_INFOTABLE, A_ALTBOOT, A_PLATFORM, A_BOOTID, A_PREV, A_MSINFO,
-    A_MODDATE, A_VOLDATE, A_UUID, A_OWNER, A_MBR, A_GPT, A_EFIPART, A_HELP, A_VERSION, A_WARN,
+    A_MODDATE, A_VOLDATE, A_UUID, A_OWNER, A_MBR, A_GPT, A_EFIPART, A_GRUB2MBR, A_GRUB2INFO,
+    A_APPENDPART, A_APPENDGPT, A_ISOTYPE, A_MBRBOOT, A_SYSAREA, A_HELP, A_VERSION, A_WARN,
     A_REFUSE
 };
 
@@ -44,8 +45,8 @@ struct mopt {
 #define NAMES_WHY "ISO9660 names keep ECMA-119's form (Rock Ridge and Joliet carry the real names)"
 #define HIDE_WHY "items hidden from some file systems only are not supported (the boot " \
                  "catalog is the one item -hide may name)"
-#define SYSAREA_WHY "of the system area only -isohybrid-mbr and a GPT with the El Torito " \
-                    "EFI image as its ESP are written yet (no appended partitions)"
+#define GEOMETRY_WHY "the MBR's CHS fields use 64 heads and 32 sectors; no other geometry or " \
+                     "cylinder alignment is written"
 
 static const struct mopt opts[] = {
     {"o", 1, A_OUTPUT, 0, NULL}, {"output", 1, A_OUTPUT, 0, NULL},
@@ -104,27 +105,31 @@ static const struct mopt opts[] = {
     {"uid", 1, A_OWNER, 0, NULL}, {"gid", 1, A_OWNER, 0, NULL},
     {"help", 0, A_HELP, 0, NULL}, {"version", 0, A_VERSION, 0, NULL},
     /* The system area: blocks 0-15 and partitions past the end. */
-    {"G", 1, A_REFUSE, 0, SYSAREA_WHY}, {"generic-boot", 1, A_REFUSE, 0, SYSAREA_WHY},
-    {"isohybrid-mbr", 1, A_MBR, 0, NULL}, {"grub2-mbr", 1, A_REFUSE, 0, SYSAREA_WHY},
+    {"G", 1, A_SYSAREA, 0, NULL}, {"generic-boot", 1, A_SYSAREA, 0, NULL},
+    {"embedded-boot", 1, A_SYSAREA, 0, NULL},
+    {"isohybrid-mbr", 1, A_MBR, 0, NULL}, {"grub2-mbr", 1, A_GRUB2MBR, 0, NULL},
     {"isohybrid-gpt-basdat", 0, A_GPT, 0, NULL},
-    {"isohybrid-gpt-hfsplus", 0, A_REFUSE, 0, SYSAREA_WHY},
+    {"isohybrid-gpt-hfsplus", 0, A_REFUSE, 0, "HFS+ partitions are not written"},
     {"isohybrid-apm-hfsplus", 0, A_WARN, 0, "no Apple Partition Map is written (Intel Macs "
                                             "boot from the GPT's EFI System Partition)"},
-    {"partition_offset", 1, A_WARN, 0, "the ISO9660 data gets no partition of its own: the "
-                                      "image boots from a disk through the MBR code and the "
-                                      "GPT's EFI System Partition, and is read whole"},
-    {"append_partition", 3, A_REFUSE, 0, SYSAREA_WHY},
-    {"appended_part_as_gpt", 0, A_REFUSE, 0, SYSAREA_WHY},
-    {"appended_part_as_apm", 0, A_REFUSE, 0, SYSAREA_WHY},
+    {"partition_offset", 1, A_WARN, 0, "no second superblock is written, so the ISO9660 data's "
+                                      "partition cannot be mounted alone: the image boots from "
+                                      "a disk through its MBR code and EFI partition, and is "
+                                      "read whole"},
+    {"append_partition", 3, A_APPENDPART, 0, NULL},
+    {"appended_part_as_gpt", 0, A_APPENDGPT, 0, NULL},
+    {"appended_part_as_apm", 0, A_REFUSE, 0, "no Apple Partition Map is written"},
     {"efi-boot-part", 1, A_EFIPART, 0, NULL},
-    {"iso_mbr_part_type", 1, A_REFUSE, 0, SYSAREA_WHY},
-    {"grub2-boot-info", 0, A_REFUSE, 0, SYSAREA_WHY},
-    {"protective-msdos-label", 0, A_REFUSE, 0, SYSAREA_WHY},
-    {"mbr-force-bootable", 0, A_REFUSE, 0, SYSAREA_WHY},
-    {"partition_hd_cyl", 1, A_REFUSE, 0, SYSAREA_WHY},
-    {"partition_sec_hd", 1, A_REFUSE, 0, SYSAREA_WHY},
-    {"partition_cyl_align", 1, A_REFUSE, 0, SYSAREA_WHY},
-    {"gpt_disk_guid", 1, A_REFUSE, 0, SYSAREA_WHY},
+    {"iso_mbr_part_type", 1, A_ISOTYPE, 0, NULL},
+    {"grub2-boot-info", 0, A_GRUB2INFO, 0, NULL},
+    {"protective-msdos-label", 0, A_REFUSE, 0, "a plain DOS label is not written (an isohybrid "
+                                               "or GRUB2 MBR, or a GPT's protective MBR, is)"},
+    {"mbr-force-bootable", 0, A_MBRBOOT, 0, NULL},
+    {"partition_hd_cyl", 1, A_REFUSE, 0, GEOMETRY_WHY},
+    {"partition_sec_hd", 1, A_REFUSE, 0, GEOMETRY_WHY},
+    {"partition_cyl_align", 1, A_REFUSE, 0, GEOMETRY_WHY},
+    {"gpt_disk_guid", 1, A_REFUSE, 0, "the GPT's GUIDs come from the image's time "
+                                      "(SOURCE_DATE_EPOCH)"},
     /* Known, not done. */
     {"T", 0, A_REFUSE, 0, "TRANS.TBL translation tables are not written"},
     {"translation-table", 0, A_REFUSE, 0, "TRANS.TBL translation tables are not written"},
@@ -149,6 +154,8 @@ static const struct mopt opts[] = {
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
+static int refuse(const char *opt, const char *why);
+
 /* One El Torito entry as the options build it. */
 struct entry {
     const char *file;
@@ -156,7 +163,8 @@ struct entry {
     const char *emulation;    /* none, hd; NULL: floppy (mkisofs's default) */
     const char *sectors, *id;
     long segment;             /* -1: the default */
-    bool info_table;
+    bool info_table, grub2_info;
+    char part[24];            /* "partition:N" for --interval:appended_partition_N */
 };
 
 struct st {
@@ -240,6 +248,16 @@ static struct entry *cur_entry(struct st *s)
  * -eltorito-alt-boot) starts the next entry. */
 static int boot_file(struct st *s, const char *file, const char *platform)
 {
+    /* xorriso's --interval:appended_partition_N:all:: (or N:::) loads an
+     * appended partition; no other interval reader is supported. */
+    unsigned part = 0;
+    if (!strncmp(file, "--interval:", 11)) {
+        int used = 0;
+        if (sscanf(file, "--interval:appended_partition_%u:%n", &part, &used) != 1 || !used ||
+            (strcmp(file + used, "all::") && strcmp(file + used, "::")))
+            return refuse(platform ? "-e" : "-b", "of the --interval: forms only "
+                          "--interval:appended_partition_N:all:: is supported");
+    }
     struct entry *e = cur_entry(s);
     if (!e)
         return -1;
@@ -254,6 +272,10 @@ static int boot_file(struct st *s, const char *file, const char *platform)
         s->alt = false;
     }
     e->file = file;
+    if (part) {
+        snprintf(e->part, sizeof e->part, "partition:%u", part);
+        e->file = e->part;
+    }
     e->platform = platform ? platform : s->next_platform ? s->next_platform : "bios";
     return 0;
 }
@@ -297,6 +319,8 @@ static char *entry_spec(const struct entry *e)
         o += sprintf(o, ",load-segment=%lx", e->segment);
     if (e->info_table)
         o += sprintf(o, ",info-table");
+    if (e->grub2_info)
+        o += sprintf(o, ",grub2-info");
     if (e->id) {
         o += sprintf(o, ",id=");
         for (const char *p = e->id; *p; p++) {
@@ -476,6 +500,10 @@ static void help(void)
           "  -isohybrid-mbr FILE          boot from a disk too (isohdpfx.bin; BIOS)\n"
           "  -isohybrid-gpt-basdat, -efi-boot-part --efi-boot-image\n"
           "                               a GPT whose ESP is the EFI boot image (UEFI)\n"
+          "  --grub2-mbr FILE  --grub2-boot-info   GRUB2's hybrid MBR and its address\n"
+          "  -append_partition N TYPE FILE  -appended_part_as_gpt  -iso_mbr_part_type T\n"
+          "  -e --interval:appended_partition_N:all::   boot the appended partition\n"
+          "  --mbr-force-bootable  -G FILE             active MBR entry; system area bytes\n"
           "  --modification-date=YYYYMMDDhhmmsscc  -volume_date c|m|x|f|uuid DATE  -uuid DATE\n"
           "Names that only change ISO9660 identifiers (-N -d -L -U -allow-lowercase ...)\n"
           "are warned about; options mkimage cannot honour are named (exit 2).\n"
@@ -582,7 +610,7 @@ static int take(struct st *s, const struct mopt *o, const char *given, char **a)
     case A_BOOT_EFI: return boot_file(s, a[0], "efi");
     case A_CATALOG: s->catalog = a[0]; return EXIT_OK;
     case A_NOEMUL: case A_HDBOOT: case A_LOADSIZE: case A_LOADSEG: case A_INFOTABLE:
-    case A_BOOTID:
+    case A_BOOTID: case A_GRUB2INFO:
         if (!(e = entry_opts(s)))
             return -1;
         if (o->act == A_NOEMUL)
@@ -593,6 +621,8 @@ static int take(struct st *s, const struct mopt *o, const char *given, char **a)
             e->sectors = a[0];
         else if (o->act == A_INFOTABLE)
             e->info_table = true;
+        else if (o->act == A_GRUB2INFO)
+            e->grub2_info = true;
         else if (o->act == A_BOOTID)
             e->id = a[0];
         else {
@@ -632,6 +662,17 @@ static int take(struct st *s, const struct mopt *o, const char *given, char **a)
             return refuse(given, "owners other than 0 (-r) are not supported");
         return push(s, "--normalize-owners") ? -1 : EXIT_OK;
     case A_MBR: return push(s, "--isohybrid-mbr") || push(s, a[0]) ? -1 : EXIT_OK;
+    case A_GRUB2MBR: return push(s, "--grub2-mbr") || push(s, a[0]) ? -1 : EXIT_OK;
+    case A_SYSAREA: return push(s, "--system-area") || push(s, a[0]) ? -1 : EXIT_OK;
+    case A_APPENDPART:
+        return push(s, "--append-partition") || push(s, a[0]) || push(s, a[1]) ||
+               push(s, a[2]) ? -1 : EXIT_OK;
+    case A_APPENDGPT: return push(s, "--appended-gpt") ? -1 : EXIT_OK;
+    case A_MBRBOOT: return push(s, "--mbr-bootable") ? -1 : EXIT_OK;
+    case A_ISOTYPE:
+        if (!strcmp(a[0], "default"))
+            return EXIT_OK;
+        return push(s, "--iso-partition-type") || push(s, a[0]) ? -1 : EXIT_OK;
     case A_GPT:
         if (s->gpt)
             return EXIT_OK;
@@ -642,8 +683,9 @@ static int take(struct st *s, const struct mopt *o, const char *given, char **a)
         return push(s, "--efi-partition") ? -1 : EXIT_OK;
     case A_EFIPART:
         if (strcmp(a[0], "--efi-boot-image"))
-            return refuse(given, "an EFI partition from a disk file (appended) is not written "
-                                 "yet; --efi-boot-image is");
+            return refuse(given, "an EFI partition copied from a disk file into the ISO is not "
+                                 "written; --efi-boot-image is, and -append_partition 2 0xef "
+                                 "FILE appends one");
         if (s->gpt)
             return EXIT_OK;
         s->gpt = true;

@@ -399,6 +399,71 @@ FSI_API fsi_hresult fsi_image_set_isohybrid_mbr(fsi_image *img, const void *code
  *  IMAPI_E_INVALID_PARAM; in a session IMAPI_E_BOOT_OBJECT_CONFLICT. */
 FSI_API fsi_hresult fsi_image_set_efi_partition(fsi_image *img, bool on);
 
+/** Partitions appended after the image: at most FSI_APPENDED_PARTITIONS,
+ *  numbered as their slots in the partition table. */
+#define FSI_APPENDED_PARTITIONS 4
+
+/** Append the contents of the host file `host_path` after the image as
+ *  partition `number` (1-4) of its partition table, as xorriso
+ *  -append_partition does: an EFI System Partition (a FAT image that
+ *  firmware boots from a disk), or any prepared file system.  It starts
+ *  on a 2048-byte block after the ISO9660 data, in number order, and
+ *  takes the file's size rounded up to whole blocks.  `type` is the
+ *  partition type: an MBR type byte ("0xef"; or "FAT12", "FAT16",
+ *  "Linux", "EFI"), or a GPT type GUID, as text ("C12A7328-F81F-11D2-
+ *  BA4B-00A0C93EC93B") or as the 32 hex digits of its stored bytes
+ *  ("28732ac11ff8d211ba4b00a0c93ec93b").  In a GPT a type byte becomes
+ *  the EFI System Partition's GUID for 0xef and Basic Data's otherwise;
+ *  in an MBR a GUID becomes 0xef for the ESP's and 0x83 otherwise.
+ *  Without a GPT (fsi_image_set_appended_gpt, fsi_image_set_efi_partition)
+ *  the MBR lists the partition, and the ISO9660 data as partition 1
+ *  unless partition 1 is appended.  A bad number or type is
+ *  IMAPI_E_INVALID_PARAM; a file that cannot be opened, is not a regular
+ *  file or is empty, IMAPI_E_DATA_STREAM_CREATE_FAILURE naming it; NULL
+ *  host_path removes the partition.  The file is
+ *  read when a result is made and must keep its size.  Not with UDF
+ *  (whose closing anchor must end the image: IMAPI_E_INVALID_PARAM when
+ *  a result is made), nor in a session (IMAPI_E_BOOT_OBJECT_CONFLICT). */
+FSI_API fsi_hresult fsi_image_append_partition(fsi_image *img, unsigned number,
+                                               const char *type, const char *host_path);
+/** The host file of appended partition `number`, or NULL. */
+FSI_API const char *fsi_image_get_appended_partition(const fsi_image *img, unsigned number);
+
+/** List the appended partitions in a GPT instead of the MBR (xorriso
+ *  -appended_part_as_gpt): a protective MBR, and a GPT with the ISO9660
+ *  data as partition 1 ("ISO9660", from sector 64 where its volume
+ *  descriptors begin, read-only, Basic Data unless
+ *  fsi_image_set_iso_partition_type says otherwise) and each appended
+ *  partition in its slot.  The backup GPT takes the image's last 9
+ *  blocks. */
+FSI_API fsi_hresult fsi_image_set_appended_gpt(fsi_image *img, bool on);
+
+/** The partition type of the ISO9660 data's own entry (an MBR byte, 0x17
+ *  by default, or a GPT GUID), in the text forms of
+ *  fsi_image_append_partition; NULL restores the default. */
+FSI_API fsi_hresult fsi_image_set_iso_partition_type(fsi_image *img, const char *type);
+
+/** Make sure the MBR has an active (bootable) partition, which some BIOSes
+ *  need before they boot a disk (xorriso --mbr-force-bootable): behind a
+ *  protective MBR a second entry of type 0 over sector 0, else the first
+ *  appended partition when the ISO9660 data has no entry. */
+FSI_API fsi_hresult fsi_image_set_mbr_bootable(fsi_image *img, bool on);
+
+/** Like fsi_image_set_isohybrid_mbr for GRUB2's hybrid MBR (boot_hybrid.img
+ *  of grub-pc-bin; xorriso --grub2-mbr): its first 432 bytes, followed by
+ *  the address of the first boot entry's image in 512-byte sectors plus 4
+ *  (where GRUB's core image continues).  The first El Torito entry must
+ *  be a BIOS no-emulation entry (GRUB's eltorito.img), else
+ *  IMAPI_E_BOOT_IMAGE_DATA when a result is made.  Replaces an isohybrid
+ *  MBR and is replaced by one; NULL removes it. */
+FSI_API fsi_hresult fsi_image_set_grub2_mbr(fsi_image *img, const void *code, size_t len);
+
+/** Up to 32768 bytes for the system area (blocks 0-15; mkisofs -G): the
+ *  image starts with them, and an MBR or GPT asked for by the calls above
+ *  is written over them.  More bytes are IMAPI_E_INVALID_PARAM; NULL
+ *  removes them. */
+FSI_API fsi_hresult fsi_image_set_system_area(fsi_image *img, const void *data, size_t len);
+
 /** The four dates of the ISO9660 and Joliet volume descriptors (ECMA-119
  *  8.4.26-8.4.29). */
 typedef enum {
@@ -821,6 +886,17 @@ FSI_API fsi_hresult fsi_boot_set_image_path(fsi_boot *boot, const char *image_pa
 FSI_API uint64_t fsi_boot_get_image_size(const fsi_boot *boot);
 /** The image path given to fsi_boot_set_image_path, else NULL. */
 FSI_API const char *fsi_boot_get_image_path(const fsi_boot *boot);
+/** Load appended partition `number` (1-4, else IMAPI_E_INVALID_PARAM) of
+ *  the image this entry is given to (fsi_image_append_partition; xorriso
+ *  -e --interval:appended_partition_N:all::): the catalog points at the
+ *  partition, whose data the image holds once.  The sector count defaults
+ *  to the whole partition (at most 65535).  An image without that
+ *  partition is IMAPI_E_BOOT_IMAGE_DATA when a result is made; a boot
+ *  info table or GRUB2 address cannot be patched into it
+ *  (IMAPI_E_INVALID_PARAM). */
+FSI_API fsi_hresult fsi_boot_set_image_partition(fsi_boot *boot, unsigned number);
+/** The appended partition the entry loads, or 0. */
+FSI_API unsigned fsi_boot_get_image_partition(const fsi_boot *boot);
 
 /** PlatformId: one of fsi_platform (else IMAPI_E_INVALID_PARAM). */
 FSI_API fsi_hresult fsi_boot_set_platform(fsi_boot *boot, fsi_platform platform);
@@ -861,6 +937,15 @@ FSI_API const char *fsi_boot_get_manufacturer(const fsi_boot *boot);
  *  a result is created: IMAPI_E_INVALID_PARAM / IMAPI_E_BOOT_IMAGE_DATA). */
 FSI_API fsi_hresult fsi_boot_set_info_table(fsi_boot *boot, bool on);
 FSI_API bool fsi_boot_get_info_table(const fsi_boot *boot);
+
+/** Write the entry's own address, in 512-byte sectors plus 5, as 8 bytes
+ *  at byte 2548 of its image (xorriso --grub2-boot-info: GRUB2's
+ *  eltorito.img finds the rest of its core image by it).  The image must
+ *  have at least 2556 bytes and be a no-emulation image, else
+ *  IMAPI_E_BOOT_IMAGE_DATA when a result is made.  With a boot info table
+ *  too, its checksum covers the patched bytes. */
+FSI_API fsi_hresult fsi_boot_set_grub2_info(fsi_boot *boot, bool on);
+FSI_API bool fsi_boot_get_grub2_info(const fsi_boot *boot);
 
 /** Append a boot entry to the image (BootImageOptionsArray order: the
  *  first is the catalog's default entry, the others go into sections

@@ -229,6 +229,28 @@ FSI_API fsi_hresult fsi_boot_set_image_path(fsi_boot *boot, const char *image_pa
     return FSI_S_OK;
 }
 
+FSI_API fsi_hresult fsi_boot_set_image_partition(fsi_boot *boot, unsigned number)
+{
+    if (!boot)
+        return IMAPI_E_INVALID_PARAM;
+    fsi_hresult hr = check_idle(boot);
+    if (FSI_FAILED(hr))
+        return hr;
+    if (number < 1 || number > FSI_APPENDED_PARTITIONS)
+        return boot_fail(boot, IMAPI_E_INVALID_PARAM, "number",
+                         "appended partitions are numbered 1 to %d, not %u",
+                         FSI_APPENDED_PARTITIONS, number);
+    image_release(boot);
+    boot->kind = BOOT_SRC_PART;
+    boot->part = (uint8_t)number;
+    return FSI_S_OK;
+}
+
+FSI_API unsigned fsi_boot_get_image_partition(const fsi_boot *boot)
+{
+    return boot && boot->kind == BOOT_SRC_PART ? boot->part : 0;
+}
+
 FSI_API uint64_t fsi_boot_get_image_size(const fsi_boot *boot)
 {
     return boot ? boot->size : 0;
@@ -388,6 +410,22 @@ FSI_API fsi_hresult fsi_boot_set_info_table(fsi_boot *boot, bool on)
 FSI_API bool fsi_boot_get_info_table(const fsi_boot *boot)
 {
     return boot && boot->info_table;
+}
+
+FSI_API fsi_hresult fsi_boot_set_grub2_info(fsi_boot *boot, bool on)
+{
+    if (!boot)
+        return IMAPI_E_INVALID_PARAM;
+    fsi_hresult hr = check_idle(boot);
+    if (FSI_FAILED(hr))
+        return hr;
+    boot->grub2_info = on;
+    return FSI_S_OK;
+}
+
+FSI_API bool fsi_boot_get_grub2_info(const fsi_boot *boot)
+{
+    return boot && boot->grub2_info;
 }
 
 /* ---------------------------------------------------------------- */

@@ -3,9 +3,6 @@
  * eltorito.c - the El Torito writer: boot record volume descriptor, boot
  * catalog, boot images and boot info tables (layout choices: eltorito.h).
  *
- *   PHASE_SYSAREA an isohybrid MBR in block 0 (fsi_image_set_isohybrid_mbr), or
- *                 a protective MBR and a GPT in blocks 0-8 (fsi_image_set_efi_partition)
- *   PHASE_TAIL    the GPT's backup, last
  *   PHASE_VD      the boot record at block 17 (after the PVD at 16); with
  *                 no ISO9660 view, first our own minimal PVD at 16
  *   PHASE_VD_END  no ISO9660 view: the set terminator (else ISO9660's)
@@ -13,7 +10,9 @@
  *                 path tables; the hidden catalog (one block)
  *   PHASE_DATA    after the files: boot images that are not files of the
  *                 tree, each once
- *   finish        the catalog bytes, boot info tables, data patches
+ *   finish        the catalog bytes, boot info tables, GRUB2 addresses, data
+ *                 patches; entries loading an appended partition (hybrid.c)
+ *                 get its address
  *
  * Catalog (El Torito 1.0, section 2): the validation entry (header 01,
  * the first entry's platform and ID string, a checksum making the sum of
@@ -26,7 +25,7 @@
  */
 #include "config.h"
 #include "eltorito.h"
-#include "sysarea.h"
+#include "hybrid.h"
 #include "isotree.h"
 #include "iso9660.h"   /* iso_put_ids */
 
@@ -43,9 +42,10 @@
 #define TABLE_LEN 56
 #define CSUM_FROM 64
 #define MBR_SIZE 512
+#define GRUB2_OFF 2548         /* --grub2-boot-info: 8 bytes, 4-aligned */
+#define GRUB2_LEN 8
 
-enum { TAG_BRVD = 1, TAG_CAT, TAG_PVD, TAG_TERM, TAG_ROOT, TAG_PT_L, TAG_PT_M, TAG_SYSHEAD,
-       TAG_SYSTAIL, TAG_IMG = 64 };
+enum { TAG_BRVD = 1, TAG_CAT, TAG_PVD, TAG_TERM, TAG_ROOT, TAG_PT_L, TAG_PT_M, TAG_IMG = 64 };
 
 /* One boot entry as this layout writes it (a snapshot of its options). */
 struct bentry {
@@ -57,11 +57,14 @@ struct bentry {
     uint16_t load_seg, sectors;
     char id[FSI_BOOT_ID_MAX + 1];
     bool info;                 /* this entry asked for a boot info table */
+    bool grub2;                /* ... for GRUB2's address at 2548 */
     int owner;                 /* the entry whose data this one loads */
     /* owners only: */
     bool patched;              /* their data carries a boot info table */
+    bool grub2_patched;        /* ... GRUB2's address */
     uint32_t csum;
     uint8_t table[TABLE_LEN];
+    uint8_t grub2_at[GRUB2_LEN];
     uint64_t block;            /* load RBA */
 };
 
@@ -78,7 +81,7 @@ struct eltw {
     fsi_item cat_item;         /* the visible catalog, else 0 */
     bool cat_ref;              /* we hold a cat_users count */
     uint8_t cat[FSI_BLOCK];
-    struct data_patch patches[FSI_BOOT_ENTRY_COUNT_MAX + 1];
+    struct data_patch patches[2 * FSI_BOOT_ENTRY_COUNT_MAX + 1];
     size_t npatches;
     int fd, fd_entry;          /* an open boot image source */
     int esp;                   /* efi_partition: the entry it is */
@@ -99,6 +102,9 @@ static void entry_name(const struct eltw *w, size_t i, char *buf, size_t size)
         break;
     case BOOT_SRC_MEM:
         snprintf(buf, size, "boot entry %zu (boot image in memory)", i + 1);
+        break;
+    case BOOT_SRC_PART:
+        snprintf(buf, size, "boot entry %zu (appended partition %u)", i + 1, e->boot->part);
         break;
     default:
         snprintf(buf, size, "boot entry %zu (boot image from a callback)", i + 1);
@@ -137,8 +143,11 @@ static int64_t raw_read(struct eltw *w, size_t i, uint64_t off, void *buf, size_
     switch (e->kind) {
     case BOOT_SRC_TREE:
         return source_read(w->img, e->item, &w->fd, off, buf, len);
-    case BOOT_SRC_HOST: {
-        if (w->fd < 0 && (w->fd = open(e->boot->path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+    case BOOT_SRC_HOST:
+    case BOOT_SRC_PART: {
+        const char *path = e->kind == BOOT_SRC_HOST ? e->boot->path
+                                                    : w->img->parts[e->boot->part - 1].path;
+        if (w->fd < 0 && (w->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
             return -1;
         ssize_t r;
         do
@@ -246,6 +255,16 @@ static fsi_hresult resolve_source(struct eltw *w, size_t i)
         }
         return FSI_S_OK;
     }
+    case BOOT_SRC_PART: {
+        const struct appended_part *p = &w->img->parts[b->part - 1];
+        if (!p->path) {
+            snprintf(what, sizeof what, "loads appended partition %u, which the image does "
+                     "not have", b->part);
+            return entry_fail(w, i, IMAPI_E_BOOT_IMAGE_DATA, 0, what);
+        }
+        e->size = p->size;
+        return FSI_S_OK;
+    }
     default:
         e->size = b->size;
         return FSI_S_OK;
@@ -334,10 +353,11 @@ static int find_owner(const struct eltw *w, size_t i)
         const struct bentry *o = &w->e[j];
         if (o->kind != e->kind || e->kind == BOOT_SRC_NONE)
             continue;
-        if (e->kind == BOOT_SRC_TREE ? o->item == e->item
-                                     : o->boot == e->boot ||
-                                           (e->kind == BOOT_SRC_HOST &&
-                                            !strcmp(o->boot->path, e->boot->path)))
+        if (e->kind == BOOT_SRC_TREE   ? o->item == e->item
+            : e->kind == BOOT_SRC_PART ? o->boot->part == e->boot->part
+                                       : o->boot == e->boot ||
+                                             (e->kind == BOOT_SRC_HOST &&
+                                              !strcmp(o->boot->path, e->boot->path)))
             return o->owner;
     }
     return (int)i;
@@ -349,6 +369,15 @@ static int find_owner(const struct eltw *w, size_t i)
 static fsi_hresult check_isohybrid(struct eltw *w)
 {
     const struct bentry *e = &w->e[0];
+    if (w->img->grub2_mbr) {
+        /* GRUB2's MBR loads the image's sectors from its fifth on. */
+        if (e->platform != FSI_PLATFORM_X86 || e->media != FSI_EMULATION_NONE ||
+            e->kind == BOOT_SRC_PART)
+            return entry_fail(w, 0, IMAPI_E_BOOT_IMAGE_DATA, 0,
+                              "cannot start a GRUB2 MBR: the first boot entry must be a BIOS "
+                              "no-emulation image in the ISO9660 data (GRUB's eltorito.img)");
+        return FSI_S_OK;
+    }
     if (e->platform != FSI_PLATFORM_X86 || e->media != FSI_EMULATION_NONE || !e->info)
         return entry_fail(w, 0, IMAPI_E_BOOT_IMAGE_DATA, 0,
                           "cannot start an isohybrid MBR: the first boot entry must be a BIOS "
@@ -375,6 +404,7 @@ static fsi_hresult check_entries(struct eltw *w)
         e->media = b->emulation;
         e->load_seg = b->load_segment;
         e->info = b->info_table;
+        e->grub2 = b->grub2_info;
         memcpy(e->id, b->id, sizeof e->id);
         if (FSI_FAILED(hr = resolve_source(w, i)))
             return hr;
@@ -390,6 +420,20 @@ static fsi_hresult check_entries(struct eltw *w)
         }
         if (FSI_FAILED(hr = check_emulation(w, i)))
             return hr;
+        if ((e->info || e->grub2) && e->kind == BOOT_SRC_PART) {
+            char name[600];
+            entry_name(w, i, name, sizeof name);
+            return fsi_failf(w->img, IMAPI_E_INVALID_PARAM, 0, "info_table", NULL,
+                             "%s: a boot info table or GRUB2 address cannot be patched into an "
+                             "appended partition", name);
+        }
+        if (e->grub2) {
+            if (e->media != FSI_EMULATION_NONE || e->size < GRUB2_OFF + GRUB2_LEN)
+                return entry_fail(w, i, IMAPI_E_BOOT_IMAGE_DATA, 0,
+                                  "cannot take GRUB2's address at byte 2548: it must be a "
+                                  "no-emulation image of at least 2556 bytes");
+            w->e[e->owner].grub2_patched = true;
+        }
         if (e->info) {
             if (e->size < CSUM_FROM)
                 return entry_fail(w, i, IMAPI_E_BOOT_IMAGE_DATA, 0,
@@ -405,15 +449,20 @@ static fsi_hresult check_entries(struct eltw *w)
             e->sectors = b->sectors;
         else if (e->media != FSI_EMULATION_NONE)
             e->sectors = 1;
-        else if (e->platform == FSI_PLATFORM_EFI)
+        else if (e->platform == FSI_PLATFORM_EFI || e->kind == BOOT_SRC_PART)
             e->sectors = (uint16_t)((e->size + 511) / 512 > 65535 ? 65535 : (e->size + 511) / 512);
         else
             e->sectors = 4;
     }
-    for (size_t i = 0; i < w->n && !w->measuring; i++)
-        if (w->e[i].owner == (int)i && w->e[i].patched &&
-            FSI_FAILED(hr = checksum(w, i, &w->e[i].csum)))
+    for (size_t i = 0; i < w->n && !w->measuring; i++) {
+        struct bentry *e = &w->e[i];
+        if (e->owner == (int)i && e->patched && FSI_FAILED(hr = checksum(w, i, &e->csum)))
             return hr;
+        /* The bytes GRUB2's address replaces, for the checksum. */
+        if (e->owner == (int)i && e->grub2_patched &&
+            FSI_FAILED(hr = read_exact(w, i, GRUB2_OFF, e->grub2_at, GRUB2_LEN)))
+            return hr;
+    }
     if (w->img->efi_partition && !w->measuring) {
         /* The EFI System Partition is the first EFI entry's image. */
         w->esp = -1;
@@ -427,6 +476,11 @@ static fsi_hresult check_entries(struct eltw *w)
         if (w->e[w->esp].size == 0)
             return entry_fail(w, (size_t)w->esp, IMAPI_E_BOOT_IMAGE_DATA, 0,
                               "is empty: it cannot be an EFI System Partition");
+        if (w->e[w->esp].kind == BOOT_SRC_PART)
+            return fsi_failf(w->img, IMAPI_E_INVALID_PARAM, 0, NULL, NULL,
+                             "the EFI boot image is appended partition %u, which the GPT lists "
+                             "already: an EFI partition inside the ISO9660 data is not needed",
+                             w->e[w->esp].boot->part);
     }
     return w->img->isohybrid_mbr && !w->measuring ? check_isohybrid(w) : FSI_S_OK;
 }
@@ -518,16 +572,6 @@ static fsi_hresult elt_place(struct layout *lay, void *self, enum layout_phase p
     struct eltw *w = self;
     fsi_hresult hr;
     switch (ph) {
-    case PHASE_SYSAREA:
-        if (w->img->efi_partition)
-            return layout_alloc_at(lay, lay->base, TAG_SYSHEAD, SYSAREA_GPT_BLOCKS);
-        return w->img->isohybrid_mbr ? layout_alloc_at(lay, lay->base, TAG_SYSHEAD, 1)
-                                     : FSI_S_OK;
-    case PHASE_TAIL: {
-        uint64_t b;   /* the GPT's backup ends the image */
-        return w->img->efi_partition ? layout_alloc(lay, TAG_SYSTAIL, SYSAREA_GPT_BLOCKS, &b)
-                                     : FSI_S_OK;
-    }
     case PHASE_VD:
         if (w->stub && FSI_FAILED(hr = layout_alloc_at(lay, PVD_BLOCK, TAG_PVD, 1)))
             return hr;
@@ -547,7 +591,8 @@ static fsi_hresult elt_place(struct layout *lay, void *self, enum layout_phase p
     case PHASE_DATA:
         for (size_t i = 0; i < w->n; i++) {
             struct bentry *e = &w->e[i];
-            if (e->owner != (int)i || e->kind == BOOT_SRC_TREE || e->kind == BOOT_SRC_NONE)
+            if (e->owner != (int)i || e->kind == BOOT_SRC_TREE || e->kind == BOOT_SRC_NONE ||
+                e->kind == BOOT_SRC_PART)
                 continue;
             if (FSI_FAILED(hr = layout_alloc(lay, TAG_IMG + (uint32_t)i, bytes_to_blocks(e->size),
                                              &e->block)))
@@ -630,15 +675,46 @@ static void build_catalog(struct eltw *w)
     }
 }
 
+static uint32_t word_sum(const uint8_t *p, size_t n)
+{
+    uint32_t sum = 0;
+    for (size_t j = 0; j < n; j += 4)
+        sum += (uint32_t)p[j] | (uint32_t)p[j + 1] << 8 | (uint32_t)p[j + 2] << 16 |
+               (uint32_t)p[j + 3] << 24;
+    return sum;
+}
+
 static fsi_hresult elt_finish(struct layout *lay, void *self)
 {
     struct eltw *w = self;
+    /* Entries loading an appended partition: placed by now (the hybrid
+     * writer's tail phase), so the catalog can point at them. */
+    for (size_t i = 0; i < w->n; i++) {
+        struct bentry *e = &w->e[i];
+        uint64_t blocks;
+        if (e->kind == BOOT_SRC_PART && !hybrid_partition(lay, e->boot->part, &e->block, &blocks))
+            e->block = 0;
+    }
     build_catalog(w);
     if (w->measuring)
         return FSI_S_OK;
     for (size_t i = 0; i < w->n; i++) {
         struct bentry *e = &w->e[i];
-        if (e->owner != (int)i || !e->patched)
+        if (e->owner != (int)i)
+            continue;
+        if (e->grub2_patched) {
+            /* GRUB2's eltorito.img: its own address in sectors, + 5. */
+            uint8_t old[GRUB2_LEN];
+            memcpy(old, e->grub2_at, GRUB2_LEN);
+            uint64_t v = e->block * 4 + 5;
+            for (int k = 0; k < 8; k++)
+                e->grub2_at[k] = (uint8_t)(v >> (8 * k));
+            e->csum += word_sum(e->grub2_at, GRUB2_LEN) - word_sum(old, GRUB2_LEN);
+            if (e->kind == BOOT_SRC_TREE)
+                w->patches[w->npatches++] = (struct data_patch){
+                    .item = e->item, .off = GRUB2_OFF, .len = GRUB2_LEN, .bytes = e->grub2_at};
+        }
+        if (!e->patched)
             continue;
         memset(e->table, 0, sizeof e->table);
         put_le32(e->table + 0, PVD_BLOCK);
@@ -697,6 +773,17 @@ static void produce_stub_pvd(const struct layout *lay, const struct eltw *w, uin
     p[881] = 1;
 }
 
+/* Put the patch bytes [s, s + n) over buf, which holds [off, off + len). */
+static void overlay(uint8_t *buf, uint64_t off, uint64_t len, uint64_t s, uint64_t n,
+                    const uint8_t *bytes)
+{
+    uint64_t t = s + n;
+    if (t > off && s < off + len) {
+        uint64_t cs = s > off ? s : off, ce = t < off + len ? t : off + len;
+        memcpy(buf + (cs - off), bytes + (cs - s), (size_t)(ce - cs));
+    }
+}
+
 /* Blocks [block, block + n) of the hidden copy of entry i. */
 static fsi_hresult produce_image(struct eltw *w, size_t i, uint64_t block, uint8_t *buf,
                                  uint32_t n)
@@ -707,29 +794,44 @@ static fsi_hresult produce_image(struct eltw *w, size_t i, uint64_t block, uint8
         data = e->size - off < len ? e->size - off : len;
     memset(buf + data, 0, (size_t)(len - data));
     fsi_hresult hr = data ? read_exact(w, i, off, buf, (size_t)data) : FSI_S_OK;
-    if (FSI_FAILED(hr) || !e->patched)
+    if (FSI_FAILED(hr))
         return hr;
-    uint64_t s = TABLE_OFF, t = TABLE_OFF + TABLE_LEN;
-    if (t > off && s < off + len) {
-        uint64_t cs = s > off ? s : off, ce = t < off + len ? t : off + len;
-        memcpy(buf + (cs - off), e->table + (cs - s), (size_t)(ce - cs));
-    }
+    if (e->patched)
+        overlay(buf, off, len, TABLE_OFF, TABLE_LEN, e->table);
+    if (e->grub2_patched)
+        overlay(buf, off, len, GRUB2_OFF, GRUB2_LEN, e->grub2_at);
     return FSI_S_OK;
 }
 
-/* The system area's structures (sysarea.c) of this image. */
-static void sysarea_of(const struct layout *lay, const struct eltw *w, struct sysarea *sa)
+static const struct eltw *find_self(const struct layout *lay)
 {
-    memset(sa, 0, sizeof *sa);
-    sa->mbr_code = w->img->isohybrid_mbr;
-    sa->boot_sector = w->e[0].block * 4;
-    sa->sectors = lay->total_blocks * 4;
-    sa->now_ns = lay->now_ns;
-    sa->gpt = w->img->efi_partition;
-    if (sa->gpt) {
-        sa->esp_first = w->e[w->esp].block * 4;
-        sa->esp_sectors = (w->e[w->esp].size + 511) / 512;
-    }
+    for (int k = 0; k < lay->nwriters; k++)
+        if (lay->writers[k].ops == &eltorito_ops)
+            return lay->writers[k].self;
+    return NULL;
+}
+
+bool eltorito_first_image(const struct layout *lay, uint64_t *block)
+{
+    const struct eltw *w = find_self(lay);
+    if (!w || w->n == 0)
+        return false;
+    *block = w->e[0].block;
+    return true;
+}
+
+bool eltorito_efi_image(const struct layout *lay, uint64_t *block, uint64_t *size)
+{
+    const struct eltw *w = find_self(lay);
+    if (!w)
+        return false;
+    for (size_t i = 0; i < w->n; i++)
+        if (w->e[i].platform == FSI_PLATFORM_EFI) {
+            *block = w->e[i].block;
+            *size = w->e[i].size;
+            return true;
+        }
+    return false;
 }
 
 static fsi_hresult elt_produce(struct layout *lay, void *self, uint32_t tag, uint64_t block,
@@ -743,15 +845,6 @@ static fsi_hresult elt_produce(struct layout *lay, void *self, uint32_t tag, uin
     case TAG_BRVD:
         produce_brvd(w, buf);
         return FSI_S_OK;
-    case TAG_SYSHEAD: case TAG_SYSTAIL: {
-        struct sysarea sa;
-        sysarea_of(lay, w, &sa);
-        if (tag == TAG_SYSHEAD)
-            sysarea_head(&sa, buf, n);
-        else
-            sysarea_tail(&sa, buf);
-        return FSI_S_OK;
-    }
     case TAG_CAT:
         memcpy(buf, w->cat, FSI_BLOCK);
         return FSI_S_OK;

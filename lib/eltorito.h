@@ -40,6 +40,7 @@ enum boot_src_kind {
     BOOT_SRC_MEM,      /* copied buffer: mem */
     BOOT_SRC_CB,       /* caller's read function */
     BOOT_SRC_TREE,     /* a file of the image tree: path (image path) */
+    BOOT_SRC_PART,     /* an appended partition of the image: part */
 };
 
 struct fsi_boot {
@@ -50,6 +51,8 @@ struct fsi_boot {
     uint16_t load_segment;     /* 0: the BIOS default (0x07C0) */
     uint16_t sectors;          /* 0: automatic */
     bool info_table;
+    bool grub2_info;           /* GRUB2's own address at byte 2548 */
+    uint8_t part;              /* BOOT_SRC_PART: its number, 1-4 */
     char id[FSI_BOOT_ID_MAX + 1];
     uint8_t kind;              /* enum boot_src_kind */
     char *path;                /* BOOT_SRC_HOST: host path; BOOT_SRC_TREE: image path */
@@ -97,5 +100,11 @@ void boot_unref(fsi_boot *boot);
 fsi_hresult eltorito_writer_new(struct layout *lay, void **self);
 
 extern const struct writer_ops eltorito_ops;
+
+/* For the hybrid writer (hybrid.c), after the El Torito writer's finish:
+ * the first boot entry's image (its first block), the first EFI entry's
+ * (first block and bytes).  false if there is none. */
+bool eltorito_first_image(const struct layout *lay, uint64_t *block);
+bool eltorito_efi_image(const struct layout *lay, uint64_t *block, uint64_t *size);
 
 #endif

@@ -5,6 +5,7 @@
 #include "internal.h"
 #include "path.h"
 #include "eltorito.h"   /* boot_state_free */
+#include "hybrid.h"    /* hybrid_free */
 
 #include <errno.h>
 #include <stdlib.h>
@@ -63,6 +64,7 @@ FSI_API void fsi_image_free(fsi_image *img)
     free(img->work_dir);
     free(img->excluded);
     free(img->isohybrid_mbr);
+    hybrid_free(img);
     for (uint32_t i = 0; i < img->nexclude_patterns; i++)
         free(img->exclude_patterns[i]);
     free(img->exclude_patterns);
@@ -449,6 +451,7 @@ FSI_API fsi_hresult fsi_image_set_isohybrid_mbr(fsi_image *img, const void *code
 {
     if (!img)
         return IMAPI_E_INVALID_PARAM;
+    img->grub2_mbr = false;
     if (!code || !len) {
         free(img->isohybrid_mbr);
         img->isohybrid_mbr = NULL;

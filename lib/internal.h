@@ -111,6 +111,14 @@ struct tree_name_pool {
     size_t used;              /* bytes used in the last chunk */
 };
 
+/* A partition type as given: an MBR byte, or a GPT type GUID (stored
+ * byte order); each maps to the other table's (sysarea.c). */
+struct part_type {
+    uint8_t mbr;
+    bool has_guid;
+    uint8_t guid[16];
+};
+
 struct fsi_image {
     /* tree */
     struct node *nodes;
@@ -149,8 +157,21 @@ struct fsi_image {
     char *volume_ids[FSI_ID_BIBLIO_FILE + 1];
     int64_t volume_dates[FSI_VOLUME_EFFECTIVE + 1];   /* FSI_DATE_NONE */
     bool volume_date_set[FSI_VOLUME_EFFECTIVE + 1];   /* else the default */
+    /* hybrid disk structures (hybrid.c) */
     uint8_t *isohybrid_mbr;        /* 432 bytes of MBR code, or NULL */
+    bool grub2_mbr;                /* that code is GRUB2's (address + 4) */
     bool efi_partition;            /* a GPT with the EFI image as its ESP */
+    uint8_t *system_area;          /* fsi_image_set_system_area, or NULL */
+    size_t system_area_len;
+    struct appended_part {
+        char *path;                /* NULL: no such partition */
+        uint64_t size;             /* bytes when it was given */
+        struct part_type type;
+    } parts[FSI_APPENDED_PARTITIONS];
+    bool parts_gpt;                /* fsi_image_set_appended_gpt */
+    bool mbr_bootable;             /* fsi_image_set_mbr_bootable */
+    bool iso_type_set;
+    struct part_type iso_type;     /* fsi_image_set_iso_partition_type */
     char **exclude_patterns;       /* fsi_image_exclude_pattern */
     uint32_t nexclude_patterns;
     bool joliet_long;

@@ -8,6 +8,7 @@
 #include "iso9660.h"
 #include "udf.h"
 #include "eltorito.h"
+#include "hybrid.h"
 #include "rockridge.h"
 #include "append.h"
 #include "session_keep.h"
@@ -489,6 +490,15 @@ static fsi_hresult add_writers(struct layout *lay)
             FSI_FAILED(hr = add_writer(lay, ops, self)))
             return hr;
     }
+    /* Last: appended partitions and the GPT's backup end the image. */
+    if (hybrid_wanted(lay->img) && !lay->img->ms_disc) {
+        if (FSI_FAILED(hr = hybrid_writer_new(lay, &self))) {
+            hybrid_ops.destroy(self);
+            return hr;
+        }
+        if (FSI_FAILED(hr = add_writer(lay, &hybrid_ops, self)))
+            return hr;
+    }
     return FSI_S_OK;
 }
 
@@ -519,13 +529,22 @@ fsi_hresult layout_build(fsi_image *img, struct layout **out)
         hr = fsi_failf(img, IMAPI_E_BOOT_OBJECT_CONFLICT, 0, NULL, NULL, "%s",
                        "a session continues the boot entries of the disc (if it has any): "
                        "none can be given to it");
-    if (FSI_SUCCEEDED(hr) && img->ms_disc && (img->isohybrid_mbr || img->efi_partition))
+    if (FSI_SUCCEEDED(hr) && img->ms_disc && hybrid_wanted(img))
         hr = fsi_failf(img, IMAPI_E_BOOT_OBJECT_CONFLICT, 0, NULL, NULL, "%s",
-                       "a session cannot write an MBR or a GPT: block 0 is the disc's");
-    if (FSI_SUCCEEDED(hr) && !img->measuring && img->efi_partition && (lay->fs & FSI_FS_UDF))
+                       "a session cannot write an MBR, a GPT, a system area or appended "
+                       "partitions: block 0 is the disc's, and a session ends the disc");
+    if (FSI_SUCCEEDED(hr) && !img->measuring && (lay->fs & FSI_FS_UDF) &&
+        (img->efi_partition || img->parts_gpt))
         hr = fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, NULL, NULL, "%s",
                        "a GPT's backup header ends the image, where UDF keeps its closing "
-                       "anchor: an EFI partition needs an image without UDF");
+                       "anchor: a GPT needs an image without UDF");
+    for (int i = 0; FSI_SUCCEEDED(hr) && !img->measuring && (lay->fs & FSI_FS_UDF) &&
+                    i < FSI_APPENDED_PARTITIONS; i++)
+        if (img->parts[i].path)
+            hr = fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, img->parts[i].path, NULL,
+                           "appended partition %d would follow UDF's closing anchor, which "
+                           "must end the image: appended partitions need an image without UDF",
+                           i + 1);
     if (FSI_SUCCEEDED(hr) && !img->ms_disc && !img->measuring && img->efi_partition &&
         !lay->boot)
         hr = fsi_failf(img, IMAPI_E_BOOT_IMAGE_DATA, 0, NULL, NULL, "%s",
@@ -534,8 +553,10 @@ fsi_hresult layout_build(fsi_image *img, struct layout **out)
     if (FSI_SUCCEEDED(hr) && !img->ms_disc && !img->measuring && img->isohybrid_mbr &&
         !lay->boot)
         hr = fsi_failf(img, IMAPI_E_BOOT_IMAGE_DATA, 0, NULL, NULL, "%s",
-                       "an isohybrid MBR starts the first El Torito entry's image: the image "
-                       "has no boot entry");
+                       img->grub2_mbr ? "a GRUB2 MBR starts the first El Torito entry's "
+                                        "image: the image has no boot entry"
+                                      : "an isohybrid MBR starts the first El Torito entry's "
+                                        "image: the image has no boot entry");
     if (FSI_SUCCEEDED(hr) && img->ms_disc)
         hr = session_kept_boot(lay);
 

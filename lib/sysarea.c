@@ -2,21 +2,17 @@
 /*
  * sysarea.c - MBR and GPT bytes of hybrid images (see sysarea.h).
  *
- * With a GPT the MBR is protective (one 0xEE partition from sector 1, as
- * UEFI requires: firmware then reads the GPT), keeping the isohybrid code
- * and boot address when there are any, so BIOSes still start isolinux.
- * The GPT holds one partition, the EFI System Partition over the El
- * Torito EFI image inside the ISO9660 data: a partition over the whole
- * ISO would hold the ESP too, and GPT partitions must not overlap.  The
- * backup header ends the image; a stick larger than the image has it
- * before its own end, as every hybrid image does (firmware reads the
- * primary).  GUIDs and the disk signature come from the image's time, so
- * SOURCE_DATE_EPOCH makes the same bytes.
+ * The backup GPT header ends the image; a stick larger than the image
+ * has it before its own end, as every hybrid image does (firmware reads
+ * the primary).  GUIDs and the disk signature come from the image's time,
+ * so SOURCE_DATE_EPOCH makes the same bytes.
  */
 #include "config.h"
 #include "sysarea.h"
 
+#include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #define SECTOR 512
 #define ENTRIES 128
@@ -71,6 +67,10 @@ static void guid(const struct sysarea *s, unsigned which, uint8_t out[16])
 static const uint8_t esp_type[16] = {0x28, 0x73, 0x2A, 0xC1, 0x1F, 0xF8, 0xD2, 0x11,
                                      0xBA, 0x4B, 0x00, 0xA0, 0xC9, 0x3E, 0xC9, 0x3B};
 
+/* EBD0A0A2-B9E5-4433-87C0-68B6B72699C7 (Basic Data), as stored. */
+static const uint8_t basic_type[16] = {0xA2, 0xA0, 0xD0, 0xEB, 0xE5, 0xB9, 0x33, 0x44,
+                                       0x87, 0xC0, 0x68, 0xB6, 0xB7, 0x26, 0x99, 0xC7};
+
 /* CHS of a sector in the geometry of isohybrid images (64 heads, 32
  * sectors a track); past cylinder 1023 the largest value. */
 static void chs(uint8_t *p, uint64_t lba)
@@ -97,17 +97,23 @@ static void mbr_entry(uint8_t *pe, uint8_t status, uint8_t type, uint64_t first,
     le32(pe + 12, (uint32_t)(n > 0xFFFFFFFFu ? 0xFFFFFFFFu : n));
 }
 
-/* The 128 entries: the ESP first, the rest unused. */
+/* The 128 entries: the used slots, the rest zero. */
 static void entries(const struct sysarea *s, uint8_t *e)
 {
     memset(e, 0, ENTRIES * ENTRY_SIZE);
-    memcpy(e, esp_type, 16);
-    guid(s, 2, e + 16);
-    le64(e + 32, s->esp_first);
-    le64(e + 40, s->esp_first + s->esp_sectors - 1);
-    static const char name[] = "EFI boot partition";
-    for (size_t i = 0; i < sizeof name - 1; i++)
-        le16(e + 56 + 2 * i, (uint16_t)name[i]);
+    for (unsigned k = 0; k < SYSAREA_GPT_MAX; k++) {
+        const struct sysarea_part *p = &s->gpt_parts[k];
+        uint8_t *pe = e + k * ENTRY_SIZE;
+        if (!p->sectors)
+            continue;
+        memcpy(pe, p->type, 16);
+        guid(s, 2 + k, pe + 16);
+        le64(pe + 32, p->first);
+        le64(pe + 40, p->first + p->sectors - 1);
+        le64(pe + 48, p->flags);
+        for (size_t i = 0; i < sizeof p->name && p->name[i]; i++)
+            le16(pe + 56 + 2 * i, (uint16_t)(uint8_t)p->name[i]);
+    }
 }
 
 static void header(const struct sysarea *s, uint8_t *h, const uint8_t *ents, bool backup)
@@ -130,25 +136,34 @@ static void header(const struct sysarea *s, uint8_t *h, const uint8_t *ents, boo
 
 void sysarea_head(const struct sysarea *s, uint8_t *buf, uint32_t nblocks)
 {
-    memset(buf, 0, (size_t)nblocks * 2048);
+    size_t size = (size_t)nblocks * 2048;
+    memset(buf, 0, size);
+    if (s->area)
+        memcpy(buf, s->area, s->area_len < size ? s->area_len : size);
     if (s->mbr_code) {
         memcpy(buf, s->mbr_code, 432);
         le64(buf + 432, s->boot_sector);
     }
+    if (!s->mbr && !s->gpt)
+        return;
     /* Disk signature: the same image, the same bytes. */
     uint64_t st = (uint64_t)s->now_ns;
     uint32_t sig = (uint32_t)mix(&st);
     le32(buf + 440, sig ? sig : 1);
-    if (s->gpt)
-        mbr_entry(buf + 446, 0x00, 0xEE, 1, s->sectors - 1);
-    else
-        mbr_entry(buf + 446, 0x80, 0x17, 0, s->sectors);
+    buf[444] = buf[445] = 0;
+    memset(buf + 446, 0, 64);
+    for (int k = 0; k < 4; k++) {
+        const struct sysarea_part *p = &s->mbr_parts[k];
+        if (p->sectors)
+            mbr_entry(buf + 446 + 16 * k, p->status, p->mbr_type, p->first, p->sectors);
+    }
     buf[510] = 0x55;
     buf[511] = 0xAA;
     if (!s->gpt)
         return;
     uint8_t ents[ENTRIES * ENTRY_SIZE];
     entries(s, ents);
+    memset(buf + SECTOR, 0, SECTOR);
     memcpy(buf + 2 * SECTOR, ents, sizeof ents);
     header(s, buf + SECTOR, ents, false);
 }
@@ -162,4 +177,82 @@ void sysarea_tail(const struct sysarea *s, uint8_t *buf)
     uint8_t *end = buf + SYSAREA_GPT_BLOCKS * 2048;
     memcpy(end - (ENTRY_SECTORS + 1) * SECTOR, ents, sizeof ents);
     header(s, end - SECTOR, ents, true);
+}
+
+static int hexval(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* n bytes of hex digits at p into out (in order); 0 or -1. */
+static int hexbytes(const char *p, size_t n, uint8_t *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        int h = hexval(p[2 * i]), l = h < 0 ? -1 : hexval(p[2 * i + 1]);
+        if (l < 0)
+            return -1;
+        out[i] = (uint8_t)(h << 4 | l);
+    }
+    return 0;
+}
+
+int sysarea_parse_type(const char *text, struct part_type *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!text)
+        return -1;
+    static const struct { const char *name; uint8_t type; } names[] = {
+        {"FAT12", 0x01}, {"FAT16", 0x06}, {"Linux", 0x83}, {"EFI", 0xEF}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcasecmp(text, names[i].name)) {
+            out->mbr = names[i].type;
+            return 0;
+        }
+    size_t n = strlen(text);
+    if (n >= 3 && n <= 4 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+        uint8_t b[1];
+        char two[3] = {n == 3 ? '0' : text[2], text[n - 1], 0};
+        if (hexbytes(two, 1, b))
+            return -1;
+        out->mbr = b[0];
+        return 0;
+    }
+    if (n == 32) {
+        if (hexbytes(text, 16, out->guid))
+            return -1;
+    } else if (n == 36 && text[8] == '-' && text[13] == '-' && text[18] == '-' &&
+               text[23] == '-') {
+        /* The text form: the first three fields are stored little-endian. */
+        uint8_t b[16];
+        char hex[33];
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (text[i] != '-')
+                hex[k++] = text[i];
+        hex[k] = 0;
+        if (k != 32 || hexbytes(hex, 16, b))
+            return -1;
+        static const uint8_t order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
+        for (int i = 0; i < 16; i++)
+            out->guid[i] = b[order[i]];
+    } else {
+        return -1;
+    }
+    out->has_guid = true;
+    out->mbr = memcmp(out->guid, esp_type, 16) ? 0x83 : 0xEF;
+    return 0;
+}
+
+uint8_t sysarea_mbr_type(const struct part_type *t)
+{
+    return t->mbr;
+}
+
+void sysarea_gpt_type(const struct part_type *t, uint8_t out[16])
+{
+    if (t->has_guid)
+        memcpy(out, t->guid, 16);
+    else
+        memcpy(out, t->mbr == 0xEF ? esp_type : basic_type, 16);
 }

@@ -2,12 +2,14 @@
 /*
  * sysarea.h - the structures a hybrid image keeps in its system area
  * (blocks 0-15) and at its end, so that it also boots from a disk: the
- * MBR (isohybrid code, a bootable partition or a GPT's protective one)
- * and the GPT (UEFI 2.10 section 5.3) with one EFI System Partition over
- * the El Torito EFI image.  Byte formats only: eltorito.c places them.
+ * MBR (boot code and its address, four partition entries) and the GPT
+ * (UEFI 2.10 section 5.3).  Byte formats only: hybrid.c decides what the
+ * tables list and places them.
  */
 #ifndef FSI_SYSAREA_H
 #define FSI_SYSAREA_H
+
+#include "internal.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,22 +18,46 @@
  * entries, then the rest of the 128 entries (LBA 2-33); at the end the
  * backup entries and header (the last 33 sectors, in 9 blocks). */
 #define SYSAREA_GPT_BLOCKS 9
+/* GPT entries this writer fills at most (of the 128). */
+#define SYSAREA_GPT_MAX 6
 
-struct sysarea {
-    const uint8_t *mbr_code;    /* 432 bytes of isohybrid code, or NULL */
-    uint64_t boot_sector;       /* mbr_code: the boot image's first sector */
-    uint64_t sectors;           /* the image's 512-byte sectors */
-    int64_t now_ns;             /* the image's time: signature and GUIDs */
-    bool gpt;                   /* a GPT with an EFI System Partition */
-    uint64_t esp_first, esp_sectors;   /* gpt: the partition */
+/* One partition, in 512-byte sectors; sectors == 0: the slot is unused. */
+struct sysarea_part {
+    uint64_t first, sectors;
+    uint8_t status, mbr_type;          /* MBR: 0x80 active */
+    uint8_t type[16];                  /* GPT: type GUID as stored */
+    uint64_t flags;                    /* GPT: attribute bits */
+    char name[36];                     /* GPT: ASCII */
 };
 
-/* Blocks [0, SYSAREA_GPT_BLOCKS) with a GPT, else block 0, into buf
- * (zeroed first). */
+struct sysarea {
+    const uint8_t *area;               /* fsi_image_set_system_area bytes, under the rest */
+    size_t area_len;
+    const uint8_t *mbr_code;           /* 432 bytes of MBR code, or NULL */
+    uint64_t boot_sector;              /* mbr_code: the address it loads */
+    bool mbr;                          /* a disk signature and mbr_parts */
+    struct sysarea_part mbr_parts[4];
+    bool gpt;                          /* a GPT with gpt_parts (by slot) */
+    struct sysarea_part gpt_parts[SYSAREA_GPT_MAX];
+    uint64_t sectors;                  /* the image's 512-byte sectors */
+    int64_t now_ns;                    /* the image's time: signature and GUIDs */
+};
+
+/* Blocks [0, nblocks) of the image into buf (zeroed first). */
 void sysarea_head(const struct sysarea *s, uint8_t *buf, uint32_t nblocks);
 
 /* The last SYSAREA_GPT_BLOCKS blocks of an image with a GPT: the backup
  * entries and header. */
 void sysarea_tail(const struct sysarea *s, uint8_t *buf);
+
+/* Parse a partition type: "0xNN", FAT12, FAT16, Linux, EFI, a GUID as
+ * text (8-4-4-4-12) or as the 32 hex digits of its stored bytes.  0 or -1. */
+int sysarea_parse_type(const char *text, struct part_type *out);
+
+/* The type of a partition in an MBR and in a GPT (xorriso's mapping: the
+ * ESP's GUID and 0xEF stand for each other; other GUIDs are 0x83 in an
+ * MBR, other bytes Basic Data in a GPT). */
+uint8_t sysarea_mbr_type(const struct part_type *t);
+void sysarea_gpt_type(const struct part_type *t, uint8_t out[16]);
 
 #endif

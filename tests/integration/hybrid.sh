@@ -156,40 +156,8 @@ else
 fi
 
 # ---- booting: SeaBIOS, as a CD-ROM and as a hard disk ----
-seen() { tr -d '\r\n' <"$2" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' | grep -aqF -- "$1"; }
-boot() {   # boot IMAGE cdrom|disk|uefi-disk SECONDS [MARKER]
-    : >"$tmp/serial.log"
-    mark=${4:-FSI-HYBRID-BOOTED}
-    set -- "$1" "$2" "$3" -nographic -no-reboot -m 256 -nic none -monitor none -accel tcg \
-        -serial "file:$tmp/serial.log"
-    case $2 in
-    cdrom) set -- "$@" -drive "file=$1,media=cdrom,readonly=on,format=raw" -boot d ;;
-    disk) set -- "$@" -drive "file=$1,format=raw,if=ide,index=0,snapshot=on" -boot c ;;
-    uefi-disk)
-        cp /usr/share/OVMF/OVMF_VARS_4M.fd "$tmp/vars.fd"
-        set -- "$@" -machine q35 \
-            -drive "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd" \
-            -drive "if=pflash,format=raw,file=$tmp/vars.fd" \
-            -drive "file=$1,format=raw,if=none,id=d0,snapshot=on" -device ide-hd,drive=d0 ;;
-    esac
-    secs=$3
-    shift 3
-    qemu-system-x86_64 "$@" </dev/null >"$tmp/qemu.out" 2>&1 &
-    QPID=$!
-    t=0
-    while [ $t -lt $((secs * 10)) ]; do
-        seen "$mark" "$tmp/serial.log" && break
-        kill -0 "$QPID" 2>/dev/null || break
-        sleep 0.1
-        t=$((t + 1))
-    done
-    kill "$QPID" 2>/dev/null
-    wait "$QPID" 2>/dev/null
-    QPID=
-    seen "$mark" "$tmp/serial.log"
-}
 for how in cdrom disk; do
-    if boot "$img" $how 60; then
+    if qemu_boot "$img" $how 60; then
         tap_ok "SeaBIOS boots it as a $how: isolinux prints its marker"
     else
         tap_fail "SeaBIOS boots it as a $how: isolinux prints its marker" \
@@ -200,7 +168,7 @@ done
 # ---- the mkisofs dialect, and an image past cylinder 1023 ----
 if (cd "$tmp" && "$MKIMAGE" -as mkisofs -R -J -isohybrid-mbr "$mbr" -b isolinux/isolinux.bin \
     -c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table -o as.iso src) \
-    >"$tmp/as.log" 2>&1 && [ -z "$(check_mbr "$tmp/as.iso")" ] && boot "$tmp/as.iso" disk 60; then
+    >"$tmp/as.log" 2>&1 && [ -z "$(check_mbr "$tmp/as.iso")" ] && qemu_boot "$tmp/as.iso" disk 60; then
     tap_ok "-as mkisofs -isohybrid-mbr: the same MBR, boots as a hard disk"
 else
     tap_fail "-as mkisofs -isohybrid-mbr: the same MBR, boots as a hard disk" "$(cat "$tmp/as.log")"
@@ -248,19 +216,19 @@ fi
 # Without El Torito's boot record OVMF can only find the ESP in the GPT.
 wipe_et() { cp "$1" "$2" && dd if=/dev/zero of="$2" bs=2048 seek=17 count=1 conv=notrunc 2>/dev/null; }
 wipe_et "$gimg" "$tmp/g.noet.iso"
-if boot "$tmp/g.noet.iso" uefi-disk 90 FSI-EFI-BOOT-OK; then
+if qemu_boot "$tmp/g.noet.iso" uefi-disk 90 FSI-EFI-BOOT-OK; then
     tap_ok "OVMF boots it as a hard disk through the GPT alone (El Torito wiped)"
 else
     tap_fail "OVMF boots it as a hard disk through the GPT alone (El Torito wiped)" \
         "$(tr -d '\033' <"$tmp/serial.log" | tail -c 400)"
 fi
 wipe_et "$img" "$tmp/h.noet.iso"
-if boot "$tmp/h.noet.iso" uefi-disk 60 FSI-EFI-BOOT-OK; then
+if qemu_boot "$tmp/h.noet.iso" uefi-disk 60 FSI-EFI-BOOT-OK; then
     tap_fail "the check can fail: without a GPT (and El Torito wiped) OVMF does not boot it"
 else
     tap_ok "the check can fail: without a GPT (and El Torito wiped) OVMF does not boot it"
 fi
-if boot "$gimg" disk 60; then
+if qemu_boot "$gimg" disk 60; then
     tap_ok "SeaBIOS boots the GPT image as a hard disk (isohybrid code behind the protective MBR)"
 else
     tap_fail "SeaBIOS boots the GPT image as a hard disk (isohybrid code behind the protective MBR)" \
@@ -299,7 +267,7 @@ case $rc:$out in
 0:*"warning: -partition_offset: "*"warning: -isohybrid-gpt-basdat: "*"warning: -isohybrid-apm-hfsplus: "*)
     wipe_et "$tmp/lb.iso" "$tmp/lb.noet.iso"
     if sgdisk -v "$tmp/lb.iso" 2>&1 | grep -q 'No problems found' &&
-        boot "$tmp/lb.noet.iso" uefi-disk 90 FSI-EFI-BOOT-OK && boot "$tmp/lb.iso" disk 60; then
+        qemu_boot "$tmp/lb.noet.iso" uefi-disk 90 FSI-EFI-BOOT-OK && qemu_boot "$tmp/lb.iso" disk 60; then
         tap_ok "$LBD"
     else
         tap_fail "$LBD" "$(sgdisk -v "$tmp/lb.iso" 2>&1 | tail -3)"

@@ -14,6 +14,13 @@
 #                          into OUT, a 1.44 MB FAT image holding
 #                          EFI/BOOT/BOOTX64.EFI; WORK for the objects and
 #                          WORK/efi.err for what failed.  0 on success
+#   qemu_boot IMG HOW SECS [MARKER]
+#                          boot IMG in QEMU (HOW: cdrom or disk under SeaBIOS,
+#                          uefi-disk or uefi-cdrom under OVMF) until MARKER
+#                          (default FSI-HYBRID-BOOTED) is on the serial
+#                          port or SECS pass; 0 if it was seen.  Uses $tmp
+#                          (serial.log, qemu.out, vars.fd) and sets QPID
+#                          while QEMU runs (kill it in the test's trap)
 # POSIX sh only.  Uses the variables TAP_N, TAP_FAILED and TAP_PLANNED.
 
 TAP_N=0
@@ -94,4 +101,47 @@ efi_image() {
         mkfs.vfat -C -n FSIEFI "$_out" 2880 >/dev/null 2>>"$_w/efi.err" &&
         mmd -i "$_out" ::EFI ::EFI/BOOT 2>>"$_w/efi.err" &&
         mcopy -i "$_out" "$_w/BOOTX64.EFI" ::EFI/BOOT/BOOTX64.EFI 2>>"$_w/efi.err"
+}
+
+# Whether MARKER is in FILE, escape sequences and line breaks dropped.
+qemu_seen() {
+    tr -d '\r\n' <"$2" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' | grep -aqF -- "$1"
+}
+
+qemu_boot() {
+    : >"$tmp/serial.log"
+    _mark=${4:-FSI-HYBRID-BOOTED}
+    set -- "$1" "$2" "$3" -nographic -no-reboot -m 256 -nic none -monitor none -accel tcg \
+        -serial "file:$tmp/serial.log"
+    case $2 in
+    cdrom) set -- "$@" -drive "file=$1,media=cdrom,readonly=on,format=raw" -boot d ;;
+    disk) set -- "$@" -drive "file=$1,format=raw,if=ide,index=0,snapshot=on" -boot c ;;
+    uefi-*)
+        cp /usr/share/OVMF/OVMF_VARS_4M.fd "$tmp/vars.fd"
+        set -- "$@" -machine q35 \
+            -drive "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd" \
+            -drive "if=pflash,format=raw,file=$tmp/vars.fd"
+        if [ "$2" = uefi-cdrom ]; then
+            set -- "$@" -drive "file=$1,format=raw,if=none,id=d0,media=cdrom,readonly=on" \
+                -device ide-cd,drive=d0
+        else
+            set -- "$@" -drive "file=$1,format=raw,if=none,id=d0,snapshot=on" \
+                -device ide-hd,drive=d0
+        fi ;;
+    esac
+    _secs=$3
+    shift 3
+    qemu-system-x86_64 "$@" </dev/null >"$tmp/qemu.out" 2>&1 &
+    QPID=$!
+    _t=0
+    while [ $_t -lt $((_secs * 10)) ]; do
+        qemu_seen "$_mark" "$tmp/serial.log" && break
+        kill -0 "$QPID" 2>/dev/null || break
+        sleep 0.1
+        _t=$((_t + 1))
+    done
+    kill "$QPID" 2>/dev/null
+    wait "$QPID" 2>/dev/null
+    QPID=
+    qemu_seen "$_mark" "$tmp/serial.log"
 }

@@ -280,9 +280,9 @@ case $rc:$out in
 *) tap_fail "an unknown option: exit 2, named" "$rc: $out" ;;
 esac
 bad=
-for opt in "-G binary/isolinux/isolinux.bin" "-efi-boot-part binary/boot/grub/efi.img" "-T" \
+for opt in "-efi-boot-part binary/boot/grub/efi.img" "-T" \
     "-no-boot" "-iso-level 4" "-input-charset iso8859-1" "-hide binary/live/vmlinuz" \
-    "-sort list" "-append_partition 2 0xef binary/boot/grub/efi.img"; do
+    "-sort list" "-protective-msdos-label" "-appended_part_as_apm" "-partition_hd_cyl 255"; do
     name=${opt%% *}
     # shellcheck disable=SC2086
     out=$(cd "$tmp" && "$MKIMAGE" -as mkisofs -R $opt -o x.iso binary 2>&1)

@@ -7,7 +7,10 @@
  * sections by platform), the checks made when a result is created
  * (IMAPI_E_BOOT_IMAGE_DATA, IMAPI_E_BOOT_EMULATION_IMAGE_SIZE_MISMATCH),
  * the boot info table seen the same by every way out of the result, the
- * visible catalog's life in the tree, UDF-only images and measuring.
+ * visible catalog's life in the tree, UDF-only images and measuring;
+ * the hybrid-disk settings (lib/hybrid.c): appended partitions and the
+ * entries loading them, partition types, the GPT they are listed in,
+ * GRUB2's MBR and boot-info address, the system-area bytes.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -766,6 +769,217 @@ static void test_size_limit_counts_boot_images(void **state)
     fsi_image_free(img);
 }
 
+/* ---------------------------------------------------------------- */
+/* Hybrid disks: appended partitions, GRUB2, the system area        */
+/* ---------------------------------------------------------------- */
+
+static uint64_t le64(const uint8_t *p) { return le32(p) | (uint64_t)le32(p + 4) << 32; }
+
+/* A host file of len pattern bytes; its path in buf. */
+static void host_file(char *buf, size_t len, unsigned seed)
+{
+    strcpy(buf, "/tmp/fsi-test-part.XXXXXX");
+    int fd = mkstemp(buf);
+    assert_true(fd >= 0);
+    uint8_t *p = pattern(len, seed);
+    assert_int_equal(write(fd, p, len), (ssize_t)len);
+    free(p);
+    close(fd);
+}
+
+static void test_appended_partition_settings(void **state)
+{
+    (void)state;
+    fsi_image *img = new_image(FSI_FS_ISO9660);
+    char part[64], empty[64];
+    host_file(part, 5000, 7);
+    host_file(empty, 0, 8);
+    assert_int_equal(fsi_image_append_partition(img, 0, "0xef", part), IMAPI_E_INVALID_PARAM);
+    assert_int_equal(fsi_image_append_partition(img, 5, "0xef", part), IMAPI_E_INVALID_PARAM);
+    const char *bad[] = {"0x", "0x123", "zz", "FAT32", "C12A7328-F81F-11D2-BA4B-00A0C93EC93",
+                         "c12a7328f81f11d2ba4b00a0c93ec93", "C12A7328+F81F-11D2-BA4B-00A0C93EC93B",
+                         "X12A7328-F81F-11D2-BA4B-00A0C93EC93B", NULL};
+    for (int i = 0; i < 9; i++) {
+        assert_int_equal(fsi_image_append_partition(img, 2, bad[i], part), IMAPI_E_INVALID_PARAM);
+        assert_non_null(strstr(fsi_image_last_error(img), "partition type"));
+    }
+    assert_int_equal(fsi_image_append_partition(img, 2, "0xef", "/nonexistent/esp.img"),
+                     IMAPI_E_DATA_STREAM_CREATE_FAILURE);
+    assert_int_equal(fsi_image_append_partition(img, 2, "0xef", empty),
+                     IMAPI_E_DATA_STREAM_CREATE_FAILURE);
+    assert_int_equal(fsi_image_append_partition(img, 2, "0xef", "/tmp"),
+                     IMAPI_E_DATA_STREAM_CREATE_FAILURE);
+    assert_null(fsi_image_get_appended_partition(img, 2));
+    assert_int_equal(fsi_image_append_partition(img, 2, "EFI", part), FSI_S_OK);
+    assert_string_equal(fsi_image_get_appended_partition(img, 2), part);
+    assert_int_equal(fsi_image_append_partition(img, 2, NULL, NULL), FSI_S_OK);
+    assert_null(fsi_image_get_appended_partition(img, 2));
+    assert_int_equal(fsi_image_set_iso_partition_type(img, "nope"), IMAPI_E_INVALID_PARAM);
+    assert_int_equal(fsi_image_set_system_area(img, part, 32769), IMAPI_E_INVALID_PARAM);
+    uint8_t mbr[512] = {0};
+    assert_int_equal(fsi_image_set_grub2_mbr(img, mbr, 100), IMAPI_E_INVALID_PARAM);
+    fsi_boot *b = NULL;
+    assert_int_equal(fsi_boot_new(&b), FSI_S_OK);
+    assert_int_equal(fsi_boot_set_image_partition(b, 0), IMAPI_E_INVALID_PARAM);
+    assert_int_equal(fsi_boot_set_image_partition(b, 5), IMAPI_E_INVALID_PARAM);
+    assert_int_equal(fsi_boot_set_image_partition(b, 3), FSI_S_OK);
+    assert_int_equal(fsi_boot_get_image_partition(b), 3);
+    assert_int_equal(fsi_boot_set_grub2_info(b, true), FSI_S_OK);
+    assert_true(fsi_boot_get_grub2_info(b));
+    assert_int_equal(fsi_boot_set_grub2_info(b, false), FSI_S_OK);
+    /* An entry loading a partition the image does not have. */
+    assert_int_equal(fsi_image_add_boot(img, b), FSI_S_OK);
+    fsi_result *res = NULL;
+    assert_int_equal(fsi_create_result(img, &res), IMAPI_E_BOOT_IMAGE_DATA);
+    assert_non_null(strstr(fsi_image_last_error(img), "appended partition 3"));
+    fsi_boot_free(b);
+    fsi_image_free(img);
+    unlink(part);
+    unlink(empty);
+}
+
+/* The partition's data, the GPT listing it and the ISO, and the El
+ * Torito entry loading it; then the same as an MBR. */
+static void test_appended_partition_layout(void **state)
+{
+    (void)state;
+    static const uint8_t esp_guid[16] = {0x28, 0x73, 0x2A, 0xC1, 0x1F, 0xF8, 0xD2, 0x11,
+                                         0xBA, 0x4B, 0x00, 0xA0, 0xC9, 0x3E, 0xC9, 0x3B};
+    static const uint8_t linux_guid[16] = {0xAF, 0x3D, 0xC6, 0x0F, 0x83, 0x84, 0x72, 0x47,
+                                           0x8E, 0x79, 0x3D, 0x69, 0xD8, 0x47, 0x7D, 0xE4};
+    char part[64], data[64];
+    host_file(part, 5000, 9);
+    host_file(data, 3000, 10);
+    uint8_t *want = pattern(5000, 9);
+    for (int gpt = 1; gpt >= 0; gpt--) {
+        fsi_image *img = new_image(FSI_FS_ISO9660 | FSI_FS_JOLIET);
+        assert_int_equal(fsi_image_append_partition(img, 2, "C12A7328-F81F-11D2-BA4B-00A0C93EC93B",
+                                                    part), FSI_S_OK);
+        assert_int_equal(fsi_image_append_partition(img, 3, "0FC63DAF-8483-4772-8E79-3D69D8477DE4",
+                                                    data), FSI_S_OK);
+        assert_int_equal(fsi_image_set_appended_gpt(img, gpt), FSI_S_OK);
+        fsi_boot *bios = boot_mem(2048, 3), *efi = NULL;
+        assert_int_equal(fsi_boot_new(&efi), FSI_S_OK);
+        assert_int_equal(fsi_boot_set_image_partition(efi, 2), FSI_S_OK);
+        assert_int_equal(fsi_boot_set_platform(efi, FSI_PLATFORM_EFI), FSI_S_OK);
+        assert_int_equal(fsi_image_add_boot(img, bios), FSI_S_OK);
+        assert_int_equal(fsi_image_add_boot(img, efi), FSI_S_OK);
+        fsi_result *res = NULL;
+        assert_int_equal(fsi_create_result(img, &res), FSI_S_OK);
+        size_t len;
+        uint8_t *im = read_all(res, &len);
+        uint64_t total = len / BLK;
+        /* The partitions: 3 blocks of ESP, 2 of data, then (GPT) 9 of backup. */
+        uint64_t p2 = total - (gpt ? 9 : 0) - 2 - 3, p3 = p2 + 3;
+        assert_memory_equal(im + p2 * BLK, want, 5000);
+        for (size_t i = 5000; i < 3 * BLK; i++)
+            assert_int_equal(im[p2 * BLK + i], 0);
+        const uint8_t *cat = catalog_of(im, len);
+        assert_int_equal(cat[64 + 32 + 0], 0x88);
+        assert_int_equal(le16(cat + 64 + 32 + 6), 10);      /* 5000 bytes: 10 sectors */
+        assert_int_equal(le32(cat + 64 + 32 + 8), p2);
+        assert_int_equal(im[510], 0x55);
+        const uint8_t *pe = im + 446;
+        if (gpt) {
+            assert_int_equal(pe[4], 0xEE);
+            assert_int_equal(le32(pe + 8), 1);
+            assert_int_equal(le32(pe + 12), total * 4 - 1);
+            assert_memory_equal(im + 512, "EFI PART", 8);
+            const uint8_t *e = im + 1024;
+            assert_int_equal(le64(e + 32), 64);                  /* ISO9660 */
+            assert_int_equal(le64(e + 40), p2 * 4 - 1);
+            assert_int_equal(le64(e + 48), (1ull << 60) | 1);
+            assert_int_equal(e[56], 'I');
+            assert_memory_equal(e + 128, esp_guid, 16);
+            assert_int_equal(le64(e + 128 + 32), p2 * 4);
+            assert_int_equal(le64(e + 128 + 40), p3 * 4 - 1);
+            assert_memory_equal(e + 256, linux_guid, 16);
+            assert_int_equal(le64(e + 256 + 32), p3 * 4);
+            /* The backup header in the last sector. */
+            assert_memory_equal(im + len - 512, "EFI PART", 8);
+        } else {
+            assert_int_equal(pe[4], 0x17);
+            assert_int_equal(pe[0], 0);                          /* no MBR code: not active */
+            assert_int_equal(le32(pe + 12), p2 * 4);
+            assert_int_equal(pe[16 + 4], 0xEF);
+            assert_int_equal(le32(pe + 16 + 8), p2 * 4);
+            assert_int_equal(le32(pe + 16 + 12), 12);
+            assert_int_equal(pe[32 + 4], 0x83);                  /* another GUID: 0x83 */
+            assert_int_equal(le32(pe + 32 + 8), p3 * 4);
+        }
+        free(im);
+        fsi_result_free(res);
+        fsi_boot_free(bios);
+        fsi_boot_free(efi);
+        /* A partition file that changed size: the result is refused. */
+        assert_int_equal(truncate(part, 4000), 0);
+        assert_int_equal(fsi_create_result(img, &res), IMAPI_E_DATA_STREAM_INCONSISTENCY);
+        assert_non_null(strstr(fsi_image_last_error(img), part));
+        fsi_image_free(img);
+        host_file(part, 5000, 9);
+    }
+    /* UDF cannot have them. */
+    fsi_image *img = new_image(FSI_FS_ISO9660 | FSI_FS_UDF);
+    assert_int_equal(fsi_image_append_partition(img, 2, "0xef", part), FSI_S_OK);
+    fsi_result *res = NULL;
+    assert_int_equal(fsi_create_result(img, &res), IMAPI_E_INVALID_PARAM);
+    fsi_image_free(img);
+    free(want);
+    unlink(part);
+    unlink(data);
+}
+
+/* GRUB2: the MBR's address (+4) and eltorito.img's own (+5, at 2548),
+ * the boot info table's checksum over it; the system-area bytes. */
+static void test_grub2_and_system_area(void **state)
+{
+    (void)state;
+    fsi_image *img = new_image(FSI_FS_ISO9660);
+    uint8_t *code = pattern(512, 11);
+    uint8_t *area = pattern(20000, 12);
+    assert_int_equal(fsi_image_set_system_area(img, area, 20000), FSI_S_OK);
+    assert_int_equal(fsi_image_set_grub2_mbr(img, code, 512), FSI_S_OK);
+    fsi_boot *b = boot_mem(6000, 13);
+    assert_int_equal(fsi_boot_set_grub2_info(b, true), FSI_S_OK);
+    assert_int_equal(fsi_boot_set_info_table(b, true), FSI_S_OK);
+    assert_int_equal(fsi_image_add_boot(img, b), FSI_S_OK);
+    fsi_result *res = NULL;
+    assert_int_equal(fsi_create_result(img, &res), FSI_S_OK);
+    size_t len;
+    uint8_t *im = read_all(res, &len);
+    const uint8_t *cat = catalog_of(im, len);
+    uint32_t blk = le32(cat + 32 + 8);
+    assert_memory_equal(im, code, 432);
+    assert_int_equal(le64(im + 432), (uint64_t)blk * 4 + 4);
+    assert_int_equal(im[446 + 4], 0x17);
+    assert_int_equal(im[446], 0x80);
+    assert_memory_equal(im + 512, area + 512, 20000 - 512);     /* the rest of the area */
+    const uint8_t *bi = im + (size_t)blk * BLK;
+    assert_int_equal(le64(bi + 2548), (uint64_t)blk * 4 + 5);
+    uint32_t sum = 0;
+    for (size_t i = 64; i < 6000; i += 4)
+        sum += le32(bi + i);
+    assert_int_equal(le32(bi + 20), sum);
+    free(im);
+    fsi_result_free(res);
+    fsi_boot_free(b);
+    /* An image too small for the address; an EFI first entry. */
+    assert_int_equal(fsi_image_clear_boot(img), FSI_S_OK);
+    b = boot_mem(2000, 14);
+    assert_int_equal(fsi_boot_set_grub2_info(b, true), FSI_S_OK);
+    assert_int_equal(fsi_image_add_boot(img, b), FSI_S_OK);
+    assert_int_equal(fsi_create_result(img, &res), IMAPI_E_BOOT_IMAGE_DATA);
+    assert_non_null(strstr(fsi_image_last_error(img), "2548"));
+    assert_int_equal(fsi_boot_set_grub2_info(b, false), FSI_S_OK);
+    assert_int_equal(fsi_boot_set_platform(b, FSI_PLATFORM_EFI), FSI_S_OK);
+    assert_int_equal(fsi_create_result(img, &res), IMAPI_E_BOOT_IMAGE_DATA);
+    assert_non_null(strstr(fsi_image_last_error(img), "GRUB2 MBR"));
+    fsi_boot_free(b);
+    free(code);
+    free(area);
+    fsi_image_free(img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -781,6 +995,9 @@ int main(void)
         cmocka_unit_test(test_udf_only_gets_a_descriptor_set),
         cmocka_unit_test(test_measuring_reads_nothing_and_fails_on_nothing),
         cmocka_unit_test(test_size_limit_counts_boot_images),
+        cmocka_unit_test(test_appended_partition_settings),
+        cmocka_unit_test(test_appended_partition_layout),
+        cmocka_unit_test(test_grub2_and_system_area),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
