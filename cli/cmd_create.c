@@ -46,7 +46,8 @@ enum { OPT_PREV_SESSION = 1160, OPT_NWA, OPT_REMOVE };
 enum { OPT_EXCLUDE = 1170, OPT_VOLUME_DATE };
 /* The system area. */
 enum { OPT_ISOHYBRID_MBR = 1180, OPT_EFI_PARTITION, OPT_GRUB2_MBR, OPT_APPEND_PARTITION,
-       OPT_APPENDED_GPT, OPT_ISO_PART_TYPE, OPT_MBR_BOOTABLE, OPT_SYSTEM_AREA };
+       OPT_APPENDED_GPT, OPT_ISO_PART_TYPE, OPT_MBR_BOOTABLE, OPT_SYSTEM_AREA,
+       OPT_PART_OFFSET };
 
 /* Which commands take an option: both, create only ('c'), append only. */
 struct opt_doc {
@@ -99,6 +100,7 @@ static const struct opt_doc options[] = {
     {{"appended-gpt", no_argument, NULL, OPT_APPENDED_GPT}, 0, NULL, "list appended partitions and the ISO9660 data in a GPT (protective MBR)", 'c'},
     {{"iso-partition-type", required_argument, NULL, OPT_ISO_PART_TYPE}, 0, "TYPE", "partition type of the ISO9660 data's own entry (default 0x17 / Basic Data)", 'c'},
     {{"mbr-bootable", no_argument, NULL, OPT_MBR_BOOTABLE}, 0, NULL, "make sure the MBR has an active partition (some BIOSes need one)", 'c'},
+    {{"partition-offset", required_argument, NULL, OPT_PART_OFFSET}, 0, "BLOCKS", "a second superblock and tree for a partition from BLOCKS (16), so that it mounts alone", 'c'},
     {{"system-area", required_argument, NULL, OPT_SYSTEM_AREA}, 0, "FILE", "the image's first 32 KiB from FILE (an MBR or GPT asked for goes over it)", 'c'},
     {{"sync", no_argument, NULL, OPT_SYNC}, 0, NULL, "wait for the image to reach the disk before naming it", 'c'},
     {{"no-sync", no_argument, NULL, OPT_NO_SYNC}, 0, NULL, "do not wait for the disk (the default)", 'c'},
@@ -480,6 +482,7 @@ struct create_opts {
     size_t nparts;
     bool appended_gpt, mbr_bootable;
     const char *iso_part_type;
+    long part_offset;           /* --partition-offset, -1: not given */
     uint8_t *sysarea;           /* --system-area */
     size_t sysarea_len;
     int64_t dates[FSI_VOLUME_EFFECTIVE + 1];   /* --volume-date */
@@ -719,7 +722,7 @@ static int append_write(fsi_image *img, const struct create_opts *o, const struc
 
 static int run(int argc, char **argv, bool append)
 {
-    struct create_opts o = {.iso_level = 0, .udf_rev = 0, .media = -1};
+    struct create_opts o = {.iso_level = 0, .udf_rev = 0, .media = -1, .part_offset = -1};
     struct option longopts[NOPTIONS + 1];
     char shortopts[32] = "+";
     size_t ns = 1;
@@ -866,6 +869,15 @@ static int run(int argc, char **argv, bool append)
         case OPT_APPENDED_GPT: o.appended_gpt = true; break;
         case OPT_MBR_BOOTABLE: o.mbr_bootable = true; break;
         case OPT_ISO_PART_TYPE: o.iso_part_type = optarg; break;
+        case OPT_PART_OFFSET: {
+            char *tail;
+            o.part_offset = strtol(optarg, &tail, 10);
+            if (*tail || tail == optarg || o.part_offset < 0 || o.part_offset > UINT32_MAX) {
+                rc = cli_usage_error("--partition-offset: '%s' is not a block count", optarg);
+                goto out;
+            }
+            break;
+        }
         case OPT_VOLUME_DATE: {
             int kind;
             int64_t when;
@@ -1013,6 +1025,8 @@ static int run(int argc, char **argv, bool append)
         hr = fsi_image_set_mbr_bootable(img, true);
     if (FSI_SUCCEEDED(hr) && o.iso_part_type)
         hr = fsi_image_set_iso_partition_type(img, o.iso_part_type);
+    if (FSI_SUCCEEDED(hr) && o.part_offset >= 0)
+        hr = fsi_image_set_partition_offset(img, (uint32_t)o.part_offset);
     if (FSI_SUCCEEDED(hr) && o.sysarea)
         hr = fsi_image_set_system_area(img, o.sysarea, o.sysarea_len);
     if (FSI_FAILED(hr)) {

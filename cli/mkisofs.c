@@ -30,7 +30,7 @@ enum act {
     A_VERBOSE, A_PAD, A_NOPAD, A_BOOT_BIOS, A_BOOT_EFI, A_CATALOG, A_NOEMUL, A_HDBOOT,
     A_LOADSIZE, A_LOADSEG, A_INFOTABLE, A_ALTBOOT, A_PLATFORM, A_BOOTID, A_PREV, A_MSINFO,
     A_MODDATE, A_VOLDATE, A_UUID, A_OWNER, A_MBR, A_GPT, A_EFIPART, A_GRUB2MBR, A_GRUB2INFO,
-    A_APPENDPART, A_APPENDGPT, A_ISOTYPE, A_MBRBOOT, A_SYSAREA, A_HELP, A_VERSION, A_WARN,
+    A_APPENDPART, A_APPENDGPT, A_ISOTYPE, A_MBRBOOT, A_SYSAREA, A_PARTOFF, A_HELP, A_VERSION, A_WARN,
     A_REFUSE
 };
 
@@ -112,10 +112,7 @@ static const struct mopt opts[] = {
     {"isohybrid-gpt-hfsplus", 0, A_REFUSE, 0, "HFS+ partitions are not written"},
     {"isohybrid-apm-hfsplus", 0, A_WARN, 0, "no Apple Partition Map is written (Intel Macs "
                                             "boot from the GPT's EFI System Partition)"},
-    {"partition_offset", 1, A_WARN, 0, "no second superblock is written, so the ISO9660 data's "
-                                      "partition cannot be mounted alone: the image boots from "
-                                      "a disk through its MBR code and EFI partition, and is "
-                                      "read whole"},
+    {"partition_offset", 1, A_PARTOFF, 0, NULL},
     {"append_partition", 3, A_APPENDPART, 0, NULL},
     {"appended_part_as_gpt", 0, A_APPENDGPT, 0, NULL},
     {"appended_part_as_apm", 0, A_REFUSE, 0, "no Apple Partition Map is written"},
@@ -504,6 +501,7 @@ static void help(void)
           "  -append_partition N TYPE FILE  -appended_part_as_gpt  -iso_mbr_part_type T\n"
           "  -e --interval:appended_partition_N:all::   boot the appended partition\n"
           "  --mbr-force-bootable  -G FILE             active MBR entry; system area bytes\n"
+          "  -partition_offset 16         a second superblock: the ISO partition mounts alone\n"
           "  --modification-date=YYYYMMDDhhmmsscc  -volume_date c|m|x|f|uuid DATE  -uuid DATE\n"
           "Names that only change ISO9660 identifiers (-N -d -L -U -allow-lowercase ...)\n"
           "are warned about; options mkimage cannot honour are named (exit 2).\n"
@@ -668,6 +666,7 @@ static int take(struct st *s, const struct mopt *o, const char *given, char **a)
         return push(s, "--append-partition") || push(s, a[0]) || push(s, a[1]) ||
                push(s, a[2]) ? -1 : EXIT_OK;
     case A_APPENDGPT: return push(s, "--appended-gpt") ? -1 : EXIT_OK;
+    case A_PARTOFF: return push(s, "--partition-offset") || push(s, a[0]) ? -1 : EXIT_OK;
     case A_MBRBOOT: return push(s, "--mbr-bootable") ? -1 : EXIT_OK;
     case A_ISOTYPE:
         if (!strcmp(a[0], "default"))

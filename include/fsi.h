@@ -443,6 +443,19 @@ FSI_API fsi_hresult fsi_image_set_appended_gpt(fsi_image *img, bool on);
  *  fsi_image_append_partition; NULL restores the default. */
 FSI_API fsi_hresult fsi_image_set_iso_partition_type(fsi_image *img, const char *type);
 
+/** Write the ISO9660 volume a second time as seen from a partition that
+ *  starts at block `blocks` (0: none, else 16 to 1024; xorriso
+ *  -partition_offset, which live-build, archiso and Ubuntu give as 16):
+ *  the partition's own volume descriptors at its block 16, and a copy of
+ *  the path tables and ISO9660/Joliet directories whose addresses are
+ *  relative to it (file data is shared), so that the partition mounts on
+ *  its own as well as the whole image.  The ISO9660 data's partition
+ *  entry (MBR partition 1, GPT "ISO9660") starts there.  Other values are
+ *  IMAPI_E_INVALID_PARAM; without ISO9660, or with UDF (which has no such
+ *  copy), IMAPI_E_INVALID_PARAM when a result is made. */
+FSI_API fsi_hresult fsi_image_set_partition_offset(fsi_image *img, uint32_t blocks);
+FSI_API uint32_t fsi_image_get_partition_offset(const fsi_image *img);
+
 /** Make sure the MBR has an active (bootable) partition, which some BIOSes
  *  need before they boot a disk (xorriso --mbr-force-bootable): behind a
  *  protective MBR a second entry of type 0 over sector 0, else the first

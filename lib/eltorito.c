@@ -737,7 +737,7 @@ static fsi_hresult elt_finish(struct layout *lay, void *self)
 /* Producing                                                         */
 /* ---------------------------------------------------------------- */
 
-static void produce_brvd(const struct eltw *w, uint8_t *p)
+static void produce_brvd(const struct layout *lay, const struct eltw *w, uint8_t *p)
 {
     static const char spec[] = "EL TORITO SPECIFICATION";
     memset(p, 0, FSI_BLOCK);
@@ -745,7 +745,7 @@ static void produce_brvd(const struct eltw *w, uint8_t *p)
     memcpy(p + 1, "CD001", 5);
     p[6] = 1;
     memcpy(p + 7, spec, sizeof spec - 1);      /* boot system identifier, zero padded */
-    put_le32(p + 71, (uint32_t)w->cat_block);  /* first block of the catalog */
+    put_le32(p + 71, layout_ref(lay, w->cat_block));   /* first block of the catalog */
 }
 
 /* The stub PVD of an image without an ISO9660 view: the volume and an
@@ -843,7 +843,7 @@ static fsi_hresult elt_produce(struct layout *lay, void *self, uint32_t tag, uin
     memset(buf, 0, (size_t)n * FSI_BLOCK);
     switch (tag) {
     case TAG_BRVD:
-        produce_brvd(w, buf);
+        produce_brvd(lay, w, buf);
         return FSI_S_OK;
     case TAG_CAT:
         memcpy(buf, w->cat, FSI_BLOCK);

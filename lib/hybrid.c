@@ -29,6 +29,7 @@
 
 #define SYSTEM_AREA_BYTES (16 * FSI_BLOCK)
 #define ISO_GPT_START 64        /* sectors: block 16, the volume descriptors */
+#define PART_OFFSET_MAX 1024    /* blocks: xorriso's "hardly of use" beyond 16 */
 
 enum { TAG_HEAD = 1, TAG_TAIL, TAG_PART = 8 };
 
@@ -48,7 +49,7 @@ struct hyb {
 bool hybrid_wanted(const fsi_image *img)
 {
     if (img->isohybrid_mbr || img->efi_partition || img->system_area || img->parts_gpt ||
-        img->mbr_bootable)
+        img->mbr_bootable || img->part_offset)
         return true;
     for (int i = 0; i < FSI_APPENDED_PARTITIONS; i++)
         if (img->parts[i].path)
@@ -141,6 +142,23 @@ FSI_API fsi_hresult fsi_image_set_iso_partition_type(fsi_image *img, const char 
     img->iso_type = t;
     img->iso_type_set = true;
     return FSI_S_OK;
+}
+
+FSI_API fsi_hresult fsi_image_set_partition_offset(fsi_image *img, uint32_t blocks)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    if (blocks && (blocks < 16 || blocks > PART_OFFSET_MAX))
+        return fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, "blocks", NULL,
+                         "a partition offset is 0 or 16 to %d blocks, not %u", PART_OFFSET_MAX,
+                         blocks);
+    img->part_offset = blocks;
+    return FSI_S_OK;
+}
+
+FSI_API uint32_t fsi_image_get_partition_offset(const fsi_image *img)
+{
+    return img ? img->part_offset : 0;
 }
 
 FSI_API fsi_hresult fsi_image_set_mbr_bootable(fsi_image *img, bool on)
@@ -303,17 +321,22 @@ static void describe(const struct layout *lay, const struct hyb *h, struct sysar
     for (int i = 0; i < FSI_APPENDED_PARTITIONS; i++)
         any_part |= h->part_block[i] != 0;
     sa->gpt = h->gpt;
-    sa->mbr = h->gpt || any_part || img->isohybrid_mbr || img->mbr_bootable;
+    sa->mbr = h->gpt || any_part || img->isohybrid_mbr || img->mbr_bootable || lay->part_offset;
     if (!sa->mbr)
         return;
     struct part_type iso_type = {.mbr = 0x17};
     if (img->iso_type_set)
         iso_type = img->iso_type;
+    /* The ISO9660 data's partition: from the partition offset (where its
+     * second superblock makes it mountable), else from sector 0 in an
+     * MBR and from its descriptors in a GPT (the GPT's own blocks come
+     * first). */
+    uint64_t iso_first = lay->part_offset * 4;
 
     if (!h->gpt) {
         bool active = false;
         if (!h->part_block[0]) {
-            part_entry(&sa->mbr_parts[0], 0, h->iso_end * 4);
+            part_entry(&sa->mbr_parts[0], iso_first, h->iso_end * 4 - iso_first);
             sa->mbr_parts[0].mbr_type = sysarea_mbr_type(&iso_type);
             active = img->isohybrid_mbr || img->mbr_bootable;
             sa->mbr_parts[0].status = active ? 0x80 : 0;
@@ -340,8 +363,9 @@ static void describe(const struct layout *lay, const struct hyb *h, struct sysar
     }
     if (img->parts_gpt && !img->efi_partition && !h->part_block[0]) {
         struct sysarea_part *p = &sa->gpt_parts[0];
-        part_entry(p, ISO_GPT_START, h->iso_end * 4 - ISO_GPT_START);
-        sysarea_gpt_type(img->iso_type_set ? &iso_type : &(struct part_type){0}, p->type);
+        uint64_t from = iso_first ? iso_first : ISO_GPT_START;
+        part_entry(p, from, h->iso_end * 4 - from);
+        sysarea_gpt_type(&iso_type, p->type);
         p->flags = (1ull << 60) | 1;   /* read-only, needed by the platform */
         strcpy(p->name, "ISO9660");
     }

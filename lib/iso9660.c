@@ -134,17 +134,17 @@ static void produce_vd(struct layout *lay, struct isow *w, uint8_t *p)
     memcpy(p + 1, "CD001", 5);
     p[6] = 1;
     iso_put_ids(p, lay, j);                         /* the text fields */
-    put_both32(p + 80, (uint32_t)lay->total_blocks);
+    put_both32(p + 80, layout_volume_blocks(lay));
     if (j)
         memcpy(p + 88, "%/E", 3);                   /* UCS-2 level 3 */
     put_both16(p + 120, 1);                         /* volume set size */
     put_both16(p + 124, 1);                         /* volume sequence number */
     put_both16(p + 128, FSI_BLOCK);
     put_both32(p + 132, t->pt_size);
-    put_le32(p + 140, (uint32_t)w->pt_l);
-    put_be32(p + 148, (uint32_t)w->pt_m);
+    put_le32(p + 140, layout_ref(lay, w->pt_l));
+    put_be32(p + 148, layout_ref(lay, w->pt_m));
     const uint8_t root_id = 0;
-    iso_put_record(p + 156, t->dirs[0].block, t->dirs[0].size,
+    iso_put_record(p + 156, layout_ref(lay, t->dirs[0].block), t->dirs[0].size,
                    item_time_ns(lay->img, FSI_ROOT, FSI_TIME_MODIFICATION),
                    ISO_FLAG_DIR, &root_id, 1);
     for (int i = FSI_VOLUME_CREATED; i <= FSI_VOLUME_EFFECTIVE; i++) {
@@ -169,7 +169,8 @@ static void produce_vd(struct layout *lay, struct isow *w, uint8_t *p)
 /* ---------------------------------------------------------------- */
 
 /* Write the bytes [lo, lo + len) of the L (msb false) or M path table. */
-static void produce_pt(const struct isotree *t, bool msb, uint64_t lo, uint8_t *buf, size_t len)
+static void produce_pt(const struct layout *lay, const struct isotree *t, bool msb, uint64_t lo,
+                       uint8_t *buf, size_t len)
 {
     memset(buf, 0, len);
     uint64_t hi = lo + len;
@@ -189,10 +190,10 @@ static void produce_pt(const struct isotree *t, bool msb, uint64_t lo, uint8_t *
         memset(rec, 0, rl);
         rec[0] = x->name_len;
         if (msb) {
-            put_be32(rec + 2, x->block);
+            put_be32(rec + 2, layout_ref(lay, x->block));
             put_be16(rec + 6, (uint16_t)(x->parent + 1));
         } else {
-            put_le32(rec + 2, x->block);
+            put_le32(rec + 2, layout_ref(lay, x->block));
             put_le16(rec + 6, (uint16_t)(x->parent + 1));
         }
         memcpy(rec + 8, t->pool + x->name_off, x->name_len);
@@ -224,7 +225,7 @@ static fsi_hresult iso_produce(struct layout *lay, void *self, uint32_t tag, uin
         return FSI_S_OK;
     case TAG_PT_L:
     case TAG_PT_M:
-        produce_pt(&w->tree, tag == TAG_PT_M, block * FSI_BLOCK, buf, (size_t)n * FSI_BLOCK);
+        produce_pt(lay, &w->tree, tag == TAG_PT_M, block * FSI_BLOCK, buf, (size_t)n * FSI_BLOCK);
         return FSI_S_OK;
     case TAG_DIRS:
         return isotree_produce(&w->tree, block, buf, n);

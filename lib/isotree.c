@@ -299,7 +299,7 @@ static fsi_hresult su_child(struct isotree *t, fsi_item it, const struct gent *g
                 g->type == NODE_DIR ? dir_serial(t, kid)
                                     : item_serial(t, layout_leader(t->lay, it)));
         if (role == ROLE_CL)
-            r.link = t->dirs[kid].block;
+            r.link = layout_ref(t->lay, t->dirs[kid].block);
     }
     return rr_compose(&t->su, &r) < 0 ? nomem(t) : FSI_S_OK;
 }
@@ -323,7 +323,7 @@ static fsi_hresult su_dot(struct isotree *t, uint32_t d, bool dotdot, bool full)
     if (full) {
         rr_fill(t, &r, it, dir_nlink(t, x), dir_serial(t, x));
         if (rl)
-            r.link = t->dirs[x].block;
+            r.link = layout_ref(t->lay, t->dirs[x].block);
     }
     return rr_compose(&t->su, &r) < 0 ? nomem(t) : FSI_S_OK;
 }
@@ -1006,7 +1006,7 @@ static fsi_hresult dir_records(struct isotree *t, uint32_t d, uint64_t from, uin
     uint8_t tmp[256];
     struct rr_out o = {
         .buf = buf, .lo = lo, .hi = hi, .ce_at = ext,
-        .ce_block = dir->block + dir->size / FSI_BLOCK,
+        .ce_block = layout_ref(lay, dir->block + dir->size / FSI_BLOCK),
     };
     fsi_hresult hr;
 
@@ -1031,7 +1031,7 @@ static fsi_hresult dir_records(struct isotree *t, uint32_t d, uint64_t from, uin
                 su = rr_place(&t->su, 34, p ? p + 34 : NULL, &cpos, &o);
             }
             if (p) {
-                iso_put_record(p, x->block, x->size,
+                iso_put_record(p, layout_ref(lay, x->block), x->size,
                                item_time_ns(img, x->item, FSI_TIME_MODIFICATION),
                                ISO_FLAG_DIR, &id, 1);
                 p[0] = (uint8_t)rec_len(34, su);
@@ -1093,7 +1093,7 @@ static fsi_hresult dir_records(struct isotree *t, uint32_t d, uint64_t from, uin
             if (p) {
                 if (is_dir) {
                     const struct isodir *sub = &t->dirs[kid];
-                    iso_put_record(p, sub->block, sub->size, e.g.mtime,
+                    iso_put_record(p, layout_ref(lay, sub->block), sub->size, e.g.mtime,
                                    ISO_FLAG_DIR | hidden, id, idlen);
                 } else if (role == ROLE_CL) {
                     iso_put_record(p, 0, 0, e.g.mtime, hidden, id, idlen);
@@ -1102,7 +1102,7 @@ static fsi_hresult dir_records(struct isotree *t, uint32_t d, uint64_t from, uin
                     uint64_t len = e.g.size - off;
                     uint32_t blk = 0;
                     if (e.g.size > 0)
-                        blk = lay->file_block[it] + (uint32_t)(off / FSI_BLOCK);
+                        blk = layout_ref(lay, lay->file_block[it] + off / FSI_BLOCK);
                     if (sec + 1 < nsec)
                         len = ISO_SECTION_MAX;
                     iso_put_record(p, blk, (uint32_t)len, e.g.mtime,

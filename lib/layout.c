@@ -54,6 +54,29 @@ static fsi_hresult add_region(struct layout *lay, uint64_t start, uint64_t n,
     return FSI_S_OK;
 }
 
+/* Copy the regions placed in [from, to) `delta` blocks on, for the
+ * partition's view (mirror slot k); the copies end the layout so far. */
+static fsi_hresult mirror_range(struct layout *lay, int k, uint64_t from, uint64_t to,
+                                uint64_t delta)
+{
+    lay->mirror[k] = (struct layout_mirror){from, to, delta};
+    size_t n = lay->nregions;
+    int saved = lay->cur_writer;
+    fsi_hresult hr = FSI_S_OK;
+    for (size_t i = 0; i < n && FSI_SUCCEEDED(hr); i++) {
+        struct region r = lay->regions[i];
+        if (r.start < from || r.start >= to)
+            continue;
+        lay->cur_writer = r.writer;
+        if (FSI_SUCCEEDED(hr = add_region(lay, r.start + delta, r.nblocks, r.kind, r.tag)))
+            lay->regions[lay->nregions - 1].mirror = 1;
+    }
+    lay->cur_writer = saved;
+    if (FSI_SUCCEEDED(hr) && lay->next < to + delta)
+        lay->next = to + delta;
+    return hr;
+}
+
 fsi_hresult layout_alloc(struct layout *lay, uint32_t tag, uint64_t nblocks,
                          uint64_t *start)
 {
@@ -522,6 +545,7 @@ fsi_hresult layout_build(fsi_image *img, struct layout **out)
     lay->nitems = img->nnodes;
     lay->file_block = calloc(lay->nitems ? lay->nitems : 1, sizeof *lay->file_block);
     lay->base = img->ms_disc ? img->ms_nwa : 0;
+    lay->part_offset = img->ms_disc ? 0 : img->part_offset;
     lay->next = lay->base + SYSTEM_AREA_BLOCKS;
     if (FSI_SUCCEEDED(hr) && img->ms_disc)
         hr = check_session_fs(lay);
@@ -533,6 +557,14 @@ fsi_hresult layout_build(fsi_image *img, struct layout **out)
         hr = fsi_failf(img, IMAPI_E_BOOT_OBJECT_CONFLICT, 0, NULL, NULL, "%s",
                        "a session cannot write an MBR, a GPT, a system area or appended "
                        "partitions: block 0 is the disc's, and a session ends the disc");
+    if (FSI_SUCCEEDED(hr) && lay->part_offset && (lay->fs & FSI_FS_UDF))
+        hr = fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, NULL, NULL, "%s",
+                       "a partition offset writes the ISO9660 and Joliet trees a second time "
+                       "for the partition; UDF has no such copy: it needs an image without UDF");
+    if (FSI_SUCCEEDED(hr) && lay->part_offset && !(lay->fs & FSI_FS_ISO9660))
+        hr = fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, NULL, NULL, "%s",
+                       "a partition offset gives the ISO9660 volume a second superblock: "
+                       "the image needs the ISO9660 file system");
     if (FSI_SUCCEEDED(hr) && !img->measuring && (lay->fs & FSI_FS_UDF) &&
         (img->efi_partition || img->parts_gpt))
         hr = fsi_failf(img, IMAPI_E_INVALID_PARAM, 0, NULL, NULL, "%s",
@@ -573,8 +605,13 @@ fsi_hresult layout_build(fsi_image *img, struct layout **out)
     }
     if (FSI_SUCCEEDED(hr))
         hr = add_writers(lay);
+    uint64_t meta_from = 0;
     for (int ph = 0; ph < PHASE_COUNT && FSI_SUCCEEDED(hr); ph++) {
-        if (ph == PHASE_DATA) {
+        if (ph == PHASE_META)
+            meta_from = lay->next;
+        if (ph == PHASE_DATA && lay->part_offset)
+            hr = mirror_range(lay, 1, meta_from, lay->next, lay->next - meta_from);
+        if (ph == PHASE_DATA && FSI_SUCCEEDED(hr)) {
             lay->cur_writer = 0;
             hr = place_files(lay);
         }
@@ -583,6 +620,16 @@ fsi_hresult layout_build(fsi_image *img, struct layout **out)
         for (int w = 0; w < lay->nwriters && FSI_SUCCEEDED(hr); w++) {
             lay->cur_writer = w;
             hr = lay->writers[w].ops->place(lay, lay->writers[w].self, (enum layout_phase)ph);
+        }
+        /* The partition's descriptors: its block 16, part_offset on. */
+        if (ph == PHASE_VD_END && FSI_SUCCEEDED(hr) && lay->part_offset) {
+            uint64_t vd = lay->base + SYSTEM_AREA_BLOCKS;
+            if (lay->next - vd > lay->part_offset)
+                hr = fsi_failf(lay->img, IMAPI_E_FSI_INTERNAL_ERROR, 0, NULL, NULL,
+                               "%llu volume descriptors do not fit before the partition's",
+                               (unsigned long long)(lay->next - vd));
+            else
+                hr = mirror_range(lay, 0, vd, lay->next, lay->part_offset);
         }
         if (ph == PHASE_SYSAREA && FSI_SUCCEEDED(hr)) {
             if (lay->next > lay->base + SYSTEM_AREA_BLOCKS)
@@ -688,8 +735,11 @@ fsi_hresult layout_produce(struct layout *lay, const struct segment *seg,
                            uint64_t block, uint8_t *buf, uint32_t nblocks)
 {
     const struct region *r = &lay->regions[seg->region];
-    return lay->writers[r->writer].ops->produce(lay, lay->writers[r->writer].self, r->tag,
-                                                 block - r->start, buf, nblocks);
+    lay->mirroring = r->mirror;
+    fsi_hresult hr = lay->writers[r->writer].ops->produce(lay, lay->writers[r->writer].self,
+                                                          r->tag, block - r->start, buf, nblocks);
+    lay->mirroring = false;
+    return hr;
 }
 
 void layout_patch(const struct layout *lay, fsi_item item, uint64_t off, uint8_t *buf,

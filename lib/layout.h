@@ -60,6 +60,15 @@ struct region {
     uint32_t tag;       /* writer's own meaning */
     uint16_t writer;    /* index in writers[] */
     uint8_t kind;
+    uint8_t mirror;     /* a copy for the partition (see layout_ref) */
+};
+
+/* -partition_offset (fsi_image_set_partition_offset): the descriptors
+ * and the metadata after them are written twice, the second time as seen
+ * from a partition starting at block part_offset, so that it mounts on
+ * its own.  Each copied range [from, to) lies `delta` blocks further on. */
+struct layout_mirror {
+    uint64_t from, to, delta;
 };
 
 #define LAYOUT_MAX_WRITERS 8
@@ -97,6 +106,9 @@ struct layout {
     uint8_t *changed;
     /* The El Torito boot record a session keeps (append.c), or NULL. */
     uint8_t *kept_br;
+    uint64_t part_offset;       /* 0, or the partition's first block */
+    struct layout_mirror mirror[2];   /* the descriptors, the metadata */
+    bool mirroring;             /* producing a mirror region */
     uint64_t next;              /* first free block */
     uint64_t total_blocks;      /* set after the last phase */
 
@@ -150,6 +162,28 @@ void layout_patch(const struct layout *lay, fsi_item item, uint64_t off, uint8_t
                   size_t len);
 /* Whether any patch applies to item. */
 bool layout_patched(const struct layout *lay, fsi_item item);
+
+/* A block address as the structure being produced records it: itself,
+ * or in a mirror region the partition's view of it (metadata blocks
+ * moved to their copies, every address relative to the partition).  0
+ * (no extent) stays 0. */
+static inline uint32_t layout_ref(const struct layout *lay, uint64_t b)
+{
+    if (!lay->mirroring || b == 0)
+        return (uint32_t)b;
+    for (int i = 0; i < 2; i++)
+        if (b >= lay->mirror[i].from && b < lay->mirror[i].to) {
+            b += lay->mirror[i].delta;
+            break;
+        }
+    return (uint32_t)(b - lay->part_offset);
+}
+
+/* The volume space size the descriptor being produced records. */
+static inline uint32_t layout_volume_blocks(const struct layout *lay)
+{
+    return (uint32_t)(lay->total_blocks - (lay->mirroring ? lay->part_offset : 0));
+}
 
 /* Blocks a file of `size` bytes needs. */
 static inline uint64_t bytes_to_blocks(uint64_t size)

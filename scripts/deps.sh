@@ -29,7 +29,7 @@ libcdio-dev libudfread-dev udftools 7zip p7zip-full libarchive-tools \
 python3-pycdlib valgrind procps bsdutils \
 qemu-system-x86 ovmf gnu-efi dosfstools mtools binutils time \
 udfclient clang libclang-rt-14-dev isolinux syslinux-common fdisk gdisk \
-debhelper lintian grub-pc-bin"
+debhelper lintian grub-pc-bin grub-efi-amd64-bin cpio"
 
 : "${FSI_PROG:=$(basename "$0")}"
 

@@ -262,9 +262,10 @@ LB="-R -r -J -joliet-long -l -cache-inodes -iso-level 3 -A Debian_Live -V Debian
 # shellcheck disable=SC2086
 out=$(cd "$tmp" && "$MKIMAGE" -as mkisofs $LB -o lb.iso src 2>&1)
 rc=$?
-LBD="live-build's whole line: warnings name what is not written; valid GPT; boots as a disk (UEFI, BIOS)"
+LBD="live-build's whole line: warnings name what is not written (not -partition_offset); valid GPT; boots as a disk (UEFI, BIOS)"
 case $rc:$out in
-0:*"warning: -partition_offset: "*"warning: -isohybrid-gpt-basdat: "*"warning: -isohybrid-apm-hfsplus: "*)
+0:*"warning: -partition_offset"*) tap_fail "$LBD" "$out" ;;
+0:*"warning: -isohybrid-gpt-basdat: "*"warning: -isohybrid-apm-hfsplus: "*)
     wipe_et "$tmp/lb.iso" "$tmp/lb.noet.iso"
     if sgdisk -v "$tmp/lb.iso" 2>&1 | grep -q 'No problems found' &&
         qemu_boot "$tmp/lb.noet.iso" uefi-disk 90 FSI-EFI-BOOT-OK && qemu_boot "$tmp/lb.iso" disk 60; then

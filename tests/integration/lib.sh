@@ -111,7 +111,7 @@ qemu_seen() {
 qemu_boot() {
     : >"$tmp/serial.log"
     _mark=${4:-FSI-HYBRID-BOOTED}
-    set -- "$1" "$2" "$3" -nographic -no-reboot -m 256 -nic none -monitor none -accel tcg \
+    set -- "$1" "$2" "$3" -nographic -no-reboot -m "${QEMU_MEM:-256}" -nic none -monitor none -accel tcg \
         -serial "file:$tmp/serial.log"
     case $2 in
     cdrom) set -- "$@" -drive "file=$1,media=cdrom,readonly=on,format=raw" -boot d ;;

@@ -980,6 +980,80 @@ static void test_grub2_and_system_area(void **state)
     fsi_image_free(img);
 }
 
+/* The record named `name` in the directory at block `dir`; NULL if none. */
+static const uint8_t *find_record(const uint8_t *im, uint32_t dir, const char *name)
+{
+    const uint8_t *d = im + (size_t)dir * BLK;
+    size_t n = strlen(name);
+    for (size_t off = 0; off < BLK && d[off];) {
+        if (d[off + 32] == n && !memcmp(d + off + 33, name, n))
+            return d + off;
+        off += d[off];
+    }
+    return NULL;
+}
+
+/* -partition_offset: a second descriptor set at the partition's block 16
+ * whose tree is the partition's view of the same files. */
+static void test_partition_offset(void **state)
+{
+    (void)state;
+    fsi_image *img = new_image(FSI_FS_ISO9660 | FSI_FS_JOLIET);
+    assert_int_equal(fsi_image_set_partition_offset(img, 8), IMAPI_E_INVALID_PARAM);
+    assert_int_equal(fsi_image_set_partition_offset(img, 1025), IMAPI_E_INVALID_PARAM);
+    assert_int_equal(fsi_image_set_partition_offset(img, 16), FSI_S_OK);
+    assert_int_equal(fsi_image_get_partition_offset(img), 16);
+    assert_int_equal(fsi_add_dir(img, "/boot/sub"), FSI_S_OK);
+    assert_int_equal(fsi_add_file_mem(img, "/boot/sub/x.bin", "xyz", 3), FSI_S_OK);
+    fsi_boot *b = boot_mem(2048, 21);
+    assert_int_equal(fsi_image_add_boot(img, b), FSI_S_OK);
+    fsi_result *res = NULL;
+    assert_int_equal(fsi_create_result(img, &res), FSI_S_OK);
+    size_t len;
+    uint8_t *im = read_all(res, &len);
+    uint32_t total = (uint32_t)(len / BLK);
+    const uint8_t *v1 = im + 16 * BLK, *v2 = im + 32 * BLK;
+    assert_int_equal(v1[0], 1);
+    assert_int_equal(v2[0], 1);
+    assert_memory_equal(v2 + 1, "CD001", 5);
+    assert_int_equal(le32(v1 + 80), total);
+    assert_int_equal(le32(v2 + 80), total - 16);
+    /* The boot record and the Joliet descriptor are copied as well. */
+    assert_int_equal(v2[BLK], 0);
+    assert_int_equal(v2[2 * BLK], 2);
+    /* Its catalog pointer: the copy of the hidden catalog, which is
+     * the same block as the original (a copy of the same bytes). */
+    assert_memory_equal(im + (size_t)(le32(v2 + BLK + 71) + 16) * BLK,
+                        im + (size_t)le32(v1 + BLK + 71) * BLK, BLK);
+    uint32_t r1 = le32(v1 + 156 + 2), r2 = le32(v2 + 156 + 2) + 16;
+    assert_true(r2 > r1);
+    /* The partition's root: a copy whose records are 16 blocks lower. */
+    const uint8_t *f1 = find_record(im, r1, "README.TXT;1"), *f2 = find_record(im, r2, "README.TXT;1");
+    assert_non_null(f1);
+    assert_non_null(f2);
+    assert_int_equal(le32(f2 + 2) + 16, le32(f1 + 2));
+    assert_memory_equal(im + (size_t)le32(f1 + 2) * BLK, "hello\n", 6);
+    const uint8_t *d1 = find_record(im, r1, "BOOT"), *d2 = find_record(im, r2, "BOOT");
+    assert_non_null(d2);
+    uint32_t s1 = le32(d1 + 2), s2 = le32(d2 + 2) + 16;
+    assert_int_equal(s2 - s1, r2 - r1);                       /* the same copy */
+    const uint8_t *dot = im + (size_t)s2 * BLK;
+    assert_int_equal(le32(dot + dot[0] + 2) + 16, r2);                 /* ".." */
+    const uint8_t *x2 = find_record(im, le32(find_record(im, s2, "SUB") + 2) + 16, "X.BIN;1");
+    assert_non_null(x2);
+    assert_memory_equal(im + (size_t)(le32(x2 + 2) + 16) * BLK, "xyz", 3);
+    /* The L path table of the partition names its root. */
+    assert_int_equal(le32(im + (size_t)(le32(v2 + 140) + 16) * BLK + 2) + 16, r2);
+    /* MBR partition 1 from sector 64 over the rest. */
+    assert_int_equal(im[446 + 4], 0x17);
+    assert_int_equal(le32(im + 446 + 8), 64);
+    assert_int_equal(le32(im + 446 + 12), total * 4 - 64);
+    free(im);
+    fsi_result_free(res);
+    fsi_boot_free(b);
+    fsi_image_free(img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -998,6 +1072,7 @@ int main(void)
         cmocka_unit_test(test_appended_partition_settings),
         cmocka_unit_test(test_appended_partition_layout),
         cmocka_unit_test(test_grub2_and_system_area),
+        cmocka_unit_test(test_partition_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
