@@ -28,15 +28,7 @@ PY=/usr/bin/python3
 PLAN=36
 tap_plan $PLAN
 have() { command -v "$1" >/dev/null 2>&1; }
-skip_all() {
-    i=0
-    while [ $i -lt $PLAN ]; do
-        tap_skip "appended partitions" "$1"
-        i=$((i + 1))
-    done
-    tap_done
-    exit 0
-}
+skip_all() { tap_skip_all $PLAN "appended partitions" "$1"; }
 mbr=/usr/lib/ISOLINUX/isohdpfx.bin
 isolinux=/usr/lib/ISOLINUX/isolinux.bin
 ldlinux=/usr/lib/syslinux/modules/bios/ldlinux.c32
@@ -162,8 +154,7 @@ if [ -z "$out" ]; then
 else
     tap_fail "-partition_offset 16: partition 1 alone is the volume (xorriso, isoinfo, blkid, bsdtar's tree, 7-Zip)" "$out"
 fi
-wipe_et() { cp "$1" "$2" && dd if=/dev/zero of="$2" bs=2048 seek=17 count=1 conv=notrunc 2>/dev/null; }
-wipe_et "$tmp/a.iso" "$tmp/a.noet.iso"
+wipe_eltorito "$tmp/a.iso" "$tmp/a.noet.iso"
 if qemu_boot "$tmp/a.noet.iso" uefi-disk 90 FSI-EFI-BOOT-OK; then
     tap_ok "OVMF boots it as a disk from the appended ESP (El Torito wiped)"
 else
@@ -187,7 +178,7 @@ done
 # The control: without the appended ESP (and El Torito wiped) nothing boots.
 "$MKIMAGE" create -q --fs iso9660,joliet --isohybrid-mbr "$mbr" \
     --boot boot/syslinux/isolinux.bin,emulation=none,info-table -o "$tmp/c.iso" "$arch" 2>/dev/null
-wipe_et "$tmp/c.iso" "$tmp/c.noet.iso"
+wipe_eltorito "$tmp/c.iso" "$tmp/c.noet.iso"
 if qemu_boot "$tmp/c.noet.iso" uefi-disk 45 FSI-EFI-BOOT-OK; then
     tap_fail "the check can fail: without the appended ESP OVMF does not boot the disk"
 else
@@ -214,7 +205,7 @@ else
     tap_fail "MBR form: partition 1 the ISO (0x17, active), 2 the ESP (0xef); as xorriso's; sfdisk agrees" \
         "$(cat "$tmp/m.log"; mbr_rows "$tmp/m.iso"; echo ---; mbr_rows "$tmp/mx.iso")"
 fi
-wipe_et "$tmp/m.iso" "$tmp/m.noet.iso"
+wipe_eltorito "$tmp/m.iso" "$tmp/m.noet.iso"
 if qemu_boot "$tmp/m.noet.iso" uefi-disk 90 FSI-EFI-BOOT-OK; then
     tap_ok "MBR form: OVMF boots the disk from the 0xef partition (El Torito wiped)"
 else
@@ -310,7 +301,7 @@ for how in cdrom disk; do
             "$(tr -d '\033' <"$tmp/serial.log" | tail -c 400)"
     fi
 done
-wipe_et "$tmp/u.iso" "$tmp/u.noet.iso"
+wipe_eltorito "$tmp/u.iso" "$tmp/u.noet.iso"
 if qemu_boot "$tmp/u.noet.iso" uefi-disk 90 FSI-EFI-BOOT-OK; then
     tap_ok "OVMF boots it as a disk from the appended ESP"
 else

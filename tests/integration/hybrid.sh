@@ -31,15 +31,7 @@ PY=/usr/bin/python3
 PLAN=23
 tap_plan $PLAN
 have() { command -v "$1" >/dev/null 2>&1; }
-skip_all() {
-    i=0
-    while [ $i -lt $PLAN ]; do
-        tap_skip "isohybrid" "$1"
-        i=$((i + 1))
-    done
-    tap_done
-    exit 0
-}
+skip_all() { tap_skip_all $PLAN "isohybrid" "$1"; }
 mbr=/usr/lib/ISOLINUX/isohdpfx.bin
 isolinux=/usr/lib/ISOLINUX/isolinux.bin
 ldlinux=/usr/lib/syslinux/modules/bios/ldlinux.c32
@@ -214,15 +206,14 @@ else
     tap_fail "the same SOURCE_DATE_EPOCH, the same bytes (GUIDs); the isohybrid code and address kept" "$out"
 fi
 # Without El Torito's boot record OVMF can only find the ESP in the GPT.
-wipe_et() { cp "$1" "$2" && dd if=/dev/zero of="$2" bs=2048 seek=17 count=1 conv=notrunc 2>/dev/null; }
-wipe_et "$gimg" "$tmp/g.noet.iso"
+wipe_eltorito "$gimg" "$tmp/g.noet.iso"
 if qemu_boot "$tmp/g.noet.iso" uefi-disk 90 FSI-EFI-BOOT-OK; then
     tap_ok "OVMF boots it as a hard disk through the GPT alone (El Torito wiped)"
 else
     tap_fail "OVMF boots it as a hard disk through the GPT alone (El Torito wiped)" \
         "$(tr -d '\033' <"$tmp/serial.log" | tail -c 400)"
 fi
-wipe_et "$img" "$tmp/h.noet.iso"
+wipe_eltorito "$img" "$tmp/h.noet.iso"
 if qemu_boot "$tmp/h.noet.iso" uefi-disk 60 FSI-EFI-BOOT-OK; then
     tap_fail "the check can fail: without a GPT (and El Torito wiped) OVMF does not boot it"
 else
@@ -266,7 +257,7 @@ LBD="live-build's whole line: warnings name what is not written (not -partition_
 case $rc:$out in
 0:*"warning: -partition_offset"*) tap_fail "$LBD" "$out" ;;
 0:*"warning: -isohybrid-gpt-basdat: "*"warning: -isohybrid-apm-hfsplus: "*)
-    wipe_et "$tmp/lb.iso" "$tmp/lb.noet.iso"
+    wipe_eltorito "$tmp/lb.iso" "$tmp/lb.noet.iso"
     if sgdisk -v "$tmp/lb.iso" 2>&1 | grep -q 'No problems found' &&
         qemu_boot "$tmp/lb.noet.iso" uefi-disk 90 FSI-EFI-BOOT-OK && qemu_boot "$tmp/lb.iso" disk 60; then
         tap_ok "$LBD"

@@ -8,12 +8,16 @@
 #   tap_check DESC CMD...  run CMD (output captured); ok if it exits 0,
 #                          otherwise fail and show its exit status and output
 #   tap_skip DESC REASON   record a skipped test
+#   tap_skip_all N DESC REASON
+#                          skip N tests (the whole plan) and exit
 #   tap_done               exit 1 if any test failed or the count differs
 #                          from the plan, else 0
 #   efi_image SRC WORK OUT build tests/data/boot/efiapp.c (SRC) with gnu-efi
 #                          into OUT, a 1.44 MB FAT image holding
 #                          EFI/BOOT/BOOTX64.EFI; WORK for the objects and
 #                          WORK/efi.err for what failed.  0 on success
+#   wipe_eltorito IMG COPY copy IMG with its boot record (block 17) zeroed:
+#                          firmware then finds no El Torito in COPY
 #   qemu_boot IMG HOW SECS [MARKER]
 #                          boot IMG in QEMU (HOW: cdrom or disk under SeaBIOS,
 #                          uefi-disk or uefi-cdrom under OVMF) until MARKER
@@ -80,6 +84,20 @@ tap_done() {
         exit 1
     fi
     exit 0
+}
+
+tap_skip_all() {
+    _i=0
+    while [ $_i -lt "$1" ]; do
+        tap_skip "$2" "$3"
+        _i=$((_i + 1))
+    done
+    tap_done
+    exit 0
+}
+
+wipe_eltorito() {
+    cp "$1" "$2" && dd if=/dev/zero of="$2" bs=2048 seek=17 count=1 conv=notrunc 2>/dev/null
 }
 
 efi_image() {
