@@ -30,7 +30,7 @@ enum act {
     A_VERBOSE, A_PAD, A_NOPAD, A_BOOT_BIOS, A_BOOT_EFI, A_CATALOG, A_NOEMUL, A_HDBOOT,
     A_LOADSIZE, A_LOADSEG, A_INFOTABLE, A_ALTBOOT, A_PLATFORM, A_BOOTID, A_PREV, A_MSINFO,
     A_MODDATE, A_VOLDATE, A_UUID, A_OWNER, A_MBR, A_GPT, A_EFIPART, A_GRUB2MBR, A_GRUB2INFO,
-    A_APPENDPART, A_APPENDGPT, A_ISOTYPE, A_MBRBOOT, A_SYSAREA, A_PARTOFF, A_HELP, A_VERSION, A_WARN,
+    A_APPENDPART, A_APPENDGPT, A_ISOTYPE, A_MBRBOOT, A_SYSAREA, A_PARTOFF, A_CATHIDE, A_HELP, A_VERSION, A_WARN,
     A_REFUSE
 };
 
@@ -91,6 +91,7 @@ static const struct mopt opts[] = {
     {"b", 1, A_BOOT_BIOS, 0, NULL}, {"eltorito-boot", 1, A_BOOT_BIOS, 0, NULL},
     {"e", 1, A_BOOT_EFI, 0, NULL}, {"efi-boot", 1, A_BOOT_EFI, 0, NULL},
     {"c", 1, A_CATALOG, 0, NULL}, {"eltorito-catalog", 1, A_CATALOG, 0, NULL},
+    {"boot-catalog-hide", 0, A_CATHIDE, 0, NULL},
     {"no-emul-boot", 0, A_NOEMUL, 0, NULL}, {"hard-disk-boot", 0, A_HDBOOT, 0, NULL},
     {"boot-load-size", 1, A_LOADSIZE, 0, NULL}, {"boot-load-seg", 1, A_LOADSEG, 0, NULL},
     {"boot-info-table", 0, A_INFOTABLE, 0, NULL},
@@ -178,6 +179,7 @@ struct st {
     const char *next_platform;
     bool alt;                 /* -eltorito-alt-boot: the next -b/-e starts an entry */
     char *hidden_catalog;     /* -hide of the catalog's path */
+    bool catalog_hidden;      /* --boot-catalog-hide */
     char **warnings;          /* printed at the end, unless -quiet */
     size_t nwarn, capwarn;
 };
@@ -490,7 +492,7 @@ static void help(void)
           "  -f  -cache-inodes  -no-cache-inodes\n"
           "  -graft-points  -path-list FILE  -m|-x|-exclude GLOB  -exclude-list FILE\n"
           "  -hidden PATH  -quiet  -v  -input-charset utf-8\n"
-          "  -b FILE -c FILE -no-emul-boot -hard-disk-boot -boot-load-size N\n"
+          "  -b FILE -c FILE --boot-catalog-hide -no-emul-boot -hard-disk-boot -boot-load-size N\n"
           "  -boot-load-seg N -boot-info-table -eltorito-alt-boot -e FILE\n"
           "  -eltorito-platform x86|efi|ppc|mac  -eltorito-id TEXT\n"
           "  -M IMAGE -C LAST,NEXT        a session image for write-once media\n"
@@ -666,6 +668,7 @@ static int take(struct st *s, const struct mopt *o, const char *given, char **a)
         return push(s, "--append-partition") || push(s, a[0]) || push(s, a[1]) ||
                push(s, a[2]) ? -1 : EXIT_OK;
     case A_APPENDGPT: return push(s, "--appended-gpt") ? -1 : EXIT_OK;
+    case A_CATHIDE: s->catalog_hidden = true; return EXIT_OK;
     case A_PARTOFF: return push(s, "--partition-offset") || push(s, a[0]) ? -1 : EXIT_OK;
     case A_MBRBOOT: return push(s, "--mbr-bootable") ? -1 : EXIT_OK;
     case A_ISOTYPE:
@@ -759,7 +762,7 @@ static int finish(struct st *s)
         return cli_usage_error("-as mkisofs: -c without a boot file (-b or -e)");
     if (s->hidden_catalog && !(s->catalog && same_path(s->hidden_catalog, s->catalog)))
         return refuse("-hide", HIDE_WHY);
-    if (s->catalog && !s->hidden_catalog) {
+    if (s->catalog && !s->hidden_catalog && !s->catalog_hidden) {
         const char *c = s->catalog;
         while (*c == '/')
             c++;

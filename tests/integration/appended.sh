@@ -25,7 +25,7 @@ SOURCE_DATE_EPOCH=1700000000
 export SOURCE_DATE_EPOCH
 PY=/usr/bin/python3
 
-PLAN=36
+PLAN=37
 tap_plan $PLAN
 have() { command -v "$1" >/dev/null 2>&1; }
 skip_all() { tap_skip_all $PLAN "appended partitions" "$1"; }
@@ -307,6 +307,30 @@ if qemu_boot "$tmp/u.noet.iso" uefi-disk 90 FSI-EFI-BOOT-OK; then
 else
     tap_fail "OVMF boots it as a disk from the appended ESP" \
         "$(tr -d '\033' <"$tmp/serial.log" | tail -c 400)"
+fi
+
+# ---- Fedora's lorax line: the same with graft points and a hidden catalog ----
+FED="-R -J -V Fedora-E-dvd-x86_64-39 --grub2-mbr $ghybrid -partition_offset 16 -appended_part_as_gpt
+ -append_partition 2 C12A7328-F81F-11D2-BA4B-00A0C93EC93B $tmp/efiboot.img
+ -iso_mbr_part_type EBD0A0A2-B9E5-4433-87C0-68B6B72699C7 -c boot.cat --boot-catalog-hide
+ -b images/eltorito.img -no-emul-boot -boot-load-size 4 -boot-info-table --grub2-boot-info
+ -eltorito-alt-boot -e --interval:appended_partition_2:all:: -no-emul-boot -graft-points
+ images/eltorito.img=$ub/boot/grub/i386-pc/eltorito.img boot/grub2=$ub/boot/grub $ub/casper"
+# shellcheck disable=SC2086
+"$MKIMAGE" -as mkisofs -quiet $FED -o "$tmp/f.iso" >"$tmp/f.log" 2>&1
+# shellcheck disable=SC2086
+xorriso -as mkisofs $FED -o "$tmp/fx.iso" >/dev/null 2>&1
+lsr() { isoinfo -R -f -i "$1" 2>/dev/null | sort; }
+if [ -s "$tmp/f.iso" ] && [ "$(sys "$tmp/f.iso")" = "$(sys "$tmp/fx.iso")" ] &&
+    [ "$(gpt_rows "$tmp/f.iso" 2)" = "$(gpt_rows "$tmp/fx.iso" 2)" ] &&
+    [ "$(et_rows "$tmp/f.iso" | awk '{ print $1, $2, $3 }')" = \
+      "$(et_rows "$tmp/fx.iso" | awk '{ print $1, $2, $3 }')" ] &&
+    [ "$(lsr "$tmp/f.iso")" = "$(lsr "$tmp/fx.iso")" ] && ! lsr "$tmp/f.iso" | grep -q boot.cat; then
+    tap_ok "Fedora's lorax line (--boot-catalog-hide, graft points): system area, GPT, El Torito and tree as xorriso's"
+else
+    tap_fail "Fedora's lorax line (--boot-catalog-hide, graft points): system area, GPT, El Torito and tree as xorriso's" \
+        "$(cat "$tmp/f.log"; sys "$tmp/f.iso"; sys "$tmp/fx.iso"; lsr "$tmp/f.iso" >"$tmp/f.ls"
+           lsr "$tmp/fx.iso" | diff "$tmp/f.ls" - | head -5)"
 fi
 
 # ---- -G: the system area from a file ----
