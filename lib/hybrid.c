@@ -85,6 +85,7 @@ FSI_API fsi_hresult fsi_image_append_partition(fsi_image *img, unsigned number,
                          "appended partitions are numbered 1 to %d, not %u",
                          FSI_APPENDED_PARTITIONS, number);
     struct appended_part *p = &img->parts[number - 1];
+    limits_invalidate(img);         /* the image's size changes */
     if (!host_path) {
         free(p->path);
         p->path = NULL;
@@ -125,6 +126,7 @@ FSI_API fsi_hresult fsi_image_set_appended_gpt(fsi_image *img, bool on)
     if (!img)
         return IMAPI_E_INVALID_PARAM;
     img->parts_gpt = on;
+    limits_invalidate(img);
     return FSI_S_OK;
 }
 
@@ -153,6 +155,7 @@ FSI_API fsi_hresult fsi_image_set_partition_offset(fsi_image *img, uint32_t bloc
                          "a partition offset is 0 or 16 to %d blocks, not %u", PART_OFFSET_MAX,
                          blocks);
     img->part_offset = blocks;
+    limits_invalidate(img);
     return FSI_S_OK;
 }
 
@@ -202,6 +205,7 @@ FSI_API fsi_hresult fsi_image_set_system_area(fsi_image *img, const void *data, 
     memcpy(c, data, len);
     free(img->system_area);
     img->system_area = c;
+    limits_invalidate(img);
     img->system_area_len = len;
     return FSI_S_OK;
 }

@@ -475,5 +475,6 @@ FSI_API fsi_hresult fsi_image_set_efi_partition(fsi_image *img, bool on)
     if (!img)
         return IMAPI_E_INVALID_PARAM;
     img->efi_partition = on;
+    limits_invalidate(img);         /* the GPT's blocks */
     return FSI_S_OK;
 }

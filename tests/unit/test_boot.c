@@ -853,8 +853,13 @@ static void test_appended_partition_layout(void **state)
     uint8_t *want = pattern(5000, 9);
     for (int gpt = 1; gpt >= 0; gpt--) {
         fsi_image *img = new_image(FSI_FS_ISO9660 | FSI_FS_JOLIET);
+        uint64_t before = 0, after = 0;
+        assert_int_equal(fsi_image_used_blocks(img, &before), FSI_S_OK);
         assert_int_equal(fsi_image_append_partition(img, 2, "C12A7328-F81F-11D2-BA4B-00A0C93EC93B",
                                                     part), FSI_S_OK);
+        /* The size the image reports counts the partition at once. */
+        assert_int_equal(fsi_image_used_blocks(img, &after), FSI_S_OK);
+        assert_int_equal(after, before + 3);
         assert_int_equal(fsi_image_append_partition(img, 3, "0FC63DAF-8483-4772-8E79-3D69D8477DE4",
                                                     data), FSI_S_OK);
         assert_int_equal(fsi_image_set_appended_gpt(img, gpt), FSI_S_OK);
