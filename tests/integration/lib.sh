@@ -18,6 +18,9 @@
 #                          WORK/efi.err for what failed.  0 on success
 #   wipe_eltorito IMG COPY copy IMG with its boot record (block 17) zeroed:
 #                          firmware then finds no El Torito in COPY
+#   tap_boot DESC IMG HOW SECS [MARKER]
+#                          one test: qemu_boot, and on failure the end of
+#                          the serial output
 #   qemu_boot IMG HOW SECS [MARKER]
 #                          boot IMG in QEMU (HOW: cdrom or disk under SeaBIOS,
 #                          uefi-disk or uefi-cdrom under OVMF) until MARKER
@@ -119,6 +122,16 @@ efi_image() {
         mkfs.vfat -C -n FSIEFI "$_out" 2880 >/dev/null 2>>"$_w/efi.err" &&
         mmd -i "$_out" ::EFI ::EFI/BOOT 2>>"$_w/efi.err" &&
         mcopy -i "$_out" "$_w/BOOTX64.EFI" ::EFI/BOOT/BOOTX64.EFI 2>>"$_w/efi.err"
+}
+
+tap_boot() {
+    _desc=$1
+    shift
+    if qemu_boot "$@"; then
+        tap_ok "$_desc"
+    else
+        tap_fail "$_desc" "$(tr -d '\033' <"$tmp/serial.log" | tail -c 400)"
+    fi
 }
 
 # Whether MARKER is in FILE, escape sequences and line breaks dropped.
