@@ -318,6 +318,17 @@ static fsi_hresult check_emulation(struct eltw *w, size_t i)
     return FSI_S_OK;
 }
 
+/* Sum of the 32-bit little-endian words of p[0, n), n rounded up to a
+ * word (the caller's bytes past n are zero). */
+static uint32_t word_sum(const uint8_t *p, size_t n)
+{
+    uint32_t sum = 0;
+    for (size_t j = 0; j < n; j += 4)
+        sum += (uint32_t)p[j] | (uint32_t)p[j + 1] << 8 | (uint32_t)p[j + 2] << 16 |
+               (uint32_t)p[j + 3] << 24;
+    return sum;
+}
+
 /* Sum of the 32-bit little-endian words of entry i from byte 64 on (a
  * short last word padded with zeros). */
 static fsi_hresult checksum(struct eltw *w, size_t i, uint32_t *out)
@@ -334,9 +345,7 @@ static fsi_hresult checksum(struct eltw *w, size_t i, uint32_t *out)
         if (FSI_FAILED(hr = read_exact(w, i, off, buf, k)))
             break;
         memset(buf + k, 0, 4);
-        for (size_t j = 0; j < k; j += 4)
-            sum += (uint32_t)buf[j] | (uint32_t)buf[j + 1] << 8 | (uint32_t)buf[j + 2] << 16 |
-                   (uint32_t)buf[j + 3] << 24;
+        sum += word_sum(buf, k);
         off += k;
     }
     free(buf);
@@ -673,15 +682,6 @@ static void build_catalog(struct eltw *w)
         put_le16(h + 2, count);
         memcpy(h + 4, id, strlen(id));
     }
-}
-
-static uint32_t word_sum(const uint8_t *p, size_t n)
-{
-    uint32_t sum = 0;
-    for (size_t j = 0; j < n; j += 4)
-        sum += (uint32_t)p[j] | (uint32_t)p[j + 1] << 8 | (uint32_t)p[j + 2] << 16 |
-               (uint32_t)p[j + 3] << 24;
-    return sum;
 }
 
 static fsi_hresult elt_finish(struct layout *lay, void *self)

@@ -341,7 +341,7 @@ static void describe(const struct layout *lay, const struct hyb *h, struct sysar
         bool active = false;
         if (!h->part_block[0]) {
             part_entry(&sa->mbr_parts[0], iso_first, h->iso_end * 4 - iso_first);
-            sa->mbr_parts[0].mbr_type = sysarea_mbr_type(&iso_type);
+            sa->mbr_parts[0].mbr_type = iso_type.mbr;
             active = img->isohybrid_mbr || img->mbr_bootable;
             sa->mbr_parts[0].status = active ? 0x80 : 0;
         }
@@ -350,7 +350,7 @@ static void describe(const struct layout *lay, const struct hyb *h, struct sysar
                 continue;
             struct sysarea_part *p = &sa->mbr_parts[i];
             part_entry(p, h->part_block[i] * 4, h->part_blocks[i] * 4);
-            p->mbr_type = sysarea_mbr_type(&img->parts[i].type);
+            p->mbr_type = img->parts[i].type.mbr;
             if (img->mbr_bootable && !active) {
                 p->status = 0x80;
                 active = true;

@@ -244,11 +244,6 @@ int sysarea_parse_type(const char *text, struct part_type *out)
     return 0;
 }
 
-uint8_t sysarea_mbr_type(const struct part_type *t)
-{
-    return t->mbr;
-}
-
 void sysarea_gpt_type(const struct part_type *t, uint8_t out[16])
 {
     if (t->has_guid)

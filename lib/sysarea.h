@@ -54,10 +54,9 @@ void sysarea_tail(const struct sysarea *s, uint8_t *buf);
  * text (8-4-4-4-12) or as the 32 hex digits of its stored bytes.  0 or -1. */
 int sysarea_parse_type(const char *text, struct part_type *out);
 
-/* The type of a partition in an MBR and in a GPT (xorriso's mapping: the
- * ESP's GUID and 0xEF stand for each other; other GUIDs are 0x83 in an
- * MBR, other bytes Basic Data in a GPT). */
-uint8_t sysarea_mbr_type(const struct part_type *t);
+/* The type of a partition in a GPT (xorriso's mapping: 0xEF is the ESP's
+ * GUID, other bytes Basic Data; sysarea_parse_type already gave a GUID
+ * its MBR byte, 0xEF for the ESP's and 0x83 for others). */
 void sysarea_gpt_type(const struct part_type *t, uint8_t out[16]);
 
 #endif
