@@ -30,7 +30,7 @@ enum act {
     A_VERBOSE, A_PAD, A_NOPAD, A_BOOT_BIOS, A_BOOT_EFI, A_CATALOG, A_NOEMUL, A_HDBOOT,
     A_LOADSIZE, A_LOADSEG, A_INFOTABLE, A_ALTBOOT, A_PLATFORM, A_BOOTID, A_PREV, A_MSINFO,
     A_MODDATE, A_VOLDATE, A_UUID, A_OWNER, A_MBR, A_GPT, A_EFIPART, A_GRUB2MBR, A_GRUB2INFO,
-    A_APPENDPART, A_APPENDGPT, A_ISOTYPE, A_MBRBOOT, A_SYSAREA, A_PARTOFF, A_CATHIDE, A_HELP, A_VERSION, A_WARN,
+    A_APPENDPART, A_APPENDGPT, A_APM, A_ISOTYPE, A_MBRBOOT, A_SYSAREA, A_PARTOFF, A_CATHIDE, A_HELP, A_VERSION, A_WARN,
     A_REFUSE
 };
 
@@ -111,12 +111,12 @@ static const struct mopt opts[] = {
     {"isohybrid-mbr", 1, A_MBR, 0, NULL}, {"grub2-mbr", 1, A_GRUB2MBR, 0, NULL},
     {"isohybrid-gpt-basdat", 0, A_GPT, 0, NULL},
     {"isohybrid-gpt-hfsplus", 0, A_REFUSE, 0, "HFS+ partitions are not written"},
-    {"isohybrid-apm-hfsplus", 0, A_WARN, 0, "no Apple Partition Map is written (Intel Macs "
-                                            "boot from the GPT's EFI System Partition)"},
+    {"isohybrid-apm-hfsplus", 0, A_APM, 0, NULL},
     {"partition_offset", 1, A_PARTOFF, 0, NULL},
     {"append_partition", 3, A_APPENDPART, 0, NULL},
     {"appended_part_as_gpt", 0, A_APPENDGPT, 0, NULL},
-    {"appended_part_as_apm", 0, A_REFUSE, 0, "no Apple Partition Map is written"},
+    {"appended_part_as_apm", 0, A_REFUSE, 0, "the Apple Partition Map lists the EFI boot image, "
+                                             "not appended partitions"},
     {"efi-boot-part", 1, A_EFIPART, 0, NULL},
     {"iso_mbr_part_type", 1, A_ISOTYPE, 0, NULL},
     {"grub2-boot-info", 0, A_GRUB2INFO, 0, NULL},
@@ -504,6 +504,7 @@ static void help(void)
           "  -e --interval:appended_partition_N:all::   boot the appended partition\n"
           "  --mbr-force-bootable  -G FILE             active MBR entry; system area bytes\n"
           "  -partition_offset 16         a second superblock: the ISO partition mounts alone\n"
+          "  -isohybrid-apm-hfsplus       an Apple Partition Map over the EFI boot image\n"
           "  --modification-date=YYYYMMDDhhmmsscc  -volume_date c|m|x|f|uuid DATE  -uuid DATE\n"
           "Names that only change ISO9660 identifiers (-N -d -L -U -allow-lowercase ...)\n"
           "are warned about; options mkimage cannot honour are named (exit 2).\n"
@@ -683,6 +684,8 @@ static int take(struct st *s, const struct mopt *o, const char *given, char **a)
                            "(a partition over the whole ISO would overlap it)"))
             return -1;
         return push(s, "--efi-partition") ? -1 : EXIT_OK;
+    case A_APM:
+        return push(s, "--apm") ? -1 : EXIT_OK;
     case A_EFIPART:
         if (strcmp(a[0], "--efi-boot-image"))
             return refuse(given, "an EFI partition copied from a disk file into the ISO is not "

@@ -438,9 +438,19 @@ FSI_API const char *fsi_image_get_appended_partition(const fsi_image *img, unsig
  *  blocks. */
 FSI_API fsi_hresult fsi_image_set_appended_gpt(fsi_image *img, bool on);
 
-/** The partition type of the ISO9660 data's own entry (an MBR byte, 0x17
- *  by default, or a GPT GUID), in the text forms of
- *  fsi_image_append_partition; NULL restores the default. */
+/** Write an Apple Partition Map (xorriso -isohybrid-apm-hfsplus, without
+ *  HFS+), from which Intel Macs boot the image from a disk: a Driver
+ *  Descriptor Map (signature "ER", 2048-byte blocks) over bytes 0-5 and
+ *  8-31 of block 0, which isolinux's and GRUB's hybrid MBR code leave
+ *  free, and in blocks 1-2 the map's own entry and "EFI" (Apple_HFS) over
+ *  the first EFI boot entry's image.  A GPT's entries then follow the map
+ *  (from sector 12).  In a session IMAPI_E_BOOT_OBJECT_CONFLICT. */
+FSI_API fsi_hresult fsi_image_set_apm(fsi_image *img, bool on);
+
+/** The partition type of the ISO9660 data's own entry (an MBR byte, by
+ *  default as xorriso writes it: 0x17 under MBR code, else 0xcd with a
+ *  partition offset, else 0x83; or a GPT GUID), in the text forms of fsi_image_append_partition; NULL
+ *  restores the default. */
 FSI_API fsi_hresult fsi_image_set_iso_partition_type(fsi_image *img, const char *type);
 
 /** Write the ISO9660 volume a second time as seen from a partition that

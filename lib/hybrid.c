@@ -49,7 +49,7 @@ struct hyb {
 bool hybrid_wanted(const fsi_image *img)
 {
     if (img->isohybrid_mbr || img->efi_partition || img->system_area || img->parts_gpt ||
-        img->mbr_bootable || img->part_offset)
+        img->mbr_bootable || img->part_offset || img->apm)
         return true;
     for (int i = 0; i < FSI_APPENDED_PARTITIONS; i++)
         if (img->parts[i].path)
@@ -172,6 +172,15 @@ FSI_API fsi_hresult fsi_image_set_mbr_bootable(fsi_image *img, bool on)
     return FSI_S_OK;
 }
 
+FSI_API fsi_hresult fsi_image_set_apm(fsi_image *img, bool on)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    img->apm = on;
+    limits_invalidate(img);
+    return FSI_S_OK;
+}
+
 FSI_API fsi_hresult fsi_image_set_grub2_mbr(fsi_image *img, const void *code, size_t len)
 {
     if (!img)
@@ -263,7 +272,7 @@ static fsi_hresult hyb_place(struct layout *lay, void *self, enum layout_phase p
     uint64_t b;
     fsi_hresult hr;
     if (ph == PHASE_SYSAREA) {
-        uint64_t n = h->gpt ? SYSAREA_GPT_BLOCKS : 1;
+        uint64_t n = sysarea_head_blocks(h->gpt, img->apm ? SYSAREA_APM_MAX : 0);
         uint64_t area = bytes_to_blocks(img->system_area_len);
         return layout_alloc_at(lay, lay->base, TAG_HEAD, area > n ? area : n);
     }
@@ -324,11 +333,33 @@ static void describe(const struct layout *lay, const struct hyb *h, struct sysar
     bool any_part = false;
     for (int i = 0; i < FSI_APPENDED_PARTITIONS; i++)
         any_part |= h->part_block[i] != 0;
+    uint64_t esp, esp_size;
+    bool have_esp = eltorito_efi_image(lay, &esp, &esp_size);
+    if (img->apm) {
+        /* As xorriso -isohybrid-apm-hfsplus lists it without HFS+: the
+         * map, and the EFI boot image as "EFI", which Macs boot. */
+        sa->apm = have_esp ? 2 : 1;
+        struct sysarea_part *p = &sa->apm_parts[0];
+        part_entry(p, 1, sa->apm);
+        strcpy(p->name, "Apple");
+        p->apm_type = "Apple_partition_map";
+        p->flags = 0x03;                 /* valid, allocated */
+        if (have_esp) {
+            p = &sa->apm_parts[1];
+            part_entry(p, esp, (esp_size + FSI_BLOCK - 1) / FSI_BLOCK);
+            strcpy(p->name, "EFI");
+            p->apm_type = "Apple_HFS";
+            p->flags = 0x40000013;       /* valid, allocated, readable, bootable (Mac) */
+        }
+    }
     sa->gpt = h->gpt;
     sa->mbr = h->gpt || any_part || img->isohybrid_mbr || img->mbr_bootable || lay->part_offset;
     if (!sa->mbr)
         return;
-    struct part_type iso_type = {.mbr = 0x17};
+    /* The ISO data's type as xorriso writes it: 0x17 under MBR code, 0xcd
+     * from a partition offset, else 0x83 (beside appended partitions). */
+    struct part_type iso_type = {.mbr = img->isohybrid_mbr ? 0x17 : lay->part_offset ? 0xcd
+                                                                                     : 0x83};
     if (img->iso_type_set)
         iso_type = img->iso_type;
     /* The ISO9660 data's partition: from the partition offset (where its
@@ -381,8 +412,7 @@ static void describe(const struct layout *lay, const struct hyb *h, struct sysar
         sysarea_gpt_type(&img->parts[i].type, p->type);
         snprintf(p->name, sizeof p->name, "Appended%d", i + 1);
     }
-    uint64_t esp, esp_size;
-    if (img->efi_partition && eltorito_efi_image(lay, &esp, &esp_size)) {
+    if (img->efi_partition && have_esp) {
         int k = 0;
         while (k < SYSAREA_GPT_MAX - 1 && sa->gpt_parts[k].sectors)
             k++;

@@ -170,6 +170,7 @@ struct fsi_image {
     } parts[FSI_APPENDED_PARTITIONS];
     bool parts_gpt;                /* fsi_image_set_appended_gpt */
     bool mbr_bootable;             /* fsi_image_set_mbr_bootable */
+    bool apm;                      /* fsi_image_set_apm */
     uint32_t part_offset;          /* fsi_image_set_partition_offset */
     bool iso_type_set;
     struct part_type iso_type;     /* fsi_image_set_iso_partition_type */

@@ -116,6 +116,52 @@ static void entries(const struct sysarea *s, uint8_t *e)
     }
 }
 
+/* The primary GPT's entries: LBA 2, or after an APM's blocks. */
+static uint64_t entries_lba(const struct sysarea *s)
+{
+    return s->apm ? 4 * (1 + (uint64_t)s->apm) : 2;
+}
+
+uint32_t sysarea_head_blocks(bool gpt, unsigned apm)
+{
+    if (gpt)
+        return (uint32_t)(((apm ? 4 * (1 + apm) : 2) + ENTRY_SECTORS + 3) / 4);
+    return 1 + apm;
+}
+
+static void be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void be32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (24 - 8 * i));
+}
+
+/* The Apple Partition Map (Inside Macintosh: Devices, "SCSI Manager",
+ * with 2048-byte blocks as xorriso writes it for Intel Macs): the Driver
+ * Descriptor Map's signature and block size over the first bytes of the
+ * MBR code (isohdpfx.bin leaves bytes 0-31 to it: they run as harmless
+ * instructions), its entries in blocks 1..n. */
+static void apm(const struct sysarea *s, uint8_t *buf)
+{
+    memcpy(buf, "ER", 2);
+    be16(buf + 2, 2048);
+    buf[4] = buf[5] = 0;            /* bytes 6-7 stay: the code's, as xorriso leaves them */
+    memset(buf + 8, 0, 24);
+    for (unsigned k = 0; k < s->apm; k++) {
+        const struct sysarea_part *p = &s->apm_parts[k];
+        uint8_t *e = buf + 2048 * (size_t)(k + 1);
+        memset(e, 0, 2048);
+        memcpy(e, "PM", 2);
+        be32(e + 4, s->apm);                        /* entries in the map */
+        be32(e + 8, (uint32_t)p->first);
+        be32(e + 12, (uint32_t)p->sectors);
+        memcpy(e + 16, p->name, strnlen(p->name, 31));
+        memcpy(e + 48, p->apm_type, strnlen(p->apm_type, 31));
+        be32(e + 84, (uint32_t)p->sectors);         /* data blocks */
+        be32(e + 88, (uint32_t)p->flags);           /* status */
+    }
+}
+
 static void header(const struct sysarea *s, uint8_t *h, const uint8_t *ents, bool backup)
 {
     uint64_t last = s->sectors - 1;
@@ -124,10 +170,10 @@ static void header(const struct sysarea *s, uint8_t *h, const uint8_t *ents, boo
     le32(h + 12, 92);
     le64(h + 24, backup ? last : 1);
     le64(h + 32, backup ? 1 : last);
-    le64(h + 40, 2 + ENTRY_SECTORS);                   /* first usable */
+    le64(h + 40, entries_lba(s) + ENTRY_SECTORS);      /* first usable */
     le64(h + 48, last - 1 - ENTRY_SECTORS);            /* last usable */
     guid(s, 1, h + 56);
-    le64(h + 72, backup ? last - ENTRY_SECTORS : 2);
+    le64(h + 72, backup ? last - ENTRY_SECTORS : entries_lba(s));
     le32(h + 80, ENTRIES);
     le32(h + 84, ENTRY_SIZE);
     le32(h + 88, crc32(ents, ENTRIES * ENTRY_SIZE));
@@ -144,6 +190,8 @@ void sysarea_head(const struct sysarea *s, uint8_t *buf, uint32_t nblocks)
         memcpy(buf, s->mbr_code, 432);
         le64(buf + 432, s->boot_sector);
     }
+    if (s->apm)
+        apm(s, buf);
     if (!s->mbr && !s->gpt)
         return;
     /* Disk signature: the same image, the same bytes. */
@@ -164,7 +212,7 @@ void sysarea_head(const struct sysarea *s, uint8_t *buf, uint32_t nblocks)
     uint8_t ents[ENTRIES * ENTRY_SIZE];
     entries(s, ents);
     memset(buf + SECTOR, 0, SECTOR);
-    memcpy(buf + 2 * SECTOR, ents, sizeof ents);
+    memcpy(buf + entries_lba(s) * SECTOR, ents, sizeof ents);
     header(s, buf + SECTOR, ents, false);
 }
 

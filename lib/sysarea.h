@@ -20,6 +20,8 @@
 #define SYSAREA_GPT_BLOCKS 9
 /* GPT entries this writer fills at most (of the 128). */
 #define SYSAREA_GPT_MAX 6
+/* Apple Partition Map entries at most: the map itself and the ESP. */
+#define SYSAREA_APM_MAX 2
 
 /* One partition, in 512-byte sectors; sectors == 0: the slot is unused. */
 struct sysarea_part {
@@ -27,7 +29,8 @@ struct sysarea_part {
     uint8_t status, mbr_type;          /* MBR: 0x80 active */
     uint8_t type[16];                  /* GPT: type GUID as stored */
     uint64_t flags;                    /* GPT: attribute bits */
-    char name[36];                     /* GPT: ASCII */
+    char name[36];                     /* GPT, APM: ASCII */
+    const char *apm_type;              /* APM: "Apple_HFS" ... */
 };
 
 struct sysarea {
@@ -39,9 +42,15 @@ struct sysarea {
     struct sysarea_part mbr_parts[4];
     bool gpt;                          /* a GPT with gpt_parts (by slot) */
     struct sysarea_part gpt_parts[SYSAREA_GPT_MAX];
+    unsigned apm;                      /* APM entries (2048-byte blocks 1..apm), 0: none */
+    struct sysarea_part apm_parts[SYSAREA_APM_MAX];  /* in 2048-byte blocks; name and type */
     uint64_t sectors;                  /* the image's 512-byte sectors */
     int64_t now_ns;                    /* the image's time: signature and GUIDs */
 };
+
+/* The blocks the head takes: the MBR, the GPT (after the APM when there
+ * is one) or the APM. */
+uint32_t sysarea_head_blocks(bool gpt, unsigned apm);
 
 /* Blocks [0, nblocks) of the image into buf (zeroed first). */
 void sysarea_head(const struct sysarea *s, uint8_t *buf, uint32_t nblocks);

@@ -28,7 +28,7 @@ SOURCE_DATE_EPOCH=1700000000
 export SOURCE_DATE_EPOCH
 PY=/usr/bin/python3
 
-PLAN=23
+PLAN=24
 tap_plan $PLAN
 have() { command -v "$1" >/dev/null 2>&1; }
 skip_all() { tap_skip_all $PLAN "isohybrid" "$1"; }
@@ -240,10 +240,10 @@ LB="-R -r -J -joliet-long -l -cache-inodes -iso-level 3 -A Debian_Live -V Debian
 # shellcheck disable=SC2086
 out=$(cd "$tmp" && "$MKIMAGE" -as mkisofs $LB -o lb.iso src 2>&1)
 rc=$?
-LBD="live-build's whole line: warnings name what is not written (not -partition_offset); valid GPT; boots as a disk (UEFI, BIOS)"
+LBD="live-build's whole line: warnings name what is not written (not -partition_offset, not APM); valid GPT; boots as a disk (UEFI, BIOS)"
 case $rc:$out in
-0:*"warning: -partition_offset"*) tap_fail "$LBD" "$out" ;;
-0:*"warning: -isohybrid-gpt-basdat: "*"warning: -isohybrid-apm-hfsplus: "*)
+0:*"warning: -partition_offset"*|0:*"warning: -isohybrid-apm-hfsplus"*) tap_fail "$LBD" "$out" ;;
+0:*"warning: -isohybrid-gpt-basdat: "*)
     wipe_eltorito "$tmp/lb.iso" "$tmp/lb.noet.iso"
     if sgdisk -v "$tmp/lb.iso" 2>&1 | grep -q 'No problems found' &&
         qemu_boot "$tmp/lb.noet.iso" uefi-disk 90 FSI-EFI-BOOT-OK && qemu_boot "$tmp/lb.iso" disk 60; then
@@ -253,6 +253,32 @@ case $rc:$out in
     fi ;;
 *) tap_fail "$LBD" "$rc: $out" ;;
 esac
+
+# The Apple Partition Map of that line, as util-linux (partx) and xorriso
+# read it, against xorriso's image of the same line: the same entries,
+# "EFI" over the EFI boot image (at its GPT partition's place in ours),
+# and the Driver Descriptor Map's 32 bytes equal to xorriso's.
+APD="-isohybrid-apm-hfsplus: partx and xorriso read the APM as xorriso's (map, EFI over the ESP), DDM bytes equal"
+apm_rows() {   # NAME SECTORS of each APM entry, as partx reads them
+    partx --show -t mac -o NAME,SECTORS -g "$1" 2>/dev/null | awk '{print $1, $2}'
+}
+# shellcheck disable=SC2086
+if [ -f "$tmp/lb.iso" ] && (cd "$tmp" && xorriso -as mkisofs $LB -o lbx.iso src >/dev/null 2>&1); then
+    ours=$(apm_rows "$tmp/lb.iso") theirs=$(apm_rows "$tmp/lbx.iso")
+    espg=$(sgdisk -i 1 "$tmp/lb.iso" 2>/dev/null | sed -n 's/^First sector: \([0-9]*\).*/\1/p')
+    espa=$(partx --show -t mac -o NAME,START -g "$tmp/lb.iso" 2>/dev/null | awk '$1 == "EFI" {print $2}')
+    xr=$(xorriso -indev "$tmp/lb.iso" -report_system_area plain 2>/dev/null |
+        sed -n 's/^APM partition \(name\|type\) *: *1 *//p' | tr '\n' ' ')
+    if [ -n "$ours" ] && [ "$ours" = "$theirs" ] && [ -n "$espg" ] && [ "$espa" = "$espg" ] &&
+        [ "$xr" = "EFI Apple_HFS " ] &&
+        cmp -s -n 32 "$tmp/lb.iso" "$tmp/lbx.iso"; then
+        tap_ok "$APD"
+    else
+        tap_fail "$APD" "ours: $ours / xorriso's: $theirs / ESP $espg vs APM $espa / xorriso: $xr"
+    fi
+else
+    tap_fail "$APD" "no live-build image from mkimage or xorriso"
+fi
 
 # ---- refusals: the code, and nothing written ----
 expect() {   # expect DESC CODE ARGS...

@@ -903,7 +903,7 @@ static void test_appended_partition_layout(void **state)
             /* The backup header in the last sector. */
             assert_memory_equal(im + len - 512, "EFI PART", 8);
         } else {
-            assert_int_equal(pe[4], 0x17);
+            assert_int_equal(pe[4], 0x83);                       /* xorriso's type here */
             assert_int_equal(pe[0], 0);                          /* no MBR code: not active */
             assert_int_equal(le32(pe + 12), p2 * 4);
             assert_int_equal(pe[16 + 4], 0xEF);
@@ -1049,14 +1049,75 @@ static void test_partition_offset(void **state)
     assert_memory_equal(im + (size_t)(le32(x2 + 2) + 16) * BLK, "xyz", 3);
     /* The L path table of the partition names its root. */
     assert_int_equal(le32(im + (size_t)(le32(v2 + 140) + 16) * BLK + 2) + 16, r2);
-    /* MBR partition 1 from sector 64 over the rest. */
-    assert_int_equal(im[446 + 4], 0x17);
+    /* MBR partition 1 from sector 64 over the rest: 0xcd without MBR
+     * code, as xorriso writes it. */
+    assert_int_equal(im[446 + 4], 0xcd);
     assert_int_equal(le32(im + 446 + 8), 64);
     assert_int_equal(le32(im + 446 + 12), total * 4 - 64);
     free(im);
     fsi_result_free(res);
     fsi_boot_free(b);
     fsi_image_free(img);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The Apple Partition Map: the Driver Descriptor Map over MBR code bytes
+ * 0-5 and 8-31 (6-7 kept), the map and "EFI" over the EFI image in
+ * blocks 1-2, and the GPT's entries after them (sector 12). */
+static void test_apple_partition_map(void **state)
+{
+    (void)state;
+    for (int gpt = 0; gpt <= 1; gpt++) {
+        fsi_image *img = new_image(FSI_FS_ISO9660);
+        uint8_t *code = pattern(432, 31);
+        assert_int_equal(fsi_image_set_grub2_mbr(img, code, 432), FSI_S_OK);
+        assert_int_equal(fsi_image_set_apm(img, true), FSI_S_OK);
+        assert_int_equal(fsi_image_set_efi_partition(img, gpt), FSI_S_OK);
+        fsi_boot *bios = boot_mem(2048, 32), *efi = boot_mem(5000, 33);
+        assert_int_equal(fsi_boot_set_platform(efi, FSI_PLATFORM_EFI), FSI_S_OK);
+        assert_int_equal(fsi_image_add_boot(img, bios), FSI_S_OK);
+        assert_int_equal(fsi_image_add_boot(img, efi), FSI_S_OK);
+        fsi_result *res = NULL;
+        assert_int_equal(fsi_create_result(img, &res), FSI_S_OK);
+        size_t len;
+        uint8_t *im = read_all(res, &len);
+        const uint8_t *cat = catalog_of(im, len);
+        uint32_t esp = le32(cat + 64 + 32 + 8);
+        assert_memory_equal(im, "ER\x08\x00\x00\x00", 6);
+        assert_memory_equal(im + 6, code + 6, 2);
+        for (int i = 8; i < 32; i++)
+            assert_int_equal(im[i], 0);
+        assert_memory_equal(im + 32, code + 32, 400);
+        const uint8_t *m = im + BLK, *e = im + 2 * BLK;
+        assert_memory_equal(m, "PM", 2);
+        assert_int_equal(be32(m + 4), 2);
+        assert_int_equal(be32(m + 8), 1);
+        assert_string_equal((const char *)m + 48, "Apple_partition_map");
+        assert_memory_equal(e, "PM", 2);
+        assert_int_equal(be32(e + 8), esp);
+        assert_int_equal(be32(e + 12), 3);                     /* 5000 bytes */
+        assert_string_equal((const char *)e + 16, "EFI");
+        assert_string_equal((const char *)e + 48, "Apple_HFS");
+        assert_int_equal(be32(e + 88), 0x40000013);
+        if (gpt) {
+            assert_memory_equal(im + 512, "EFI PART", 8);
+            assert_int_equal(le64(im + 512 + 72), 12);            /* entries after the map */
+            assert_int_equal(le64(im + 512 + 40), 44);            /* first usable */
+            assert_int_equal(le64(im + 12 * 512 + 32), (uint64_t)esp * 4);
+        } else {
+            assert_int_equal(im[446 + 4], 0x17);
+        }
+        free(im);
+        free(code);
+        fsi_result_free(res);
+        fsi_boot_free(bios);
+        fsi_boot_free(efi);
+        fsi_image_free(img);
+    }
 }
 
 int main(void)
@@ -1078,6 +1139,7 @@ int main(void)
         cmocka_unit_test(test_appended_partition_layout),
         cmocka_unit_test(test_grub2_and_system_area),
         cmocka_unit_test(test_partition_offset),
+        cmocka_unit_test(test_apple_partition_map),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
