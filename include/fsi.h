@@ -1420,12 +1420,20 @@ FSI_API uint64_t fsi_image_get_multisession(const fsi_image *img, fsi_disc **pre
  *  mark in its Application Use field saying where the sessions are, so
  *  fsi_disc_sessions lists them all and each stays readable
  *  (fsi_disc_set_session).  IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION: the
- *  disc has no ISO9660 descriptors at block 16 or is not whole blocks;
- *  With UDF, the anchor at 256 is rewritten along with the head.  Its El
- *  Torito boot record is kept (so it boots as before);
+ *  disc has no ISO9660 descriptors at block 16 or is not whole blocks,
+ *  or it has a partition offset (fsi_image_set_partition_offset: that
+ *  partition's own volume would not show the session).  With UDF, the
+ *  anchor at 256 is rewritten along with the head.  Its El Torito boot
+ *  record is kept (so it boots as before);
  *  IMAPI_E_BOOT_OBJECT_CONFLICT (when the result is made): boot entries
- *  were added to img.  `disc` NULL turns
- *  it off.  The disc must outlive the image. */
+ *  were added to img.  A hybrid image's partition tables follow its new
+ *  end, last, once the session is complete: the MBR's entry over the
+ *  ISO9660 data (when no partition follows it) and a protective entry
+ *  grow; a GPT's backup moves to the session's end (its last blocks),
+ *  its primary header says so, and its ISO9660 entry grows likewise (not
+ *  with UDF in the session, whose anchor must end the image: the GPT then
+ *  stays as it was).  `disc` NULL turns it off.  The disc must outlive
+ *  the image. */
 FSI_API fsi_hresult fsi_image_set_append(fsi_image *img, fsi_disc *disc);
 
 FSI_API fsi_hresult fsi_import(fsi_image *img, fsi_disc *disc, unsigned fs, unsigned flags,

@@ -22,6 +22,7 @@
 #include "append.h"
 #include "output.h"
 #include "reader.h"
+#include "sysarea.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +36,7 @@ void append_state_free(struct append_state *a)
 {
     if (a) {
         free(a->first_set);
+        free(a->sys);
         free(a);
     }
 }
@@ -164,6 +166,85 @@ const struct writer_ops append_boot_ops = {
     .destroy = keep_destroy,
 };
 
+/* ---- a hybrid image's GPT, moved to the new end ---- */
+
+bool append_gpt_wanted(const struct layout *lay)
+{
+    const struct append_state *a = lay->img->ms_app;
+    /* UDF's closing anchor must end the image: its GPT then stays as it
+     * was (valid, over the sessions before). */
+    return a && lay->img->ms_disc && (a->grow & SYSAREA_GROW_GPT) && !(lay->fs & FSI_FS_UDF);
+}
+
+static fsi_hresult gpt_place(struct layout *lay, void *self, enum layout_phase ph)
+{
+    (void)self;
+    uint64_t b;
+    return ph == PHASE_TAIL ? layout_alloc(lay, 0, lay->img->ms_app->gpt_tail, &b) : FSI_S_OK;
+}
+
+/* The head and tail for the image's new end; tail: a->gpt_tail blocks. */
+static uint8_t *grown_head(const struct layout *lay, uint8_t *tail, size_t *changed)
+{
+    const struct append_state *a = lay->img->ms_app;
+    uint8_t *head = malloc(16 * FSI_BLOCK);
+    if (head) {
+        memcpy(head, a->sys, 16 * FSI_BLOCK);
+        sysarea_grow(head, 16 * FSI_BLOCK, a->old_sectors, lay->total_blocks * 4,
+                     append_gpt_wanted(lay), tail, a->gpt_tail, changed);
+    }
+    return head;
+}
+
+static fsi_hresult gpt_produce(struct layout *lay, void *self, uint32_t tag, uint64_t block,
+                               uint8_t *buf, uint32_t n)
+{
+    (void)self, (void)tag;
+    uint8_t *tail = malloc((size_t)lay->img->ms_app->gpt_tail * FSI_BLOCK);
+    size_t changed;
+    uint8_t *head = tail ? grown_head(lay, tail, &changed) : NULL;
+    if (head)
+        memcpy(buf, tail + block * FSI_BLOCK, (size_t)n * FSI_BLOCK);
+    free(head);
+    free(tail);
+    return head ? FSI_S_OK : fsi_fail(lay->img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+}
+
+const struct writer_ops append_gpt_ops = {
+    .name = "backup GPT of the grown image",
+    .place = gpt_place,
+    .produce = gpt_produce,
+    .destroy = keep_destroy,
+};
+
+/* A volume at a partition offset (xorriso -partition_offset): an MBR
+ * entry from sector 4k whose block k + 16 holds a primary descriptor.
+ * A session would not show in that partition's own view. */
+static fsi_hresult check_offset(fsi_image *img, fsi_disc *d, const uint8_t *head,
+                                const char *name)
+{
+    if (head[510] != 0x55 || head[511] != 0xAA)
+        return FSI_S_OK;
+    for (int k = 0; k < 4; k++) {
+        const uint8_t *pe = head + 446 + 16 * k;
+        uint32_t first = (uint32_t)pe[8] | (uint32_t)pe[9] << 8 | (uint32_t)pe[10] << 16 |
+                         (uint32_t)pe[11] << 24;
+        if (!pe[4] || pe[4] == 0xEE || !first || first % 4 || first / 4 + 17 > fsi_disc_size(d) / FSI_BLOCK)
+            continue;
+        uint8_t vd[FSI_BLOCK];
+        fsi_hresult hr = fsi_disc_read(d, &(fsi_extent){((uint64_t)first / 4 + 16) * FSI_BLOCK,
+                                                         FSI_BLOCK}, 1, 0, vd, FSI_BLOCK, NULL);
+        if (FSI_FAILED(hr))
+            return disc_failure(img, d, hr);
+        if (vd[0] == 1 && !memcmp(vd + 1, "CD001", 5))
+            return fsi_failf(img, IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, 0, NULL, NULL,
+                             "'%s' has a partition offset (a second ISO9660 volume for its "
+                             "partition %d, from block %u): a new session would not show in "
+                             "that partition", name, k + 1, first / 4);
+    }
+    return FSI_S_OK;
+}
+
 FSI_API fsi_hresult fsi_image_set_append(fsi_image *img, fsi_disc *disc)
 {
     if (!img)
@@ -220,6 +301,8 @@ FSI_API fsi_hresult fsi_image_set_append(fsi_image *img, fsi_disc *disc)
                        name);
         goto fail;
     }
+    if (FSI_FAILED(hr = check_offset(img, disc, head, name)))
+        goto fail;
     /* After all the file holds (a session cut short by a crash included:
      * its bytes are no session, but nothing is overwritten); a device is
      * as long as it is, so there after the last session. */
@@ -245,6 +328,16 @@ FSI_API fsi_hresult fsi_image_set_append(fsi_image *img, fsi_disc *disc)
         }
         memcpy(a->first_set, head + 16 * FSI_BLOCK, APPEND_HEAD_BLOCKS * FSI_BLOCK);
     }
+    /* A hybrid image's MBR and GPT end where the image ends: a file's
+     * size, a device's last session. */
+    a->old_sectors = (a->blockdev ? end : size / FSI_BLOCK) * 4;
+    a->grow = sysarea_grow_probe(head, 16 * FSI_BLOCK, a->old_sectors, &a->gpt_tail);
+    if (a->grow && !(a->sys = malloc(16 * FSI_BLOCK))) {
+        hr = fsi_fail(img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+        goto fail;
+    }
+    if (a->sys)
+        memcpy(a->sys, head, 16 * FSI_BLOCK);
     a->mark.self = at;
     a->mark.prev = last;
     a->size = size;
@@ -346,6 +439,22 @@ static fsi_hresult check_target(fsi_image *img, const struct append_state *a, in
                         "%s", "the image's first 32 blocks or its block 256 changed since its "
                          "session was read");
     return FSI_S_OK;
+}
+
+static fsi_hresult grow_tables(const struct layout *lay, int fd)
+{
+    uint8_t *tail = malloc((size_t)(lay->img->ms_app->gpt_tail + 1) * FSI_BLOCK);
+    size_t changed = 0;
+    uint8_t *head = tail ? grown_head(lay, tail, &changed) : NULL;
+    fsi_hresult hr = FSI_S_OK;
+    if (!head)
+        hr = fsi_fail(lay->img, FSI_E_OUTOFMEMORY, ENOMEM, NULL, NULL, NULL);
+    else if (changed && (pwrite_all(fd, head, changed, 0) || fsync(fd) != 0))
+        hr = io_fail(lay->img, errno, "update the partition tables (the new session is "
+                                      "complete; they still describe the image before it)");
+    free(head);
+    free(tail);
+    return hr;
 }
 
 FSI_API fsi_hresult fsi_result_append(fsi_result *res, int fd, uint64_t *written)
@@ -470,5 +579,10 @@ FSI_API fsi_hresult fsi_result_append(fsi_result *res, int fd, uint64_t *written
     }
     free(old);
     free(set);
+    /* 4. A hybrid image's MBR and primary GPT, now over the new end (its
+     * backup is in the session).  Before this the tables describe the
+     * image as it was, which is still whole. */
+    if (FSI_SUCCEEDED(hr) && a->grow)
+        hr = grow_tables(lay, fd);
     return hr;
 }

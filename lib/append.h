@@ -24,6 +24,11 @@ struct append_state {
     dev_t dev;
     ino_t ino;
     bool blockdev;
+    /* A hybrid image's partition tables, which follow its new end. */
+    unsigned grow;              /* SYSAREA_GROW_* found in blocks 0-15 */
+    uint32_t gpt_tail;          /* blocks of the GPT's backup at the end */
+    uint8_t *sys;               /* blocks 0-15 as they were */
+    uint64_t old_sectors;       /* the image's end then, 512-byte sectors */
 };
 
 void append_state_free(struct append_state *a);
@@ -35,6 +40,11 @@ fsi_hresult session_kept_boot(struct layout *lay);
 /* The writer of lay->kept_br, at the session's block 17 (after its
  * primary descriptor, where El Torito wants it). */
 extern const struct writer_ops append_boot_ops;
+
+/* The new backup GPT at the session's end, when the image has a GPT
+ * (the primary moves to it when the session is complete). */
+bool append_gpt_wanted(const struct layout *lay);
+extern const struct writer_ops append_gpt_ops;
 
 /* SEG_ZERO blocks [block, block + n) in buf: the session's system area
  * gets the first session's set (output.c). */

@@ -514,6 +514,8 @@ static fsi_hresult add_writers(struct layout *lay)
             return hr;
     }
     /* Last: appended partitions and the GPT's backup end the image. */
+    if (append_gpt_wanted(lay) && FSI_FAILED(hr = add_writer(lay, &append_gpt_ops, NULL)))
+        return hr;
     if (hybrid_wanted(lay->img) && !lay->img->ms_disc) {
         if (FSI_FAILED(hr = hybrid_writer_new(lay, &self))) {
             hybrid_ops.destroy(self);

@@ -227,6 +227,164 @@ void sysarea_tail(const struct sysarea *s, uint8_t *buf)
     header(s, end - SECTOR, ents, true);
 }
 
+/* ---- growing by a session ---- */
+
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t rd64(const uint8_t *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
+
+/* The GPT header at sector 1 if it is valid and ends at old_sectors;
+ * its entries (*ents, *n of *size bytes) within the head. */
+static uint8_t *gpt_header(uint8_t *head, size_t head_len, uint64_t old_sectors,
+                           uint8_t **ents, uint32_t *n, uint32_t *size)
+{
+    if (head_len < 2 * SECTOR)
+        return NULL;
+    uint8_t *h = head + SECTOR;
+    uint32_t hsize = rd32(h + 12);
+    if (memcmp(h, "EFI PART", 8) || hsize < 92 || hsize > SECTOR || rd64(h + 24) != 1 ||
+        rd64(h + 32) != old_sectors - 1)
+        return NULL;
+    uint8_t copy[SECTOR];
+    memcpy(copy, h, hsize);
+    le32(copy + 16, 0);
+    if (crc32(copy, hsize) != rd32(h + 16))
+        return NULL;
+    uint64_t lba = rd64(h + 72);
+    *n = rd32(h + 80);
+    *size = rd32(h + 84);
+    if (*size < 128 || *size > 1024 || *n > 1024 || lba < 2 ||
+        lba * SECTOR + (uint64_t)*n * *size > head_len)
+        return NULL;
+    *ents = head + lba * SECTOR;
+    return crc32(*ents, (size_t)*n * *size) == rd32(h + 88) ? h : NULL;
+}
+
+/* Entry k (first, last sector) over sector 64 that no other entry
+ * follows: the ISO9660 data at the image's end, which grows with it. */
+static bool last_over_head(uint64_t first[], uint64_t last[], unsigned n, unsigned k)
+{
+    if (!last[k] || first[k] > 64 || last[k] < 64)
+        return false;
+    for (unsigned j = 0; j < n; j++)
+        if (j != k && last[j] && first[j] > last[k])
+            return false;
+    return true;
+}
+
+static unsigned mbr_grow(uint8_t *head, uint64_t old_sectors, uint64_t new_sectors)
+{
+    if (head[510] != 0x55 || head[511] != 0xAA)
+        return 0;
+    uint64_t first[4], last[4];
+    for (unsigned k = 0; k < 4; k++) {
+        const uint8_t *pe = head + 446 + 16 * k;
+        uint64_t n = rd32(pe + 12);
+        first[k] = rd32(pe + 8);
+        last[k] = pe[4] && n && pe[4] != 0xEE ? first[k] + n - 1 : 0;
+    }
+    unsigned found = 0;
+    for (unsigned k = 0; k < 4; k++) {
+        uint8_t *pe = head + 446 + 16 * k;
+        uint64_t n = rd32(pe + 12), end;
+        if (pe[4] == 0xEE && n && first[k] + n >= old_sectors && first[k] + n < 0xFFFFFFFFu)
+            end = new_sectors;                      /* protective: the whole disk */
+        else if (last_over_head(first, last, 4, k) && last[k] < old_sectors)
+            end = last[k] + 1 + (new_sectors - old_sectors);
+        else
+            continue;
+        found = SYSAREA_GROW_MBR;
+        if (new_sectors)
+            mbr_entry(pe, pe[0], pe[4], first[k], end - first[k]);
+    }
+    return found;
+}
+
+/* The blocks after the GPT's last usable sector (its backup's place),
+ * 0 if they do not hold the backup entries and header or take more
+ * than the head's 16 blocks. */
+static uint32_t tail_of(const uint8_t *h, uint64_t old_sectors, size_t esectors)
+{
+    uint64_t after = old_sectors - 1 - rd64(h + 48);
+    if (rd64(h + 48) >= old_sectors || after < esectors + 1 || after > 16 * 4)
+        return 0;
+    return (uint32_t)((after + 3) / 4);
+}
+
+/* new_sectors 0: only look (nothing is written). */
+static unsigned gpt_grow(uint8_t *head, size_t head_len, uint64_t old_sectors,
+                         uint64_t new_sectors, uint8_t *tail, uint32_t *tail_blocks,
+                         size_t *changed)
+{
+    uint8_t *ents;
+    uint32_t n, size;
+    uint8_t *h = gpt_header(head, head_len, old_sectors, &ents, &n, &size);
+    size_t esize = h ? (size_t)n * size : 0, esectors = (esize + SECTOR - 1) / SECTOR;
+    if (!h || !tail_of(h, old_sectors, esectors))
+        return 0;
+    if (!new_sectors) {
+        *tail_blocks = tail_of(h, old_sectors, esectors);
+        return SYSAREA_GROW_GPT;
+    }
+    uint64_t delta = new_sectors - old_sectors, first[SYSAREA_GPT_MAX], last[SYSAREA_GPT_MAX];
+    unsigned m = n < SYSAREA_GPT_MAX ? n : SYSAREA_GPT_MAX;
+    for (unsigned k = 0; k < m; k++) {
+        const uint8_t *e = ents + (size_t)k * size;
+        static const uint8_t zero[16];
+        bool used = memcmp(e, zero, 16) != 0;
+        first[k] = rd64(e + 32);
+        last[k] = used ? rd64(e + 40) : 0;
+    }
+    for (unsigned k = 0; k < m; k++)
+        if (last_over_head(first, last, m, k))
+            le64(ents + (size_t)k * size + 40, last[k] + delta);
+    le64(h + 32, new_sectors - 1);
+    le64(h + 48, rd64(h + 48) + delta);             /* last usable */
+    le32(h + 88, crc32(ents, esize));
+    uint32_t hsize = rd32(h + 12);
+    le32(h + 16, 0);
+    le32(h + 16, crc32(h, hsize));
+    /* The backup: the same entries, then the header, in the last sectors. */
+    memset(tail, 0, (size_t)*tail_blocks * 2048);
+    uint8_t *end = tail + (size_t)*tail_blocks * 2048, *bh = end - SECTOR;
+    memcpy(end - (esectors + 1) * SECTOR, ents, esize);
+    memcpy(bh, h, hsize);
+    le64(bh + 24, new_sectors - 1);
+    le64(bh + 32, 1);
+    le64(bh + 72, new_sectors - 1 - esectors);
+    le32(bh + 16, 0);
+    le32(bh + 16, crc32(bh, hsize));
+    size_t upto = (size_t)(ents - head) + esize;
+    if (upto > *changed)
+        *changed = upto;
+    return SYSAREA_GROW_GPT;
+}
+
+unsigned sysarea_grow_probe(const uint8_t *head, size_t head_len, uint64_t old_sectors,
+                            uint32_t *tail_blocks)
+{
+    /* new_sectors 0 only looks: the cast writes nothing. */
+    uint8_t *h = (uint8_t *)head;
+    unsigned r = 0;
+    *tail_blocks = 0;
+    if (head_len >= SECTOR && old_sectors)
+        r |= mbr_grow(h, old_sectors, 0) | gpt_grow(h, head_len, old_sectors, 0, NULL,
+                                                    tail_blocks, NULL);
+    return r;
+}
+
+void sysarea_grow(uint8_t *head, size_t head_len, uint64_t old_sectors, uint64_t new_sectors,
+                  bool gpt, uint8_t *tail, uint32_t tail_blocks, size_t *changed)
+{
+    *changed = 0;
+    if (mbr_grow(head, old_sectors, new_sectors))
+        *changed = SECTOR;
+    if (gpt)
+        gpt_grow(head, head_len, old_sectors, new_sectors, tail, &tail_blocks, changed);
+}
+
 static int hexval(int c)
 {
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10

@@ -59,6 +59,25 @@ void sysarea_head(const struct sysarea *s, uint8_t *buf, uint32_t nblocks);
  * entries and header. */
 void sysarea_tail(const struct sysarea *s, uint8_t *buf);
 
+/* Growing an image by a session (append.c): what its blocks 0-15 hold
+ * that must follow the image's new end.  old_sectors: the image's
+ * 512-byte sectors before.  SYSAREA_GROW_MBR: an MBR whose ISO9660
+ * entry (the one over sector 64, the volume's head, when it is the last)
+ * or protective entry reaches that end; SYSAREA_GROW_GPT: a valid GPT
+ * whose backup header is that end's last sector. */
+enum { SYSAREA_GROW_MBR = 1, SYSAREA_GROW_GPT = 2 };
+unsigned sysarea_grow_probe(const uint8_t *head, size_t head_len, uint64_t old_sectors,
+                            uint32_t *tail_blocks);
+
+/* head (blocks 0-15, as probed) for an image of new_sectors: those
+ * entries extended by the growth, the primary GPT's header moved to the
+ * new end (when gpt), whose backup entries and header go to tail (the
+ * image's last *tail_blocks blocks, as the probe gave them: the space
+ * after the GPT's last usable sector).  The bytes in head that change lie
+ * in its first *changed bytes. */
+void sysarea_grow(uint8_t *head, size_t head_len, uint64_t old_sectors, uint64_t new_sectors,
+                  bool gpt, uint8_t *tail, uint32_t tail_blocks, size_t *changed);
+
 /* Parse a partition type: "0xNN", FAT12, FAT16, Linux, EFI, a GUID as
  * text (8-4-4-4-12) or as the 32 hex digits of its stored bytes.  0 or -1. */
 int sysarea_parse_type(const char *text, struct part_type *out);

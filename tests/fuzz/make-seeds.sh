@@ -6,8 +6,9 @@
 # mkisofs -R -J with BIOS + EFI entries; genisoimage -R -J -udf;
 # mkudffs of several revisions; pycdlib with Rock Ridge, Joliet, UDF and
 # El Torito), plus a few hand-made El Torito catalogs with sections and
-# extension records.  A writer that is missing is skipped.  Seeds are
-# made, never committed: they go to OUTDIR (created).
+# extension records, and hybrid disks (GPT, MBR).  A writer that is
+# missing is skipped.  Seeds are made, never committed: they go to OUTDIR
+# (created).
 #
 # Environment: MKIMAGE (default: mkimage of the build dir or PATH).
 
@@ -51,6 +52,10 @@ if "$MKIMAGE" --help >/dev/null 2>&1; then
     mk() { "$MKIMAGE" create -q -o "$tmp/img" "$@" >/dev/null 2>&1; }
     mk --fs iso9660 --iso-level 1 "$src/a.txt" "dir=$src/dir" && seed mk-iso-l1.iso
     mk --fs iso9660,joliet "$src" && seed mk-iso-joliet.iso
+    # Hybrid disks: a GPT over the ISO9660 data, and an MBR with an
+    # appended partition (the append extends them).
+    mk --fs iso9660,joliet --appended-gpt "$src" && seed mk-gpt.iso
+    mk --fs iso9660 --append-partition 2 0xef "$tmp/efi.img" "$src" && seed mk-mbr-part.iso
     mk --fs iso9660,joliet,udf --boot "$tmp/boot.bin" --boot "$tmp/efi.img,platform=efi" \
         --boot-catalog boot.cat "$src" && seed mk-all-boot.iso
     for rev in 1.02 1.50 2.00 2.01 2.50 2.60; do
