@@ -378,6 +378,11 @@ FSI_API const char *fsi_image_get_volume_id(const fsi_image *img, fsi_volume_id 
  *  that code looks), a disk signature derived from the image's time, and
  *  one bootable partition (type 0x17) from sector 0 over the whole image
  *  (with fsi_image_set_efi_partition, one protective 0xEE partition).
+ *  The image is padded with zeros to whole cylinders of 1 MiB (64 heads
+ *  of 32 sectors) as isohybrid and xorriso pad it, for BIOSes that want
+ *  partitions to end on one (with appended partitions the ISO9660 data,
+ *  so that they start on one; not with UDF, whose anchor ends the image;
+ *  not under GRUB2's MBR, which xorriso does not pad either).
  *  The first El Torito entry must be a BIOS no-emulation entry whose image
  *  is isolinux.bin with its isohybrid signature (bytes 64-67 FB C0 78 70)
  *  and a boot info table: otherwise creating a result is

@@ -30,6 +30,7 @@
 #define SYSTEM_AREA_BYTES (16 * FSI_BLOCK)
 #define ISO_GPT_START 64        /* sectors: block 16, the volume descriptors */
 #define PART_OFFSET_MAX 1024    /* blocks: xorriso's "hardly of use" beyond 16 */
+#define CYLINDER_BLOCKS 512     /* 64 heads x 32 sectors of 512 bytes */
 
 enum { TAG_HEAD = 1, TAG_TAIL, TAG_PART = 8 };
 
@@ -278,6 +279,18 @@ static fsi_hresult hyb_place(struct layout *lay, void *self, enum layout_phase p
     }
     if (ph != PHASE_TAIL)
         return FSI_S_OK;
+    /* Whole cylinders (64 heads x 32 sectors: 512 blocks), as isohybrid
+     * and xorriso pad under isolinux's MBR, for BIOSes that want
+     * partitions to end on one: the image, or with appended partitions
+     * the ISO9660 data.  Not with UDF, whose closing anchor must end the
+     * image. */
+    if (img->isohybrid_mbr && !img->grub2_mbr && !(lay->fs & FSI_FS_UDF)) {
+        bool parts = false;
+        for (unsigned i = 0; i < FSI_APPENDED_PARTITIONS; i++)
+            parts |= img->parts[i].path != NULL;
+        uint64_t end = lay->next + (!parts && h->gpt ? SYSAREA_GPT_BLOCKS : 0);
+        lay->next += (CYLINDER_BLOCKS - end % CYLINDER_BLOCKS) % CYLINDER_BLOCKS;
+    }
     h->iso_end = lay->next;
     for (unsigned i = 0; i < FSI_APPENDED_PARTITIONS; i++) {
         if (!img->parts[i].path)

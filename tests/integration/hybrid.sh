@@ -28,7 +28,7 @@ SOURCE_DATE_EPOCH=1700000000
 export SOURCE_DATE_EPOCH
 PY=/usr/bin/python3
 
-PLAN=24
+PLAN=25
 tap_plan $PLAN
 have() { command -v "$1" >/dev/null 2>&1; }
 skip_all() { tap_skip_all $PLAN "isohybrid" "$1"; }
@@ -278,6 +278,28 @@ if [ -f "$tmp/lb.iso" ] && (cd "$tmp" && xorriso -as mkisofs $LB -o lbx.iso src 
     fi
 else
     tap_fail "$APD" "no live-build image from mkimage or xorriso"
+fi
+
+# Whole cylinders (1 MiB) under isolinux's MBR, as xorriso pads: the whole
+# image with a GPT; with an appended partition the ISO9660 data, so that
+# the partition starts on a cylinder (sfdisk's view; xorriso's own image
+# of the same line agrees).
+CYD="isohybrid: the image ends on a cylinder (1 MiB); an appended partition starts on one, as in xorriso's image"
+"$MKIMAGE" -as mkisofs -o "$tmp/cyl.iso" -V CYL -isohybrid-mbr "$mbr" -b isolinux/isolinux.bin \
+    -c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \
+    -append_partition 2 0x83 "$mbr" "$src" >/dev/null 2>&1
+p2=$(sfdisk -d "$tmp/cyl.iso" 2>/dev/null | sed -n 's/.*2 : start= *\([0-9]*\),.*/\1/p')
+x2=
+if xorriso -as mkisofs -o "$tmp/cylx.iso" -V CYL -isohybrid-mbr "$mbr" -b isolinux/isolinux.bin \
+    -c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \
+    -append_partition 2 0x83 "$mbr" "$src" >/dev/null 2>&1; then
+    x2=$(sfdisk -d "$tmp/cylx.iso" 2>/dev/null | sed -n 's/.*2 : start= *\([0-9]*\),.*/\1/p')
+fi
+if [ -f "$tmp/lb.iso" ] && [ $(($(stat -c %s "$tmp/lb.iso") % 1048576)) -eq 0 ] &&
+    [ -n "$p2" ] && [ $((p2 % 2048)) -eq 0 ] && [ -n "$x2" ] && [ $((x2 % 2048)) -eq 0 ]; then
+    tap_ok "$CYD"
+else
+    tap_fail "$CYD" "live-build image $(stat -c %s "$tmp/lb.iso" 2>/dev/null) bytes; partition 2 at $p2 (xorriso's at $x2)"
 fi
 
 # ---- refusals: the code, and nothing written ----
