@@ -46,7 +46,7 @@ enum { OPT_PREV_SESSION = 1160, OPT_NWA, OPT_REMOVE };
 enum { OPT_EXCLUDE = 1170, OPT_VOLUME_DATE };
 /* The system area. */
 enum { OPT_ISOHYBRID_MBR = 1180, OPT_EFI_PARTITION, OPT_GRUB2_MBR, OPT_APPEND_PARTITION,
-       OPT_APPENDED_GPT, OPT_APM, OPT_ISO_PART_TYPE, OPT_MBR_BOOTABLE, OPT_SYSTEM_AREA,
+       OPT_APPENDED_GPT, OPT_APM, OPT_MSDOS_LABEL, OPT_ISO_PART_TYPE, OPT_MBR_BOOTABLE, OPT_SYSTEM_AREA,
        OPT_PART_OFFSET };
 
 /* Which commands take an option: both, create only ('c'), append only. */
@@ -100,6 +100,7 @@ static const struct opt_doc options[] = {
     {{"appended-gpt", no_argument, NULL, OPT_APPENDED_GPT}, 0, NULL, "list appended partitions and the ISO9660 data in a GPT (protective MBR)", 'c'},
     {{"iso-partition-type", required_argument, NULL, OPT_ISO_PART_TYPE}, 0, "TYPE", "partition type of the ISO9660 data's own entry (default 0x17 / Basic Data)", 'c'},
     {{"apm", no_argument, NULL, OPT_APM}, 0, NULL, "an Apple Partition Map listing the EFI boot image (Intel Macs boot it from a disk)", 'c'},
+    {{"msdos-label", no_argument, NULL, OPT_MSDOS_LABEL}, 0, NULL, "a plain DOS label: partition 1 (active, 0xcd) over the ISO9660 data from sector 1", 'c'},
     {{"mbr-bootable", no_argument, NULL, OPT_MBR_BOOTABLE}, 0, NULL, "make sure the MBR has an active partition (some BIOSes need one)", 'c'},
     {{"partition-offset", required_argument, NULL, OPT_PART_OFFSET}, 0, "BLOCKS", "a second superblock and tree for a partition from BLOCKS (16), so that it mounts alone", 'c'},
     {{"system-area", required_argument, NULL, OPT_SYSTEM_AREA}, 0, "FILE", "the image's first 32 KiB from FILE (an MBR or GPT asked for goes over it)", 'c'},
@@ -481,7 +482,7 @@ struct create_opts {
     bool efi_partition;         /* --efi-partition */
     struct { unsigned n; const char *type, *file; } parts[8];   /* --append-partition */
     size_t nparts;
-    bool appended_gpt, mbr_bootable, apm;
+    bool appended_gpt, mbr_bootable, apm, msdos_label;
     const char *iso_part_type;
     long part_offset;           /* --partition-offset, -1: not given */
     uint8_t *sysarea;           /* --system-area */
@@ -869,6 +870,7 @@ static int run(int argc, char **argv, bool append)
         }
         case OPT_APPENDED_GPT: o.appended_gpt = true; break;
         case OPT_APM: o.apm = true; break;
+        case OPT_MSDOS_LABEL: o.msdos_label = true; break;
         case OPT_MBR_BOOTABLE: o.mbr_bootable = true; break;
         case OPT_ISO_PART_TYPE: o.iso_part_type = optarg; break;
         case OPT_PART_OFFSET: {
@@ -1025,6 +1027,8 @@ static int run(int argc, char **argv, bool append)
         hr = fsi_image_set_appended_gpt(img, true);
     if (FSI_SUCCEEDED(hr) && o.apm)
         hr = fsi_image_set_apm(img, true);
+    if (FSI_SUCCEEDED(hr) && o.msdos_label)
+        hr = fsi_image_set_msdos_label(img, true);
     if (FSI_SUCCEEDED(hr) && o.mbr_bootable)
         hr = fsi_image_set_mbr_bootable(img, true);
     if (FSI_SUCCEEDED(hr) && o.iso_part_type)

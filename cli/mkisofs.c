@@ -30,7 +30,7 @@ enum act {
     A_VERBOSE, A_PAD, A_NOPAD, A_BOOT_BIOS, A_BOOT_EFI, A_CATALOG, A_NOEMUL, A_HDBOOT,
     A_LOADSIZE, A_LOADSEG, A_INFOTABLE, A_ALTBOOT, A_PLATFORM, A_BOOTID, A_PREV, A_MSINFO,
     A_MODDATE, A_VOLDATE, A_UUID, A_OWNER, A_MBR, A_GPT, A_EFIPART, A_GRUB2MBR, A_GRUB2INFO,
-    A_APPENDPART, A_APPENDGPT, A_APM, A_ISOTYPE, A_MBRBOOT, A_SYSAREA, A_PARTOFF, A_CATHIDE, A_HELP, A_VERSION, A_WARN,
+    A_APPENDPART, A_APPENDGPT, A_APM, A_MSDOS, A_ISOTYPE, A_MBRBOOT, A_SYSAREA, A_PARTOFF, A_CATHIDE, A_HELP, A_VERSION, A_WARN,
     A_REFUSE
 };
 
@@ -120,8 +120,7 @@ static const struct mopt opts[] = {
     {"efi-boot-part", 1, A_EFIPART, 0, NULL},
     {"iso_mbr_part_type", 1, A_ISOTYPE, 0, NULL},
     {"grub2-boot-info", 0, A_GRUB2INFO, 0, NULL},
-    {"protective-msdos-label", 0, A_REFUSE, 0, "a plain DOS label is not written (an isohybrid "
-                                               "or GRUB2 MBR, or a GPT's protective MBR, is)"},
+    {"protective-msdos-label", 0, A_MSDOS, 0, NULL},
     {"mbr-force-bootable", 0, A_MBRBOOT, 0, NULL},
     {"partition_hd_cyl", 1, A_REFUSE, 0, GEOMETRY_WHY},
     {"partition_sec_hd", 1, A_REFUSE, 0, GEOMETRY_WHY},
@@ -505,6 +504,7 @@ static void help(void)
           "  --mbr-force-bootable  -G FILE             active MBR entry; system area bytes\n"
           "  -partition_offset 16         a second superblock: the ISO partition mounts alone\n"
           "  -isohybrid-apm-hfsplus       an Apple Partition Map over the EFI boot image\n"
+          "  --protective-msdos-label     a DOS label: partition 1 over the ISO9660 data\n"
           "  --modification-date=YYYYMMDDhhmmsscc  -volume_date c|m|x|f|uuid DATE  -uuid DATE\n"
           "Names that only change ISO9660 identifiers (-N -d -L -U -allow-lowercase ...)\n"
           "are warned about; options mkimage cannot honour are named (exit 2).\n"
@@ -686,6 +686,8 @@ static int take(struct st *s, const struct mopt *o, const char *given, char **a)
         return push(s, "--efi-partition") ? -1 : EXIT_OK;
     case A_APM:
         return push(s, "--apm") ? -1 : EXIT_OK;
+    case A_MSDOS:
+        return push(s, "--msdos-label") ? -1 : EXIT_OK;
     case A_EFIPART:
         if (strcmp(a[0], "--efi-boot-image"))
             return refuse(given, "an EFI partition copied from a disk file into the ISO is not "

@@ -443,6 +443,15 @@ FSI_API const char *fsi_image_get_appended_partition(const fsi_image *img, unsig
  *  blocks. */
 FSI_API fsi_hresult fsi_image_set_appended_gpt(fsi_image *img, bool on);
 
+/** Write a plain DOS label (xorriso --protective-msdos-label): an MBR
+ *  whose partition 1, active, of type 0xcd (unless
+ *  fsi_image_set_iso_partition_type says otherwise), covers the ISO9660
+ *  data from sector 1 (from the partition offset when there is one),
+ *  with whatever fsi_image_set_system_area put before it.  Under an
+ *  isohybrid or GRUB2 MBR, or with a GPT, their own entries are written
+ *  instead.  In a session IMAPI_E_BOOT_OBJECT_CONFLICT. */
+FSI_API fsi_hresult fsi_image_set_msdos_label(fsi_image *img, bool on);
+
 /** Write an Apple Partition Map (xorriso -isohybrid-apm-hfsplus, without
  *  HFS+), from which Intel Macs boot the image from a disk: a Driver
  *  Descriptor Map (signature "ER", 2048-byte blocks) over bytes 0-5 and

@@ -50,7 +50,7 @@ struct hyb {
 bool hybrid_wanted(const fsi_image *img)
 {
     if (img->isohybrid_mbr || img->efi_partition || img->system_area || img->parts_gpt ||
-        img->mbr_bootable || img->part_offset || img->apm)
+        img->mbr_bootable || img->part_offset || img->apm || img->msdos_label)
         return true;
     for (int i = 0; i < FSI_APPENDED_PARTITIONS; i++)
         if (img->parts[i].path)
@@ -170,6 +170,14 @@ FSI_API fsi_hresult fsi_image_set_mbr_bootable(fsi_image *img, bool on)
     if (!img)
         return IMAPI_E_INVALID_PARAM;
     img->mbr_bootable = on;
+    return FSI_S_OK;
+}
+
+FSI_API fsi_hresult fsi_image_set_msdos_label(fsi_image *img, bool on)
+{
+    if (!img)
+        return IMAPI_E_INVALID_PARAM;
+    img->msdos_label = on;
     return FSI_S_OK;
 }
 
@@ -366,13 +374,14 @@ static void describe(const struct layout *lay, const struct hyb *h, struct sysar
         }
     }
     sa->gpt = h->gpt;
-    sa->mbr = h->gpt || any_part || img->isohybrid_mbr || img->mbr_bootable || lay->part_offset;
+    sa->mbr = h->gpt || any_part || img->isohybrid_mbr || img->mbr_bootable || lay->part_offset ||
+              img->msdos_label;
     if (!sa->mbr)
         return;
     /* The ISO data's type as xorriso writes it: 0x17 under MBR code, 0xcd
      * from a partition offset, else 0x83 (beside appended partitions). */
-    struct part_type iso_type = {.mbr = img->isohybrid_mbr ? 0x17 : lay->part_offset ? 0xcd
-                                                                                     : 0x83};
+    struct part_type iso_type = {.mbr = img->isohybrid_mbr ? 0x17 : lay->part_offset ||
+                                                                    img->msdos_label ? 0xcd : 0x83};
     if (img->iso_type_set)
         iso_type = img->iso_type;
     /* The ISO9660 data's partition: from the partition offset (where its
@@ -380,13 +389,17 @@ static void describe(const struct layout *lay, const struct hyb *h, struct sysar
      * MBR and from its descriptors in a GPT (the GPT's own blocks come
      * first). */
     uint64_t iso_first = lay->part_offset * 4;
+    /* A DOS label leaves sector 0 out (xorriso --protective-msdos-label). */
+    bool label = img->msdos_label && !img->isohybrid_mbr && !h->gpt;
+    if (label && !iso_first)
+        iso_first = 1;
 
     if (!h->gpt) {
         bool active = false;
         if (!h->part_block[0]) {
             part_entry(&sa->mbr_parts[0], iso_first, h->iso_end * 4 - iso_first);
             sa->mbr_parts[0].mbr_type = iso_type.mbr;
-            active = img->isohybrid_mbr || img->mbr_bootable;
+            active = img->isohybrid_mbr || img->mbr_bootable || label;
             sa->mbr_parts[0].status = active ? 0x80 : 0;
         }
         for (int i = 0; i < FSI_APPENDED_PARTITIONS; i++) {

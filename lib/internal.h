@@ -171,6 +171,7 @@ struct fsi_image {
     bool parts_gpt;                /* fsi_image_set_appended_gpt */
     bool mbr_bootable;             /* fsi_image_set_mbr_bootable */
     bool apm;                      /* fsi_image_set_apm */
+    bool msdos_label;              /* fsi_image_set_msdos_label */
     uint32_t part_offset;          /* fsi_image_set_partition_offset */
     bool iso_type_set;
     struct part_type iso_type;     /* fsi_image_set_iso_partition_type */

@@ -25,7 +25,7 @@ SOURCE_DATE_EPOCH=1700000000
 export SOURCE_DATE_EPOCH
 PY=/usr/bin/python3
 
-PLAN=37
+PLAN=38
 tap_plan $PLAN
 have() { command -v "$1" >/dev/null 2>&1; }
 skip_all() { tap_skip_all $PLAN "appended partitions" "$1"; }
@@ -322,6 +322,33 @@ if "$MKIMAGE" -as mkisofs -quiet -G "$tmp/sa.bin" -o "$tmp/g.iso" "$arch" 2>/dev
 else
     tap_fail "-G: the image starts with the file's 32 KiB; an isohybrid MBR goes over its block 0 only"
 fi
+
+# --protective-msdos-label (with -G GRUB's MBR code, and with a partition
+# offset): partition 1 active, 0xcd, from sector 1 (from the offset) to
+# the image's end, as in xorriso's image of the same line; sfdisk agrees.
+PMD="--protective-msdos-label: partition 1 (active, 0xcd) from sector 1 / the offset to the end, as xorriso's; the -G code kept"
+bad=
+for extra in "-G /usr/lib/grub/i386-pc/boot_hybrid.img" "-partition_offset 16"; do
+    rm -f "$tmp/pm.iso" "$tmp/pmx.iso"
+    # shellcheck disable=SC2086
+    (cd "$tmp" && "$MKIMAGE" -as mkisofs -V PM $extra --protective-msdos-label -o pm.iso "$arch") \
+        >/dev/null 2>&1
+    # shellcheck disable=SC2086
+    (cd "$tmp" && xorriso -as mkisofs -V PM $extra --protective-msdos-label -o pmx.iso "$arch") \
+        >/dev/null 2>&1
+    ours=$(mbr_rows "$tmp/pm.iso") theirs=$(mbr_rows "$tmp/pmx.iso")
+    first=$(echo "$ours" | awk '{ print $3 }')
+    n=$(($(stat -c %s "$tmp/pm.iso" 2>/dev/null || echo 0) / 512))
+    if [ -z "$ours" ] || [ "$(mbr_rows_nosize "$tmp/pm.iso")" != "$(mbr_rows_nosize "$tmp/pmx.iso")" ] ||
+        [ "$ours" != "0x80 0xcd $first $((n - first))" ] ||
+        ! sfdisk -d "$tmp/pm.iso" 2>/dev/null | grep -Eq "start= +$first, size= +$((n - first)), type=cd, bootable"; then
+        bad="$bad [$extra] ours: $ours / xorriso's: $theirs"
+    fi
+    case $extra in
+    -G*) cmp -s -n 432 "$tmp/pm.iso" /usr/lib/grub/i386-pc/boot_hybrid.img || bad="$bad [-G: code not kept]" ;;
+    esac
+done
+if [ -z "$bad" ]; then tap_ok "$PMD"; else tap_fail "$PMD" "$bad"; fi
 
 # ---- refusals: the code, and nothing written ----
 expect() {   # expect DESC PATTERN ARGS...

@@ -282,7 +282,7 @@ esac
 bad=
 for opt in "-efi-boot-part binary/boot/grub/efi.img" "-T" \
     "-no-boot" "-iso-level 4" "-input-charset iso8859-1" "-hide binary/live/vmlinuz" \
-    "-sort list" "-protective-msdos-label" "-appended_part_as_apm" "-partition_hd_cyl 255"; do
+    "-sort list" "-appended_part_as_apm" "-partition_hd_cyl 255"; do
     name=${opt%% *}
     # shellcheck disable=SC2086
     out=$(cd "$tmp" && "$MKIMAGE" -as mkisofs -R $opt -o x.iso binary 2>&1)
