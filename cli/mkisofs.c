@@ -179,6 +179,8 @@ struct st {
     bool alt;                 /* -eltorito-alt-boot: the next -b/-e starts an entry */
     char *hidden_catalog;     /* -hide of the catalog's path */
     bool catalog_hidden;      /* --boot-catalog-hide */
+    const char *efi_part;     /* -efi-boot-part FILE: an appended ESP */
+    unsigned parts_used;      /* bit N: -append_partition N */
     char **warnings;          /* printed at the end, unless -quiet */
     size_t nwarn, capwarn;
 };
@@ -498,6 +500,7 @@ static void help(void)
           "  -isohybrid-mbr FILE          boot from a disk too (isohdpfx.bin; BIOS)\n"
           "  -isohybrid-gpt-basdat, -efi-boot-part --efi-boot-image\n"
           "                               a GPT whose ESP is the EFI boot image (UEFI)\n"
+          "  -efi-boot-part FILE          FILE appended as the GPT's ESP\n"
           "  --grub2-mbr FILE  --grub2-boot-info   GRUB2's hybrid MBR and its address\n"
           "  -append_partition N TYPE FILE  -appended_part_as_gpt  -iso_mbr_part_type T\n"
           "  -e --interval:appended_partition_N:all::   boot the appended partition\n"
@@ -666,6 +669,8 @@ static int take(struct st *s, const struct mopt *o, const char *given, char **a)
     case A_GRUB2MBR: return push(s, "--grub2-mbr") || push(s, a[0]) ? -1 : EXIT_OK;
     case A_SYSAREA: return push(s, "--system-area") || push(s, a[0]) ? -1 : EXIT_OK;
     case A_APPENDPART:
+        if (a[0][0] >= '1' && a[0][0] <= '4' && !a[0][1])
+            s->parts_used |= 1u << (a[0][0] - '0');
         return push(s, "--append-partition") || push(s, a[0]) || push(s, a[1]) ||
                push(s, a[2]) ? -1 : EXIT_OK;
     case A_APPENDGPT: return push(s, "--appended-gpt") ? -1 : EXIT_OK;
@@ -689,10 +694,12 @@ static int take(struct st *s, const struct mopt *o, const char *given, char **a)
     case A_MSDOS:
         return push(s, "--msdos-label") ? -1 : EXIT_OK;
     case A_EFIPART:
-        if (strcmp(a[0], "--efi-boot-image"))
-            return refuse(given, "an EFI partition copied from a disk file into the ISO is not "
-                                 "written; --efi-boot-image is, and -append_partition 2 0xef "
-                                 "FILE appends one");
+        if (strcmp(a[0], "--efi-boot-image")) {
+            s->efi_part = a[0];
+            return warn(s, given, "the EFI System Partition is appended after the ISO9660 "
+                                  "data and listed in a GPT (xorriso puts it before the tree)")
+                       ? -1 : EXIT_OK;
+        }
         if (s->gpt)
             return EXIT_OK;
         s->gpt = true;
@@ -752,6 +759,21 @@ static int finish(struct st *s)
         } else if (push(s, s->prev)) {
             return -1;
         }
+    }
+    if (s->efi_part) {
+        /* The first free slot from 2, where xorriso's GPT has it. */
+        unsigned k = 2;
+        while (k <= 4 && (s->parts_used & (1u << k)))
+            k++;
+        if (k > 4 && !(s->parts_used & 2u))
+            k = 1;
+        if (k > 4)
+            return cli_usage_error("-as mkisofs: -efi-boot-part: the four partition slots are "
+                                   "taken by -append_partition");
+        char num[2] = {(char)('0' + k), 0};
+        if (push(s, "--append-partition") || push(s, num) || push(s, "0xef") ||
+            push(s, s->efi_part) || push(s, "--appended-gpt"))
+            return -1;
     }
     for (size_t i = 0; i < s->nent; i++) {
         if (!s->ent[i].file)

@@ -25,7 +25,7 @@ SOURCE_DATE_EPOCH=1700000000
 export SOURCE_DATE_EPOCH
 PY=/usr/bin/python3
 
-PLAN=38
+PLAN=39
 tap_plan $PLAN
 have() { command -v "$1" >/dev/null 2>&1; }
 skip_all() { tap_skip_all $PLAN "appended partitions" "$1"; }
@@ -195,6 +195,24 @@ fi
 wipe_eltorito "$tmp/m.iso" "$tmp/m.noet.iso"
 tap_boot "MBR form: OVMF boots the disk from the 0xef partition (El Torito wiped)" \
     "$tmp/m.noet.iso" uefi-disk 90 FSI-EFI-BOOT-OK
+
+# ---- -efi-boot-part FILE: the ESP from a disk file, in a GPT ----
+EBD="-efi-boot-part FILE: a valid GPT whose EF00 partition holds the file (its size as in xorriso's), warned as appended; OVMF boots the disk through it"
+"$MKIMAGE" -as mkisofs -r -J -V EBP -efi-boot-part "$tmp/efiboot.img" -o "$tmp/eb.iso" "$arch" \
+    >"$tmp/eb.log" 2>&1
+xorriso -as mkisofs -r -J -V EBP -efi-boot-part "$tmp/efiboot.img" -o "$tmp/ebx.iso" "$arch" \
+    >/dev/null 2>&1
+ef_size() { sgdisk -p "$1" 2>/dev/null | awk '$6 == "EF00" { print $3 - $2 + 1 }'; }
+ef_start=$(sgdisk -p "$tmp/eb.iso" 2>/dev/null | awk '$6 == "EF00" { print $2 }')
+if grep -q 'warning: -efi-boot-part: ' "$tmp/eb.log" && sgdisk -v "$tmp/eb.iso" 2>&1 | grep -q 'No problems found' &&
+    [ -n "$ef_start" ] && [ "$(ef_size "$tmp/eb.iso")" = "$(ef_size "$tmp/ebx.iso")" ] &&
+    dd if="$tmp/eb.iso" bs=512 skip="$ef_start" count=$((esp_blocks * 4)) 2>/dev/null |
+        cmp -s - "$tmp/efiboot.img" &&
+    qemu_boot "$tmp/eb.iso" uefi-disk 90 FSI-EFI-BOOT-OK; then
+    tap_ok "$EBD"
+else
+    tap_fail "$EBD" "$(cat "$tmp/eb.log"; sgdisk -p "$tmp/eb.iso" 2>&1 | tail -3; tr -d '\033' <"$tmp/serial.log" | tail -c 300)"
+fi
 
 # ---- Ubuntu's line: GRUB2's hybrid MBR and eltorito.img ----
 ub=$tmp/ub

@@ -280,7 +280,7 @@ case $rc:$out in
 *) tap_fail "an unknown option: exit 2, named" "$rc: $out" ;;
 esac
 bad=
-for opt in "-efi-boot-part binary/boot/grub/efi.img" "-T" \
+for opt in "-T" \
     "-no-boot" "-iso-level 4" "-input-charset iso8859-1" "-hide binary/live/vmlinuz" \
     "-sort list" "-appended_part_as_apm" "-partition_hd_cyl 255"; do
     name=${opt%% *}
