@@ -481,13 +481,23 @@ static void toc_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static fsi_hresult text_result(fsi_rawcd *cd, FILE *f, char *buf, char **text)
+/* The stream's buffer is only final after fclose. */
+static void cue_text(FILE *f, const char *indent, const char *key, const char *text)
+{
+    if (text && *text) {
+        fprintf(f, "%s%s ", indent, key);
+        cue_string(f, text);
+        fputc('\n', f);
+    }
+}
+
+static fsi_hresult text_result(fsi_rawcd *cd, FILE *f, char **buf, char **text)
 {
     if (fclose(f) != 0) {
-        free(buf);
+        free(*buf);
         return rawcd_fail(cd, FSI_E_OUTOFMEMORY, 0, NULL, NULL, NULL);
     }
-    *text = buf;
+    *text = *buf;
     return FSI_S_OK;
 }
 
@@ -506,14 +516,9 @@ FSI_API fsi_hresult fsi_rawcd_cue_sheet(fsi_rawcd *cd, const char *bin_name, cha
         return rawcd_fail(cd, FSI_E_OUTOFMEMORY, 0, NULL, NULL, NULL);
     if (cd->mcn[0])
         fprintf(f, "CATALOG %s\n", cd->mcn);
-    bool text_on = any_text(cd);
-    if (text_on) {
-        fputs("TITLE ", f);
-        cue_string(f, cd->title ? cd->title : "");
-        fputs("\nPERFORMER ", f);
-        cue_string(f, cd->performer ? cd->performer : "");
-        fputc('\n', f);
-    }
+    /* Only the fields set: cdrdao refuses an empty cue string. */
+    cue_text(f, "", "TITLE", cd->title);
+    cue_text(f, "", "PERFORMER", cd->performer);
     fputs("FILE ", f);
     cue_string(f, bin_name);
     fputs(" BINARY\n", f);
@@ -527,13 +532,8 @@ FSI_API fsi_hresult fsi_rawcd_cue_sheet(fsi_rawcd *cd, const char *bin_name, cha
                     t->pre_emphasis ? " PRE" : "");
         if (t->isrc[0])
             fprintf(f, "    ISRC %s\n", t->isrc);
-        if (text_on) {
-            fputs("    TITLE ", f);
-            cue_string(f, t->title ? t->title : "");
-            fputs("\n    PERFORMER ", f);
-            cue_string(f, t->performer ? t->performer : "");
-            fputc('\n', f);
-        }
+        cue_text(f, "    ", "TITLE", t->title);
+        cue_text(f, "    ", "PERFORMER", t->performer);
         if (i && !t->pregap_stored)
             fputs("    PREGAP 00:02:00\n", f);
         if (t->pregap_stored) {
@@ -549,7 +549,7 @@ FSI_API fsi_hresult fsi_rawcd_cue_sheet(fsi_rawcd *cd, const char *bin_name, cha
         if (t->postgap)
             fputs("    POSTGAP 00:02:00\n", f);
     }
-    return text_result(cd, f, buf, text);
+    return text_result(cd, f, &buf, text);
 }
 
 FSI_API fsi_hresult fsi_rawcd_toc_file(fsi_rawcd *cd, const char *bin_name, char **text)
@@ -630,7 +630,7 @@ FSI_API fsi_hresult fsi_rawcd_toc_file(fsi_rawcd *cd, const char *bin_name, char
             fputc('\n', f);
         }
     }
-    return text_result(cd, f, buf, text);
+    return text_result(cd, f, &buf, text);
 }
 
 /* ------------------------------------------------------------------ */
