@@ -1698,9 +1698,10 @@ FSI_API int64_t fsi_rawcd_read_raw(fsi_rawcd *cd, uint64_t offset, void *buf, si
 
 /** Write the BIN of the cue sheet (2352-byte sectors: audio as given,
  *  mode 1 with sync, header, EDC and ECC; from the special pregap's first
- *  sector, else from LBA 0; pregaps of silence and a data track's postgap
- *  are not in it: the cue sheet says PREGAP/POSTGAP), or the raw stream,
- *  to `fd` from its current position. */
+ *  sector, else from LBA 0; a data track's postgap is in it, as the end
+ *  of that track (libcdio refuses POSTGAP in a cue sheet); pregaps of
+ *  silence are not: the cue sheet says PREGAP), or the raw stream, to
+ *  `fd` from its current position. */
 FSI_API fsi_hresult fsi_rawcd_write_bin(fsi_rawcd *cd, int fd);
 FSI_API fsi_hresult fsi_rawcd_write_raw(fsi_rawcd *cd, int fd);
 

@@ -165,7 +165,7 @@ int32_t rawcd_layout(fsi_rawcd *cd)
          * (the Yellow Book's postgap before a change of mode). */
         t->postgap = t->type != FSI_CD_SECTOR_AUDIO && i + 1 < cd->ntracks ? CD_GAP : 0;
         lba += t->len + t->postgap;
-        bin += (uint64_t)t->len;
+        bin += (uint64_t)t->len + (uint64_t)t->postgap;   /* the postgap is in the BIN */
     }
     cd->leadout = lba;
     return lba;

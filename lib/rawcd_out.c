@@ -436,6 +436,12 @@ static fsi_hresult write_bin(fsi_rawcd *cd, int fd, bool swap)
     for (int i = 0; i < cd->ntracks && FSI_SUCCEEDED(hr); i++) {
         struct cd_track *t = cd->tracks[i];
         hr = bin_source(cd, fd, &t->src, t->type, t->len, t->start, swap, buf);
+        /* The postgap goes in too: libcdio refuses POSTGAP in a cue sheet,
+         * and every reader then sees the data track as the disc has it. */
+        for (int32_t k = 0; k < t->postgap && FSI_SUCCEEDED(hr); k++) {
+            cd_mode1_zero(buf, t->start + t->len + k);
+            hr = write_all(cd, fd, buf, FSI_CD_SECTOR_BYTES, "the BIN");
+        }
     }
     free(buf);
     close_sources(cd);
@@ -546,8 +552,6 @@ FSI_API fsi_hresult fsi_rawcd_cue_sheet(fsi_rawcd *cd, const char *bin_name, cha
             put_msf(f, t->bin_sector + (uint64_t)t->idx[k], false);
             fputc('\n', f);
         }
-        if (t->postgap)
-            fputs("    POSTGAP 00:02:00\n", f);
     }
     return text_result(cd, f, &buf, text);
 }
@@ -601,7 +605,8 @@ FSI_API fsi_hresult fsi_rawcd_toc_file(fsi_rawcd *cd, const char *bin_name, char
         /* This track's sectors in the data file: its stored pregap, then
          * its data less what the next track's gapless pregap takes. */
         uint64_t from = t->bin_sector - (t->pregap_stored ? (uint64_t)t->pregap : 0);
-        uint64_t count = (t->pregap_stored ? (uint64_t)t->pregap : 0) + (uint64_t)t->len -
+        uint64_t count = (t->pregap_stored ? (uint64_t)t->pregap : 0) + (uint64_t)t->len +
+                         (uint64_t)t->postgap -
                          (next && next->pregap_stored ? (uint64_t)next->pregap : 0);
         if (!i && t->pregap_stored) {
             /* cdrdao counts track 1's 2 s before 00:02:00 as part of its
@@ -617,11 +622,6 @@ FSI_API fsi_hresult fsi_rawcd_toc_file(fsi_rawcd *cd, const char *bin_name, char
         if (t->pregap_stored) {
             fputs("START ", f);
             put_msf(f, (uint64_t)t->pregap, true);
-            fputc('\n', f);
-        }
-        if (t->postgap) {
-            fputs("ZERO ", f);
-            put_msf(f, (uint64_t)t->postgap, true);
             fputc('\n', f);
         }
         for (uint32_t k = 1; k < t->nidx; k++) {
