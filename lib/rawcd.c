@@ -813,7 +813,7 @@ FSI_API fsi_hresult fsi_rawcd_track_set_isrc(fsi_rawcd *cd, int track_index, con
     bool ok = true;
     for (const char *p = isrc; *p && ok; p++) {
         if (*p == '-') {
-            ok = n == 2 || n == 5 || n == 7;
+            ok = (n == 2 || n == 5 || n == 7) && p > isrc && p[-1] != '-';
             continue;
         }
         if (n >= 12) {

@@ -140,10 +140,10 @@ FSI_API fsi_hresult fsi_rawcd_create_result(fsi_rawcd *cd)
         if (t->nidx > 1 && t->sectors - t->idx[t->nidx - 1] < CD_INDEX_MIN_GAP)
             return rawcd_fail(cd, E_IMAPI_RAW_IMAGE_TRACK_INDEX_TOO_CLOSE_TO_OTHER_INDEX, 0,
                               NULL, NULL,
-                              "track %d's index at offset %ld is %ld sectors from the track's "
-                              "end (the next track's gapless pregap took its last 150)",
-                              cd->first + i, (long)t->idx[t->nidx - 1],
-                              (long)(t->sectors - t->idx[t->nidx - 1]));
+                              "track %d's index at offset %ld is not 10 sectors before the "
+                              "track's end at %ld (the next track's gapless pregap took its "
+                              "last 150)",
+                              cd->first + i, (long)t->idx[t->nidx - 1], (long)t->sectors);
     }
     free(cd->cdtext);
     cd->cdtext = NULL;
