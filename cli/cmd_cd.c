@@ -20,13 +20,15 @@ static void cd_usage(FILE *f)
 {
     fputs("Usage: mkimage cd -o DISC.cue [OPTIONS] TRACK...\n"
           "Make a Disc-at-Once CD image: audio tracks, or one data track then audio\n"
-          "(mixed mode).  Writes DISC.cue and DISC.bin beside it.\n\n"
+          "(mixed mode).  Writes DISC.cue and DISC.bin beside it, all outputs or none.\n"
+          "Options and tracks take effect in the order given.\n\n"
           "TRACK is one of\n"
           "  audio:FILE[,isrc=CC-XXX-YY-NNNNN][,index=TIME]...[,title=TEXT][,performer=TEXT]\n"
           "             [,pre-emphasis][,copy=permitted|prohibited|scms]\n"
           "      FILE: a WAV file (PCM, 16-bit, 44.1 kHz, stereo) or raw little-endian PCM;\n"
           "      index= (repeatable) adds an index at TIME from the track's start, in\n"
-          "      seconds (12 or 12.5) or MM:SS:FF (75 frames a second)\n"
+          "      seconds (12 or 12.5) or MM:SS:FF (75 frames a second); noindex=TIME\n"
+          "      removes one again (IMAPI's ClearTrackIndex; index 1 at 0 stays)\n"
           "  data:IMAGE   a mode 1 track from a file of 2048-byte sectors (an ISO image);\n"
           "               only as the first track\n\n"
           "Options:\n"
@@ -69,8 +71,8 @@ static long parse_time(const char *s)
     return (long)(d * 75 + 0.5);
 }
 
-static const char *const keys[] = { "isrc=", "index=", "title=", "performer=", "pre-emphasis",
-                                    "copy=" };
+static const char *const keys[] = { "isrc=", "index=", "noindex=", "title=", "performer=",
+                                    "pre-emphasis", "copy=" };
 
 /* The next ",KEY" boundary in s (an option's name after a comma), or the end. */
 static const char *next_option(const char *s)
@@ -117,7 +119,7 @@ static int add_track(fsi_rawcd *cd, const char *spec)
         return cli_usage_error("track '%s' names no file", spec);
 
     /* Check the options' syntax before the file is read. */
-    long idx[100];
+    long idx[100];         /* >= 0: index= ; < 0: noindex= of -(t+1) */
     int nidx = 0;
     int copy = -1;
     bool pre = false;
@@ -138,16 +140,17 @@ static int add_track(fsi_rawcd *cd, const char *spec)
             performer = dup_span(opt + 10, q);
         } else if (!strncmp(opt, "pre-emphasis", 12)) {
             pre = true;
-        } else if (!strncmp(opt, "index=", 6)) {
-            val = dup_span(opt + 6, q);
+        } else if (!strncmp(opt, "index=", 6) || !strncmp(opt, "noindex=", 8)) {
+            bool clear = opt[0] == 'n';
+            val = dup_span(opt + (clear ? 8 : 6), q);
             long t = parse_time(val);
             if (t < 0)
-                rc = cli_usage_error("track '%s': index=%s is neither seconds nor MM:SS:FF",
-                                     spec, val);
+                rc = cli_usage_error("track '%s': %s is neither seconds nor MM:SS:FF", spec,
+                                     val);
             else if (nidx >= 100)
-                rc = cli_usage_error("track '%s': too many index= options", spec);
+                rc = cli_usage_error("track '%s': too many index options", spec);
             else
-                idx[nidx++] = t;
+                idx[nidx++] = clear ? -(t + 1) : t;
         } else if (!strncmp(opt, "copy=", 5)) {
             val = dup_span(opt + 5, q);
             if (!strcmp(val, "permitted"))
@@ -180,7 +183,8 @@ static int add_track(fsi_rawcd *cd, const char *spec)
     if (rc == EXIT_OK && pre && FSI_FAILED(hr = fsi_rawcd_track_set_pre_emphasis(cd, ti, true)))
         rc = report(cd, hr);
     for (int i = 0; rc == EXIT_OK && i < nidx; i++) {
-        hr = fsi_rawcd_track_add_index(cd, ti, (int32_t)idx[i]);
+        hr = idx[i] >= 0 ? fsi_rawcd_track_add_index(cd, ti, (int32_t)idx[i])
+                         : fsi_rawcd_track_clear_index(cd, ti, (int32_t)(-idx[i] - 1));
         if (hr != FSI_S_OK)
             rc = report(cd, hr);   /* a warning (already there) returns EXIT_OK */
     }
@@ -213,78 +217,68 @@ int cmd_cd(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *cue = NULL, *toc = NULL, *raw = NULL, *mcn = NULL, *title = NULL,
-               *performer = NULL, *pregap = NULL;
-    bool gapless = false;
-    int media = 0, first = 1, subcode = FSI_RAWCD_SUBCODE_IS_COOKED;
-    int c;
-    while ((c = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
-        char *end;
-        switch (c) {
-        case 'o': cue = optarg; break;
-        case O_TOC: toc = optarg; break;
-        case O_RAW: raw = optarg; break;
-        case O_MCN: mcn = optarg; break;
-        case O_TITLE: title = optarg; break;
-        case O_PERFORMER: performer = optarg; break;
-        case O_GAPLESS: gapless = true; break;
-        case O_PREGAP: pregap = optarg; break;
-        case O_SUBCODE:
-            if (!strcmp(optarg, "pq"))
-                subcode = FSI_RAWCD_SUBCODE_PQ_ONLY;
-            else if (!strcmp(optarg, "cooked"))
-                subcode = FSI_RAWCD_SUBCODE_IS_COOKED;
-            else if (!strcmp(optarg, "raw"))
-                subcode = FSI_RAWCD_SUBCODE_IS_RAW;
-            else
-                return cli_usage_error("--subcode %s: use pq, cooked or raw", optarg);
-            break;
-        case O_MEDIA:
-            media = (int)strtol(optarg, &end, 10);
-            if (*end || (media != 74 && media != 80 && media != 90 && media != 99))
-                return cli_usage_error("--media %s: use 74, 80, 90 or 99 (minutes)", optarg);
-            break;
-        case O_FIRST:
-            first = (int)strtol(optarg, &end, 10);
-            if (*end || !*optarg || first < 1 || first > 99)
-                return cli_usage_error("--first-track %s: a number from 1 to 99", optarg);
-            break;
-        case 'h': cd_usage(stdout); return EXIT_OK;
-        default: return cli_usage_error("cd: unknown option");
-        }
-    }
-    if (!cue && !toc && !raw)
-        return cli_usage_error("cd: name the cue sheet with -o DISC.cue");
-    if (optind >= argc)
-        return cli_usage_error("cd: no TRACK given (audio:FILE.wav or data:IMAGE.iso)");
-
+    const char *cue = NULL, *toc = NULL, *raw = NULL;
     fsi_rawcd *cd;
     fsi_hresult hr = fsi_rawcd_new(&cd);
     if (FSI_FAILED(hr))
         return cli_report(hr, NULL);
-    int rc = EXIT_OK;
+    /* Options and tracks take effect in the order given ("-": getopt
+     * returns the tracks as they come), as IMAPI's calls would: a
+     * --pregap or --first-track after a track is refused like theirs. */
+    int rc = EXIT_OK, c;
 #define TRY(call)                                                                            \
     do {                                                                                     \
-        if (rc == EXIT_OK && FSI_FAILED(hr = (call)))                                        \
+        if (FSI_FAILED(hr = (call)))                                                         \
             rc = report(cd, hr);                                                             \
     } while (0)
-    if (first != 1)
-        TRY(fsi_rawcd_set_first_track_number(cd, first));
-    if (gapless)
-        TRY(fsi_rawcd_set_gapless(cd, true));
-    if (media)
-        TRY(fsi_rawcd_set_media_minutes(cd, media));
-    TRY(fsi_rawcd_set_image_type(cd, (fsi_rawcd_subcode)subcode));
-    if (mcn)
-        TRY(fsi_rawcd_set_mcn(cd, mcn));
-    if (pregap)
-        TRY(fsi_rawcd_add_special_pregap_file(cd, pregap));
-    for (int i = optind; rc == EXIT_OK && i < argc; i++)
-        rc = add_track(cd, argv[i]);
-    if (title || performer)
-        TRY(fsi_rawcd_set_cdtext(cd, 0, title, performer));
-    TRY(fsi_rawcd_create_result(cd));
-    TRY(fsi_rawcd_write_files(cd, cue, toc, raw));
+    while (rc == EXIT_OK && (c = getopt_long(argc, argv, "-o:h", longopts, NULL)) != -1) {
+        char *end;
+        long v;
+        switch (c) {
+        case 1: rc = add_track(cd, optarg); break;
+        case 'o': cue = optarg; break;
+        case O_TOC: toc = optarg; break;
+        case O_RAW: raw = optarg; break;
+        case O_MCN: TRY(fsi_rawcd_set_mcn(cd, optarg)); break;
+        case O_TITLE: TRY(fsi_rawcd_set_cdtext(cd, 0, optarg, NULL)); break;
+        case O_PERFORMER: TRY(fsi_rawcd_set_cdtext(cd, 0, NULL, optarg)); break;
+        case O_GAPLESS: TRY(fsi_rawcd_set_gapless(cd, true)); break;
+        case O_PREGAP: TRY(fsi_rawcd_add_special_pregap_file(cd, optarg)); break;
+        case O_SUBCODE:
+            if (!strcmp(optarg, "pq"))
+                TRY(fsi_rawcd_set_image_type(cd, FSI_RAWCD_SUBCODE_PQ_ONLY));
+            else if (!strcmp(optarg, "cooked"))
+                TRY(fsi_rawcd_set_image_type(cd, FSI_RAWCD_SUBCODE_IS_COOKED));
+            else if (!strcmp(optarg, "raw"))
+                TRY(fsi_rawcd_set_image_type(cd, FSI_RAWCD_SUBCODE_IS_RAW));
+            else
+                rc = cli_usage_error("--subcode %s: use pq, cooked or raw", optarg);
+            break;
+        case O_MEDIA:
+            v = strtol(optarg, &end, 10);
+            if (*end || (v != 74 && v != 80 && v != 90 && v != 99))
+                rc = cli_usage_error("--media %s: use 74, 80, 90 or 99 (minutes)", optarg);
+            else
+                TRY(fsi_rawcd_set_media_minutes(cd, (int)v));
+            break;
+        case O_FIRST:
+            v = strtol(optarg, &end, 10);
+            if (*end || !*optarg || v < 1 || v > 99)
+                rc = cli_usage_error("--first-track %s: a number from 1 to 99", optarg);
+            else
+                TRY(fsi_rawcd_set_first_track_number(cd, (int)v));
+            break;
+        case 'h': cd_usage(stdout); fsi_rawcd_free(cd); return EXIT_OK;
+        default: rc = cli_usage_error("cd: unknown option"); break;
+        }
+    }
+    if (rc == EXIT_OK && !cue && !toc && !raw)
+        rc = cli_usage_error("cd: name the cue sheet with -o DISC.cue");
+    /* No track at all is the library's E_IMAPI_RAW_IMAGE_NO_TRACKS. */
+    if (rc == EXIT_OK)
+        TRY(fsi_rawcd_create_result(cd));
+    if (rc == EXIT_OK)
+        TRY(fsi_rawcd_write_files(cd, cue, toc, raw));
 #undef TRY
     if (rc == EXIT_OK) {
         int32_t leadout = 0;
