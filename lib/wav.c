@@ -44,6 +44,15 @@ static int read_at(wav_read_fn rd, void *ctx, uint64_t off, void *buf, size_t le
 static const uint8_t guid_tail[14] = { 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00,
                                        0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71 };
 
+/* A read that failed (-1) or found the file shorter than it said (0). */
+static enum wav_result truncated(int r, char *why, size_t whysize)
+{
+    if (r < 0)
+        return WAV_IO;
+    snprintf(why, whysize, "a truncated WAV file (it ends before its header does)");
+    return WAV_BAD;
+}
+
 enum wav_result wav_parse(wav_read_fn rd, void *ctx, uint64_t size, struct wav_info *info,
                           char *why, size_t whysize)
 {
@@ -77,7 +86,7 @@ enum wav_result wav_parse(wav_read_fn rd, void *ctx, uint64_t size, struct wav_i
         }
         r = read_at(rd, ctx, off, h, 8);
         if (r <= 0)
-            return r < 0 ? WAV_IO : WAV_BAD;
+            return truncated(r, why, whysize);
         uint64_t len = le32(h + 4);
         uint64_t body = off + 8;
         if (memcmp(h, "fmt ", 4) == 0) {
@@ -89,7 +98,7 @@ enum wav_result wav_parse(wav_read_fn rd, void *ctx, uint64_t size, struct wav_i
             size_t want = len >= 40 ? 40 : 16;
             r = read_at(rd, ctx, body, h, want);
             if (r <= 0)
-                return r < 0 ? WAV_IO : WAV_BAD;
+                return truncated(r, why, whysize);
             info->format = le16(h);
             info->channels = le16(h + 2);
             info->rate = le32(h + 4);
