@@ -346,8 +346,10 @@ fi
 tap_check "C: every mode 1 sector of the BIN (data and postgap): sync, header, EDC, ECC" \
     $CHECK mode1 C.bin --lba 0 --range "0-$((iso_blocks + 149))" \
     --zero "$iso_blocks-$((iso_blocks + 149))"
-tap_check "C: the same in the raw stream, with the lead-in and track 1's pregap" \
-    $CHECK mode1 C.raw --sector-size 2448 --lba -22650 --range "0-$((22650 + iso_blocks + 149))" \
+# (The lead-in sampled: its start and its end, at 4 ms a sector in Python.)
+tap_check "C: the same in the raw stream, with lead-in samples and track 1's pregap" \
+    $CHECK mode1 C.raw --sector-size 2448 --lba -22650 --range 0-49 --range 22400-22499 \
+    --range "22500-$((22650 + iso_blocks + 149))" \
     --zero "0-22649" --zero "$((22650 + iso_blocks))-$((22650 + iso_blocks + 149))"
 $CHECK subq C.raw --lba -22650 --dump >C.q 2>&1
 rc=$?
