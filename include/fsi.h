@@ -1552,13 +1552,16 @@ FSI_API fsi_hresult fsi_rawcd_add_special_pregap_cb(fsi_rawcd *cd, uint64_t size
                                                     fsi_read_fn read, void *ctx,
                                                     void (*free_ctx)(void *ctx));
 
-/** AddSubcodeRWGenerator: the R-W subcode of the raw stream, 96 bytes per
- *  sector of the raw stream (fsi_rawcd_raw_sectors; the size is checked
- *  when the result is made, IMAPI_E_INVALID_PARAM), each byte's two high
- *  bits zero (they are P and Q; checked as written,
- *  IMAPI_E_DATA_STREAM_INCONSISTENCY).  It replaces the CD-Text R-W.
+/** AddSubcodeRWGenerator: the R-W subcode of the raw stream, read through
+ *  `read` at offset 96 * (sector - FSI_CD_RAW_FIRST_LBA) for each sector
+ *  of the raw stream (fsi_rawcd_raw_sectors of them), 96 bytes whose two
+ *  high bits are zero (they are P and Q; a set one is
+ *  IMAPI_E_DATA_STREAM_INCONSISTENCY when the sector is made, a short read
+ *  IMAPI_E_DATA_STREAM_READ_FAILURE).  It replaces the CD-Text R-W.
  *  Refused with the PQ_ONLY image type (IMAPI_E_INVALID_PARAM), and
- *  setting PQ_ONLY afterwards is refused too.  free_ctx as for tracks. */
+ *  setting PQ_ONLY afterwards is refused too.  free_ctx as for tracks.
+ *  Sources of tracks stay open between reads of fsi_rawcd_read_raw until
+ *  the object is freed or a write_* call ends. */
 FSI_API fsi_hresult fsi_rawcd_set_subcode_rw_cb(fsi_rawcd *cd, fsi_read_fn read, void *ctx,
                                                 void (*free_ctx)(void *ctx));
 
@@ -1701,22 +1704,28 @@ FSI_API int64_t fsi_rawcd_read_raw(fsi_rawcd *cd, uint64_t offset, void *buf, si
  *  sector, else from LBA 0; a data track's postgap is in it, as the end
  *  of that track (libcdio refuses POSTGAP in a cue sheet); pregaps of
  *  silence are not: the cue sheet says PREGAP), or the raw stream, to
- *  `fd` from its current position. */
-FSI_API fsi_hresult fsi_rawcd_write_bin(fsi_rawcd *cd, int fd);
+ *  `fd` from its current position.  big_endian swaps the bytes of every
+ *  audio sample: the data file of a cdrdao TOC file (cdrdao reads raw
+ *  audio files as big-endian). */
+FSI_API fsi_hresult fsi_rawcd_write_bin(fsi_rawcd *cd, int fd, bool big_endian);
 FSI_API fsi_hresult fsi_rawcd_write_raw(fsi_rawcd *cd, int fd);
 
-/** The cue sheet or the cdrdao TOC file for a BIN named `bin_name` (as it
- *  is to be written in the file: usually its base name), in a malloc'ed
- *  string the caller frees. */
+/** The cue sheet, or the cdrdao TOC file, for a data file named `bin_name`
+ *  (as it is to be written in the file: usually its base name; for the
+ *  TOC file one written with big_endian), in a malloc'ed string the
+ *  caller frees. */
 FSI_API fsi_hresult fsi_rawcd_cue_sheet(fsi_rawcd *cd, const char *bin_name, char **text);
 FSI_API fsi_hresult fsi_rawcd_toc_file(fsi_rawcd *cd, const char *bin_name, char **text);
 
 /** Write the outputs named (NULL: not that one): the cue sheet at
  *  `cue_path` with its BIN beside it (the cue's name with ".bin" for its
- *  extension), the TOC file (naming the same BIN; with no cue sheet the
- *  BIN is named after the TOC file) and the raw stream.  Each is written to
- *  a temporary file in its directory and all are renamed into place at the
- *  end, so a failure leaves none of them (and the old files as they were).
+ *  extension), the TOC file with its data file beside it (the TOC's name
+ *  with ".cdr": the BIN with big-endian audio) and the raw stream.  Each is written to
+ *  an unnamed temporary file in its directory (O_TMPFILE, else a hidden
+ *  name) and all are given their names at the end, so a failure while
+ *  writing leaves none of them (and the old files as they were); only a
+ *  failing rename itself, after the data is all written, can leave the
+ *  outputs named before it in place.
  *  Failures to write are IMAPI_E_INVALID_PARAM naming the path with the
  *  system error. */
 FSI_API fsi_hresult fsi_rawcd_write_files(fsi_rawcd *cd, const char *cue_path,

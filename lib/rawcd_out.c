@@ -448,11 +448,11 @@ static fsi_hresult write_bin(fsi_rawcd *cd, int fd, bool swap)
     return hr;
 }
 
-FSI_API fsi_hresult fsi_rawcd_write_bin(fsi_rawcd *cd, int fd)
+FSI_API fsi_hresult fsi_rawcd_write_bin(fsi_rawcd *cd, int fd, bool big_endian)
 {
     if (!cd)
         return FSI_E_POINTER;
-    return write_bin(cd, fd, false);
+    return write_bin(cd, fd, big_endian);
 }
 
 /* ------------------------------------------------------------------ */

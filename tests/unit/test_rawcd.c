@@ -710,6 +710,19 @@ static void test_outputs(void **state)
         assert_int_equal(cdr[450 * SEC + i + 1], a[i]);
     }
     assert_memory_equal(cdr, bin, 450 * SEC);
+    /* fsi_rawcd_write_bin gives the same two files. */
+    for (int be = 0; be < 2; be++) {
+        int fd = open(path("direct.bin"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        assert_true(fd >= 0);
+        OK(fsi_rawcd_write_bin(cd, fd, be));
+        close(fd);
+        size_t dlen;
+        uint8_t *direct = slurp(path("direct.bin"), &dlen);
+        assert_int_equal(dlen, len);
+        assert_memory_equal(direct, be ? cdr : bin, len);
+        free(direct);
+    }
+    unlink(path("direct.bin"));
     free(bin);
     free(cdr);
 
