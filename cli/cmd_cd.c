@@ -284,7 +284,7 @@ int cmd_cd(int argc, char **argv)
         int32_t leadout = 0;
         fsi_rawcd_start_of_leadout(cd, &leadout);
         int32_t total = leadout + 150;
-        printf("%s: %d track%s, %02d:%02d:%02d, lead-out at LBA %ld\n",
+        printf("%s: %d track%s, lead-out at MSF %02d:%02d:%02d (LBA %ld)\n",
                cue ? cue : toc ? toc : raw, fsi_rawcd_track_count(cd),
                fsi_rawcd_track_count(cd) == 1 ? "" : "s", (int)(total / 4500),
                (int)(total / 75 % 60), (int)(total % 75), (long)leadout);
