@@ -67,8 +67,14 @@ static char *to_latin1(const char *s)
     char *out = malloc(strlen(s) + 1), *o = out;
     if (!out)
         return NULL;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        *o++ = (char)(*p < 0x80 ? *p : ((*p & 0x1F) << 6) | (p[1] & 0x3F)), p += *p >= 0x80;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x80) {
+            *o++ = (char)*p;
+        } else {   /* a two-byte sequence of U+00A0..U+00FF */
+            *o++ = (char)(((*p & 0x1F) << 6) | (p[1] & 0x3F));
+            p++;
+        }
+    }
     *o = '\0';
     return out;
 }

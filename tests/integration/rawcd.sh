@@ -40,7 +40,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/fsi-rawcd.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
 
-PLAN=46
+PLAN=47
 tap_plan $PLAN
 for t in sox python3; do
     command -v $t >/dev/null 2>&1 || tap_skip_all $PLAN "rawcd" "$t is not installed"
@@ -327,9 +327,11 @@ $expect_C"
 $got
 expected:
 $want"
+    tap_check "C: cdrdao read-test reads the data and audio of the TOC file" cdrdao read-test C.toc
 else
     tap_skip "C: cdrdao show-toc C.toc" "cdrdao missing"
     tap_skip "C: cdrdao show-toc C.cue" "cdrdao missing"
+    tap_skip "C: cdrdao read-test" "cdrdao missing"
 fi
 if have cd-info; then
     cd-info --no-device-info --no-cddb --cue-file C.cue >infoC.txt 2>&1
