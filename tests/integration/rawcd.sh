@@ -22,8 +22,8 @@
 # Reader quirks recorded here: libcdio's cue driver ignores PREGAP (its
 # LSNs are BIN positions, so a track after a 2 s gap shows 150 sectors
 # early per gap) and refuses POSTGAP (so a data track's postgap is in the
-# BIN); bchunk starts a track at the last INDEX line it saw (discs with
-# extra indexes are not split with it); cdrdao 1.2.4's cue reader takes
+# BIN); bchunk cuts a track from the last INDEX line it saw to the next
+# track's first (discs with extra indexes are not split with it); cdrdao 1.2.4's cue reader takes
 # INDEX 02 and up as relative to the track's INDEX 01, not to the FILE
 # (so it reads them right only where INDEX 01 is at 00:00:00, and refuses
 # the rest with "Index beyond track end"), and keeps no MCN, ISRC or
@@ -40,7 +40,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/fsi-rawcd.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
 
-PLAN=47
+PLAN=49
 tap_plan $PLAN
 for t in sox python3; do
     command -v $t >/dev/null 2>&1 || tap_skip_all $PLAN "rawcd" "$t is not installed"
@@ -420,7 +420,8 @@ $got
 expected:
 $expect_D"
     # The same disc without its index 2 (see the quirk above) as a cue sheet.
-    "$MKIMAGE" cd -o D2.cue --first-track 5 --gapless --pregap p.wav audio:a1.wav audio:a2.wav >/dev/null 2>&1
+    "$MKIMAGE" cd -o D2.cue --first-track 5 --gapless --pregap p.wav audio:a1.wav audio:a2.wav >/dev/null 2>&1 ||
+        echo "# D2 failed"
     got=$(show_toc D2.cue | grep -E '^(TRACK|START|END|PREGAP|INDEX|ERROR)')
     want=$(printf '%s\n' "$expect_D" | grep -v '^INDEX')
     [ "$got" = "$want" ] && tap_ok "D: cdrdao show-toc D2.cue (no index 2): the same" ||
@@ -457,6 +458,24 @@ sys.exit(0 if s == p[:2352] and g == a[226 * 2352:227 * 2352] else 1)"; then
     tap_ok "D: raw main channel: the hidden track at LBA -150, track 5's audio in track 6's pregap"
 else
     tap_fail "D: raw main channel: the hidden track at LBA -150, track 5's audio in track 6's pregap"
+fi
+# bchunk cuts a track from its last INDEX to the next track's first:
+# track 5 is a1 less its last 150 sectors (track 6's gapless pregap, its
+# INDEX 00), track 6 is a2; the hidden track before track 5's INDEX 01
+# is no track of its own.
+"$MKIMAGE" cd -o D2.cue --first-track 5 --gapless --pregap p.wav audio:a1.wav audio:a2.wav >/dev/null 2>&1
+if have bchunk; then
+    mkdir dsplit && (cd dsplit && bchunk -w ../D2.bin ../D2.cue t >/dev/null 2>&1)
+    if python3 -c "
+import sys, wave
+a = wave.open('a1.wav').readframes(1 << 30); t = wave.open('dsplit/t05.wav').readframes(1 << 30)
+sys.exit(0 if t == a[:226 * 2352] else 1)" && pcm_equal a2.wav dsplit/t06.wav; then
+        tap_ok "D: bchunk's WAVs of tracks 5 and 6 (gapless) are the inputs, cut at INDEX 00"
+    else
+        tap_fail "D: bchunk's WAVs of tracks 5 and 6 (gapless) are the inputs, cut at INDEX 00" "$(ls -l dsplit)"
+    fi
+else
+    tap_skip "D: bchunk's WAVs of tracks 5 and 6" "bchunk missing"
 fi
 rm -f D.raw
 
@@ -540,6 +559,9 @@ after: $after"
 else
     tap_skip "a disc that fills the file system leaves no file" "cannot mount a tmpfs (not root?)"
 fi
+"$MKIMAGE" --help | grep -q '^  cd -o DISC.cue' && "$MKIMAGE" cd --help | grep -q 'audio:FILE' &&
+    tap_ok "mkimage --help lists cd; mkimage cd --help shows the TRACK forms" ||
+    tap_fail "mkimage --help lists cd; mkimage cd --help shows the TRACK forms"
 # Usage errors exit 2.
 "$MKIMAGE" cd -o U.cue --media 63 audio:a1.wav >/dev/null 2>&1
 rc1=$?
