@@ -274,6 +274,10 @@ int cmd_cd(int argc, char **argv)
     }
     if (rc == EXIT_OK && !cue && !toc && !raw)
         rc = cli_usage_error("cd: name the cue sheet with -o DISC.cue");
+    if (rc == EXIT_OK && ((cue && !strcmp(cue, "-")) || (toc && !strcmp(toc, "-")) ||
+                          (raw && !strcmp(raw, "-"))))
+        rc = cli_usage_error("cd: the outputs are files (a cue sheet names its BIN): "
+                             "'-' cannot be one");
     /* No track at all is the library's E_IMAPI_RAW_IMAGE_NO_TRACKS. */
     if (rc == EXIT_OK)
         TRY(fsi_rawcd_create_result(cd));

@@ -756,6 +756,18 @@ static char *with_ext(const char *path, const char *ext)
     return out;
 }
 
+/* The path, or the file a symbolic link there leads to (malloc'ed). */
+static char *follow(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        char *real = realpath(path, NULL);
+        if (real)
+            return real;
+    }
+    return strdup(path);
+}
+
 static const char *base_name(const char *path)
 {
     const char *s = strrchr(path, '/');
@@ -782,16 +794,18 @@ FSI_API fsi_hresult fsi_rawcd_write_files(fsi_rawcd *cd, const char *cue_path,
     char *names[N] = { NULL };
     for (int i = 0; i < N; i++)
         o[i].fd = -1, o[i].tmp = NULL;
+    /* A symbolic link is followed (its target is replaced, the link
+     * stays, as mkimage create does); the BIN goes beside the target. */
     if (cue_path && *cue_path) {
-        names[CUE] = strdup(cue_path);
-        names[BIN] = with_ext(cue_path, ".bin");
+        names[CUE] = follow(cue_path);
+        names[BIN] = names[CUE] ? with_ext(names[CUE], ".bin") : NULL;
     }
     if (toc_path && *toc_path) {
-        names[TOC] = strdup(toc_path);
-        names[CDR] = with_ext(toc_path, ".cdr");
+        names[TOC] = follow(toc_path);
+        names[CDR] = names[TOC] ? with_ext(names[TOC], ".cdr") : NULL;
     }
     if (raw_path && *raw_path)
-        names[RAW] = strdup(raw_path);
+        names[RAW] = follow(raw_path);
     for (int i = 0; i < N; i++)
         if (!names[i] && ((i == CUE || i == BIN) ? cue_path && *cue_path
                           : (i == TOC || i == CDR) ? toc_path && *toc_path
@@ -799,6 +813,19 @@ FSI_API fsi_hresult fsi_rawcd_write_files(fsi_rawcd *cd, const char *cue_path,
             hr = rawcd_fail(cd, FSI_E_OUTOFMEMORY, 0, NULL, NULL, NULL);
             goto out;
         }
+    /* Anything but a regular file or a new name is refused before a
+     * byte is written. */
+    for (int i = 0; i < N; i++) {
+        struct stat st;
+        if (names[i] && stat(names[i], &st) == 0 && !S_ISREG(st.st_mode)) {
+            char *p = fsi_text_escape(names[i]);
+            hr = rawcd_fail(cd, IMAPI_E_INVALID_PARAM, 0, "output", NULL,
+                            "'%s' is %s, not a file", p ? p : "?",
+                            S_ISDIR(st.st_mode) ? "a directory" : "a device, FIFO or socket");
+            free(p);
+            goto out;
+        }
+    }
     /* Distinct names: one output must not replace another. */
     for (int i = 0; i < N; i++)
         for (int j = i + 1; j < N; j++)

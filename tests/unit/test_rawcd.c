@@ -756,6 +756,20 @@ static void test_outputs(void **state)
     EXPECT(cd, fsi_rawcd_write_files(cd, path("nodir/c.cue"), NULL, NULL), "IMAPI_E_INVALID_PARAM");
     assert_non_null(strstr(fsi_rawcd_last_error(cd), "nodir/c.cue"));
     assert_int_equal(count_entries(tmpdir), before);
+    /* A directory where the BIN would go: refused before anything is written. */
+    assert_int_equal(mkdir(path("d.bin"), 0755), 0);
+    EXPECT(cd, fsi_rawcd_write_files(cd, path("d.cue"), NULL, NULL), "IMAPI_E_INVALID_PARAM");
+    assert_non_null(strstr(fsi_rawcd_last_error(cd), "directory"));
+    assert_int_equal(count_entries(tmpdir), before + 1);
+    rmdir(path("d.bin"));
+    /* A symbolic link: its target is replaced, the link stays. */
+    assert_int_equal(symlink("o.cue", path("link.cue")), 0);
+    OK(fsi_rawcd_write_files(cd, path("link.cue"), NULL, NULL));
+    struct stat lst;
+    assert_int_equal(lstat(path("link.cue"), &lst), 0);
+    assert_true(S_ISLNK(lst.st_mode));
+    assert_int_equal(access(path("link.bin"), F_OK), -1);   /* the BIN is named after the target */
+    unlink(path("link.cue"));
     fsi_rawcd_free(cd);
 
     /* A source failing half-way: nothing is left, the old files stay. */
