@@ -615,6 +615,31 @@ static void test_wav_files(void **state)
     assert_non_null(strstr(fsi_rawcd_last_error(cd), "missing.wav"));
     EXPECT(cd, fsi_rawcd_add_track_file(cd, FSI_CD_SECTOR_AUDIO, tmpdir, NULL),
            "IMAPI_E_DATA_STREAM_CREATE_FAILURE");
+    /* WAVE_FORMAT_EXTENSIBLE with the PCM sub-format, and a streaming
+     * writer's data size 0xFFFFFFFF (to the end of the file). */
+    {
+        static const uint8_t ext_hdr[68 - 8] = {
+            'W', 'A', 'V', 'E', 'f', 'm', 't', ' ', 40, 0, 0, 0, 0xFE, 0xFF, 2, 0,
+            0x44, 0xAC, 0, 0, 0x10, 0xB1, 2, 0, 4, 0, 16, 0, 22, 0, 16, 0, 3, 0, 0, 0,
+            1, 0, 0, 0, 0, 0, 0x10, 0, 0x80, 0, 0, 0xAA, 0, 0x38, 0x9B, 0x71,
+            'd', 'a', 't', 'a', 0xFF, 0xFF, 0xFF, 0xFF };
+        FILE *e = fopen(path("ext.wav"), "wb");
+        assert_non_null(e);
+        fwrite("RIFF\xff\xff\xff\xff", 1, 8, e);
+        fwrite(ext_hdr, 1, sizeof ext_hdr, e);
+        fwrite(a, 1, 300 * SEC, e);
+        fclose(e);
+        fsi_rawcd *c2 = new_cd();
+        OK(fsi_rawcd_add_track_file(c2, FSI_CD_SECTOR_AUDIO, path("ext.wav"), NULL));
+        OK(fsi_rawcd_track_info(c2, 1, &info));
+        assert_int_equal(info.sectors, 300);
+        OK(fsi_rawcd_create_result(c2));
+        uint8_t sec[2448];
+        assert_int_equal(fsi_rawcd_read_raw(c2, (uint64_t)(22650 + 299) * 2448, sec, sizeof sec), 2448);
+        assert_memory_equal(sec, a + 299 * SEC, SEC);   /* the last sector: no header bytes */
+        fsi_rawcd_free(c2);
+        unlink(path("ext.wav"));
+    }
     /* The same file as raw data for a mode 1 track: bytes as they are. */
     OK(fsi_rawcd_create_result(cd));
     OK(fsi_rawcd_write_files(cd, path("w.cue"), NULL, NULL));
