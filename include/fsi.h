@@ -1498,9 +1498,11 @@ typedef enum {
     FSI_RAWCD_SUBCODE_PQ_ONLY = 1,   /* P and Q only (R-W zero) */
     FSI_RAWCD_SUBCODE_IS_COOKED = 2, /* P-W de-interleaved: 96 bytes, one bit of
                                         each of P..W per byte (the default) */
-    FSI_RAWCD_SUBCODE_IS_RAW = 3     /* as read from the disc surface; we write
-                                        the same bytes as IS_COOKED (no
-                                        interleaving is applied) */
+    FSI_RAWCD_SUBCODE_IS_RAW = 3     /* as read from the disc surface: R-W as
+                                        the R-W source gives it, P and Q as
+                                        IS_COOKED; with CD-Text (which would
+                                        need interleaving) creating the
+                                        result is IMAPI_E_INVALID_PARAM */
 } fsi_rawcd_subcode;
 
 #define FSI_CD_SECTOR_BYTES 2352

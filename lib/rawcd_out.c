@@ -157,6 +157,12 @@ FSI_API fsi_hresult fsi_rawcd_create_result(fsi_rawcd *cd)
     fsi_hresult hr = build_cdtext(cd);
     if (FSI_FAILED(hr))
         return hr;
+    /* Raw R-W is interleaved with its own Reed-Solomon parity, which our
+     * CD-Text packs do not get: refused rather than written wrong. */
+    if (cd->image_type == FSI_RAWCD_SUBCODE_IS_RAW && cd->cdtext_len)
+        return rawcd_fail(cd, IMAPI_E_INVALID_PARAM, 0, "image type", NULL,
+                          "CD-Text is written in cooked R-W subcode only (IS_COOKED), not "
+                          "interleaved as the raw type wants");
     cd->read_only = true;
     return FSI_S_OK;
 }

@@ -842,6 +842,16 @@ static void test_subcode_rw(void **state)
     assert_int_equal(fsi_rawcd_read_raw(cd, 5 * 2448, sec, sizeof sec), -1);
     assert_int_equal(fsi_rawcd_last_code(cd), IMAPI_E_DATA_STREAM_INCONSISTENCY);
     fsi_rawcd_free(cd);
+    /* CD-Text would need the raw type's interleaving: refused, named. */
+    cd = new_cd();
+    OK(fsi_rawcd_set_image_type(cd, FSI_RAWCD_SUBCODE_IS_RAW));
+    add_zero_track(cd, FSI_CD_SECTOR_AUDIO, 300);
+    OK(fsi_rawcd_set_cdtext(cd, 0, "Album", "Band"));
+    EXPECT(cd, fsi_rawcd_create_result(cd), "IMAPI_E_INVALID_PARAM");
+    assert_non_null(strstr(fsi_rawcd_last_error(cd), "CD-Text"));
+    OK(fsi_rawcd_set_image_type(cd, FSI_RAWCD_SUBCODE_IS_COOKED));
+    OK(fsi_rawcd_create_result(cd));
+    fsi_rawcd_free(cd);
 }
 
 static void free_counter(void *ctx)
