@@ -71,6 +71,7 @@ int cmd_info(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_cd(int argc, char **argv);
 /* `mkimage -as mkisofs ARGS` (argv[0] the program name it answers to). */
 int cmd_mkisofs(int argc, char **argv);
 

@@ -70,6 +70,7 @@ static void usage(FILE *f)
           "  ls [-l] [-R] [--fs FS] IMAGE [PATH]    list what an image holds\n"
           "  extract [--fs FS] IMAGE DIR [PATH...]  copy the tree out (safe paths only)\n"
           "  verify [--strict] IMAGE                deep check of an image\n"
+          "  cd -o DISC.cue [OPTIONS] TRACK...      a raw CD image: audio, mixed mode (cue/bin)\n"
           "  errors [NAME|0xVALUE]                  list the IMAPI codes, or show one\n"
           "  -as mkisofs ARGS...                    the mkisofs/genisoimage/xorrisofs dialect\n"
           "\n"
@@ -115,6 +116,8 @@ int main(int argc, char **argv)
         return cmd_extract(argc - 1, argv + 1);
     if (!strcmp(cmd, "verify"))
         return cmd_verify(argc - 1, argv + 1);
+    if (!strcmp(cmd, "cd"))
+        return cmd_cd(argc - 1, argv + 1);
     if (cmd[0] == '-')  /* "mkimage -o OUT ..." is create */
         return cmd_create(argc, argv);
     return cli_usage_error("unknown command '%s'", cmd);

@@ -1465,6 +1465,306 @@ FSI_API fsi_hresult fsi_import_exclude(fsi_image *img, const char *path);
 /** ImportedVolumeName: the volume name of the last import, NULL if none. */
 FSI_API const char *fsi_image_get_imported_volume_name(const fsi_image *img);
 
+
+/* ------------------------------------------------------------------ */
+/* Raw CD images (IRawCDImageCreator, IRawCDImageTrackInfo)            */
+/* ------------------------------------------------------------------ */
+
+/** A Disc-at-Once CD image: audio tracks (and one mode 1 data track
+ *  first, for a mixed-mode disc), written as a cue sheet with its BIN, a
+ *  cdrdao TOC file, or IMAPI's raw stream with P-W subcode.
+ *
+ *  Addresses are LBAs: LBA 0 is MSF 00:02:00, the start of the program
+ *  area; track 1's pregap is LBA -150..-1.  Lengths are sectors of 2352
+ *  bytes (588 stereo samples of 16 bits at 44.1 kHz for audio, 2048 bytes
+ *  of user data for mode 1).  The layout:
+ *   - track 1 starts at LBA 0 after its 150-sector pregap, or after the
+ *     special pregap (hidden track one audio) of P sectors at
+ *     LBA -150..P-151, so it starts at P-150;
+ *   - between two audio tracks a pregap (index 0) of 150 sectors of
+ *     silence, or with fsi_rawcd_set_gapless no silence: the previous
+ *     track's last 150 sectors are the next one's index 0 (IMAPI's
+ *     gapless audio), so the previous track's SectorCount is 150 less;
+ *   - after a data track: a 150-sector postgap of mode 1 sectors of zeros
+ *     (part of the data track) and a 150-sector pregap of silence before
+ *     the first audio track (the Yellow Book's mode change; cdrdao asks
+ *     the same), whatever the gapless setting;
+ *   - the lead-out starts after the last track; StartOfLeadout is its LBA.
+ *  Rules (IMAPI's): 1 to 99 tracks numbered from the starting track number
+ *  (E_IMAPI_RAW_IMAGE_TOO_MANY_TRACKS); each track at least 300 sectors
+ *  (4 s; IMAPI_E_INVALID_PARAM), a special pregap at least 150; a partial
+ *  last sector is padded with zeros; the start of the lead-out at most the
+ *  limit (E_IMAPI_RAW_IMAGE_INSUFFICIENT_SPACE).  A data track only as
+ *  the first track, only one, with starting track number 1 and no special
+ *  pregap; every other sector type is
+ *  E_IMAPI_RAW_IMAGE_SECTOR_TYPE_NOT_SUPPORTED.
+ *
+ *  After fsi_rawcd_create_result the object is read-only: every setter
+ *  and adder returns E_IMAPI_RAW_IMAGE_IS_READ_ONLY; getters and the
+ *  outputs work.  One thread at a time per object. */
+typedef struct fsi_rawcd fsi_rawcd;
+
+/** IMAPI_CD_SECTOR_TYPE. */
+typedef enum {
+    FSI_CD_SECTOR_AUDIO = 0,
+    FSI_CD_SECTOR_MODE_ZERO = 1,
+    FSI_CD_SECTOR_MODE1 = 2,
+    FSI_CD_SECTOR_MODE2FORM0 = 3,
+    FSI_CD_SECTOR_MODE2FORM1 = 4,
+    FSI_CD_SECTOR_MODE2FORM2 = 5,
+    FSI_CD_SECTOR_MODE1RAW = 6,
+    FSI_CD_SECTOR_MODE2FORM0RAW = 7,
+    FSI_CD_SECTOR_MODE2FORM1RAW = 8,
+    FSI_CD_SECTOR_MODE2FORM2RAW = 9
+} fsi_cd_sector_type;
+
+/** IMAPI_CD_TRACK_DIGITAL_COPY_SETTING. */
+typedef enum {
+    FSI_CD_COPY_PERMITTED = 0,   /* the Q control's copy bit set (cue FLAGS DCP) */
+    FSI_CD_COPY_PROHIBITED = 1,  /* copy bit clear */
+    FSI_CD_COPY_SCMS = 2         /* copy bit alternating every 4 frames (a copy of a copy) */
+} fsi_cd_copy;
+
+/** IMAPI_FORMAT2_RAW_CD_DATA_SECTOR_TYPE: the raw stream's 96 subcode bytes. */
+typedef enum {
+    FSI_RAWCD_SUBCODE_PQ_ONLY = 1,   /* P and Q only (R-W zero) */
+    FSI_RAWCD_SUBCODE_IS_COOKED = 2, /* P-W de-interleaved: 96 bytes, one bit of
+                                        each of P..W per byte (the default) */
+    FSI_RAWCD_SUBCODE_IS_RAW = 3     /* as read from the disc surface: R-W as
+                                        the R-W source gives it, P and Q as
+                                        IS_COOKED; with CD-Text (which would
+                                        need interleaving) creating the
+                                        result is IMAPI_E_INVALID_PARAM */
+} fsi_rawcd_subcode;
+
+#define FSI_CD_SECTOR_BYTES 2352
+#define FSI_CD_RAW_SECTOR_BYTES 2448       /* 2352 + 96 bytes of P-W */
+#define FSI_CD_RAW_FIRST_LBA (-22650)      /* MSF 95:00:00, where the raw stream starts */
+#define FSI_CD_LEADOUT_SECTORS 6750        /* the raw stream's lead-out: 90 s, the Red Book minimum */
+#define FSI_CD_DEFAULT_LEADOUT_LIMIT 359849 /* lead-out at MSF 79:59:74 (an 80-minute CD-R) */
+
+/** New empty raw CD image: starting track number 1, 2-second gaps,
+ *  lead-out limit FSI_CD_DEFAULT_LEADOUT_LIMIT, subcode IS_COOKED.
+ *  FSI_E_OUTOFMEMORY on failure. */
+FSI_API fsi_hresult fsi_rawcd_new(fsi_rawcd **out);
+/** Free it with everything it owns (NULL allowed); callback contexts get
+ *  their free_ctx call here. */
+FSI_API void fsi_rawcd_free(fsi_rawcd *cd);
+/** Code and message of the last failure ("" / FSI_S_OK if none); valid
+ *  until the next failing call on the object. */
+FSI_API fsi_hresult fsi_rawcd_last_code(const fsi_rawcd *cd);
+FSI_API const char *fsi_rawcd_last_error(const fsi_rawcd *cd);
+
+/** AddTrack from a host file.  Audio: a WAV file (RIFF/WAVE, PCM, 16-bit,
+ *  44.1 kHz, 2 channels; anything else is E_IMAPI_DF2TAO_STREAM_NOT_SUPPORTED
+ *  naming the file and its format), or raw little-endian 16-bit stereo
+ *  PCM when the file does not start with "RIFF" (.pcm, .cdda).  Mode 1:
+ *  2048-byte sectors (an ISO image).  The file is read again when an
+ *  output is written (IMAPI_E_DATA_STREAM_INCONSISTENCY if its size
+ *  changed).  Cannot open: IMAPI_E_DATA_STREAM_CREATE_FAILURE.
+ *  *track_index (may be NULL) gets the new track's index, 1..99. */
+FSI_API fsi_hresult fsi_rawcd_add_track_file(fsi_rawcd *cd, fsi_cd_sector_type type,
+                                             const char *host_path, int *track_index);
+/** AddTrack from memory: the `len` bytes at `data` (PCM or 2048-byte
+ *  sectors, no WAV header) are copied. */
+FSI_API fsi_hresult fsi_rawcd_add_track_mem(fsi_rawcd *cd, fsi_cd_sector_type type,
+                                            const void *data, size_t len, int *track_index);
+/** AddTrack from a read callback of `size` bytes (see fsi_read_fn).  Once
+ *  the call succeeds free_ctx (may be NULL) is called with ctx once, when
+ *  the object is freed; on failure ctx stays the caller's. */
+FSI_API fsi_hresult fsi_rawcd_add_track_cb(fsi_rawcd *cd, fsi_cd_sector_type type,
+                                           uint64_t size, fsi_read_fn read, void *ctx,
+                                           void (*free_ctx)(void *ctx), int *track_index);
+
+/** AddSpecialPregap: audio before track 1's index 1 (hidden track one
+ *  audio), at least 150 sectors; only before any track is added
+ *  (E_IMAPI_RAW_IMAGE_TRACKS_ALREADY_ADDED), once.  Sources as for tracks
+ *  (audio only). */
+FSI_API fsi_hresult fsi_rawcd_add_special_pregap_file(fsi_rawcd *cd, const char *host_path);
+FSI_API fsi_hresult fsi_rawcd_add_special_pregap_mem(fsi_rawcd *cd, const void *data, size_t len);
+FSI_API fsi_hresult fsi_rawcd_add_special_pregap_cb(fsi_rawcd *cd, uint64_t size,
+                                                    fsi_read_fn read, void *ctx,
+                                                    void (*free_ctx)(void *ctx));
+
+/** AddSubcodeRWGenerator: the R-W subcode of the raw stream, read through
+ *  `read` at offset 96 * (sector - FSI_CD_RAW_FIRST_LBA) for each sector
+ *  of the raw stream (fsi_rawcd_raw_sectors of them), 96 bytes whose two
+ *  high bits are zero (they are P and Q; a set one is
+ *  IMAPI_E_DATA_STREAM_INCONSISTENCY when the sector is made, a short read
+ *  IMAPI_E_DATA_STREAM_READ_FAILURE).  It replaces the CD-Text R-W.
+ *  Refused with the PQ_ONLY image type (IMAPI_E_INVALID_PARAM), and
+ *  setting PQ_ONLY afterwards is refused too.  free_ctx as for tracks.
+ *  Sources of tracks stay open between reads of fsi_rawcd_read_raw until
+ *  the object is freed or a write_* call ends. */
+FSI_API fsi_hresult fsi_rawcd_set_subcode_rw_cb(fsi_rawcd *cd, fsi_read_fn read, void *ctx,
+                                                void (*free_ctx)(void *ctx));
+
+/** ResultingImageType (default FSI_RAWCD_SUBCODE_IS_COOKED). */
+FSI_API fsi_hresult fsi_rawcd_set_image_type(fsi_rawcd *cd, fsi_rawcd_subcode type);
+FSI_API fsi_rawcd_subcode fsi_rawcd_get_image_type(const fsi_rawcd *cd);
+
+/** StartOfLeadout: the LBA after the last track (its postgap included);
+ *  E_IMAPI_RAW_IMAGE_NO_TRACKS without tracks. */
+FSI_API fsi_hresult fsi_rawcd_start_of_leadout(fsi_rawcd *cd, int32_t *lba);
+/** StartOfLeadoutLimit: the greatest LBA the lead-out may start at, 300
+ *  to 443100 (so that a 6750-sector lead-out ends by MSF 99:59:74, the
+ *  last address Q can hold; else IMAPI_E_INVALID_PARAM); a limit below
+ *  the current lead-out is E_IMAPI_RAW_IMAGE_INSUFFICIENT_SPACE. */
+FSI_API fsi_hresult fsi_rawcd_set_leadout_limit(fsi_rawcd *cd, int32_t lba);
+FSI_API int32_t fsi_rawcd_get_leadout_limit(const fsi_rawcd *cd);
+/** The limit of a CD-R of 74, 80, 90 or 99 minutes: the lead-out starts at
+ *  MSF (N-1):59:74 at the latest (LBA N*4500-151: 332849, 359849, 404849),
+ *  for 99 minutes at 98:30:00 (LBA 443100, the greatest limit).  Other
+ *  values: IMAPI_E_INVALID_PARAM. */
+FSI_API fsi_hresult fsi_rawcd_set_media_minutes(fsi_rawcd *cd, int minutes);
+
+/** Gapless audio (IMAPI's DisableGaplessAudio, whose documented polarity
+ *  contradicts its name): false (the default) puts 150 sectors of silence
+ *  before every audio track after the first; true records consecutive
+ *  audio tracks without silence, the last 150 sectors of each being the
+ *  next one's pregap.  Only before tracks are added
+ *  (E_IMAPI_RAW_IMAGE_TRACKS_ALREADY_ADDED). */
+FSI_API fsi_hresult fsi_rawcd_set_gapless(fsi_rawcd *cd, bool gapless);
+FSI_API bool fsi_rawcd_get_gapless(const fsi_rawcd *cd);
+
+/** MediaCatalogNumber: 13 digits whose last is the EAN-13 check digit;
+ *  leading zeros may be left out ("123456789012" = "0123456789012").
+ *  NULL or "" removes it.  Otherwise E_IMAPI_DF2TAO_INVALID_MCN.  The get
+ *  returns the 13 digits, or NULL if none is set. */
+FSI_API fsi_hresult fsi_rawcd_set_mcn(fsi_rawcd *cd, const char *mcn);
+FSI_API const char *fsi_rawcd_get_mcn(const fsi_rawcd *cd);
+
+/** StartingTrackNumber, 1..99 (IMAPI_E_INVALID_PARAM), only before tracks
+ *  are added (E_IMAPI_RAW_IMAGE_TRACKS_ALREADY_ADDED); other than 1 the
+ *  disc must be pure audio. */
+FSI_API fsi_hresult fsi_rawcd_set_first_track_number(fsi_rawcd *cd, int number);
+FSI_API int fsi_rawcd_get_first_track_number(const fsi_rawcd *cd);
+
+/** NumberOfExistingTracks. */
+FSI_API int fsi_rawcd_track_count(const fsi_rawcd *cd);
+/** LastUsedUserSectorInImage: the LBA of the last sector of the last
+ *  track; E_IMAPI_RAW_IMAGE_NO_TRACKS without tracks. */
+FSI_API fsi_hresult fsi_rawcd_last_used_sector(fsi_rawcd *cd, int32_t *lba);
+
+/** One entry of the expected table of contents, as a SCSI READ TOC/PMA/
+ *  ATIP format 0000b response lists it: one per track in order, then the
+ *  lead-out (track 0xAA). */
+typedef struct fsi_cd_toc_entry {
+    uint8_t adr;       /* 1 */
+    uint8_t control;   /* Q control nibble: 4 data, 2 copy permitted, 1 pre-emphasis */
+    uint8_t track;     /* 1..99, or 0xAA for the lead-out */
+    int32_t lba;       /* the track's index 1 (its StartingLba), or StartOfLeadout */
+    uint8_t msf[3];    /* the same as MSF (LBA + 150) */
+} fsi_cd_toc_entry;
+
+/** ExpectedTableOfContents: fills up to `max` entries and sets *count to
+ *  the number there are (tracks + 1; call with max 0 to size).
+ *  E_IMAPI_RAW_IMAGE_NO_TRACKS without tracks. */
+FSI_API fsi_hresult fsi_rawcd_toc(fsi_rawcd *cd, fsi_cd_toc_entry *entries, size_t max,
+                                  size_t *count);
+
+/** IRawCDImageTrackInfo of track index 1..NumberOfExistingTracks (other
+ *  indexes: IMAPI_E_INVALID_PARAM). */
+typedef struct fsi_cd_track_info {
+    int32_t start_lba;       /* StartingLba: index 1 */
+    int32_t sectors;         /* SectorCount: user sectors (not the pregap nor
+                                a data track's postgap) */
+    int number;              /* TrackNumber */
+    fsi_cd_sector_type type; /* SectorType */
+    fsi_cd_copy copy;        /* DigitalAudioCopySetting */
+    bool pre_emphasis;       /* AudioHasPreemphasis */
+    char isrc[16];           /* ISRC as "CC-XXX-YY-NNNNN", "" if none */
+    int32_t pregap;          /* sectors of index 0 before start_lba */
+    int32_t postgap;         /* sectors after the user sectors (data track) */
+    uint32_t nindexes;       /* entries of fsi_rawcd_track_indexes (>= 1) */
+} fsi_cd_track_info;
+FSI_API fsi_hresult fsi_rawcd_track_info(fsi_rawcd *cd, int track_index,
+                                         fsi_cd_track_info *info);
+
+/** ISRC: "CC-XXX-YY-NNNNN" (country, owner: letters or digits; year,
+ *  serial: digits), the dashes optional; NULL or "" removes it.  Audio
+ *  tracks only (E_IMAPI_RAW_IMAGE_SECTOR_TYPE_NOT_SUPPORTED); a bad code
+ *  is E_IMAPI_DF2TAO_INVALID_ISRC. */
+FSI_API fsi_hresult fsi_rawcd_track_set_isrc(fsi_rawcd *cd, int track_index, const char *isrc);
+/** DigitalAudioCopySetting and AudioHasPreemphasis: audio tracks only. */
+FSI_API fsi_hresult fsi_rawcd_track_set_copy(fsi_rawcd *cd, int track_index, fsi_cd_copy copy);
+FSI_API fsi_hresult fsi_rawcd_track_set_pre_emphasis(fsi_rawcd *cd, int track_index, bool on);
+
+/** AddTrackIndex / ClearTrackIndex: an index at `offset` sectors from the
+ *  track's start (offset 0 is index 1, always there).  Indexes are
+ *  numbered 1, 2, ... in offset order.  Adding: offsets within the track
+ *  and at least 10 sectors from every other index and from the track's
+ *  end (E_IMAPI_RAW_IMAGE_TRACK_INDEX_TOO_CLOSE_TO_OTHER_INDEX; past the
+ *  end IMAPI_E_INVALID_PARAM), at most 99 indexes
+ *  (E_IMAPI_RAW_IMAGE_TOO_MANY_TRACK_INDEXES); an offset already there
+ *  returns S_IMAPI_RAW_IMAGE_TRACK_INDEX_ALREADY_EXISTS.  Clearing: 0 is
+ *  E_IMAPI_RAW_IMAGE_TRACK_INDEX_OFFSET_ZERO_CANNOT_BE_CLEARED, an
+ *  absent offset E_IMAPI_RAW_IMAGE_TRACK_INDEX_NOT_FOUND. */
+FSI_API fsi_hresult fsi_rawcd_track_add_index(fsi_rawcd *cd, int track_index, int32_t offset);
+FSI_API fsi_hresult fsi_rawcd_track_clear_index(fsi_rawcd *cd, int track_index, int32_t offset);
+/** TrackIndexes: the offsets in order (the first is 0); fills up to `max`
+ *  and sets *count to how many there are. */
+FSI_API fsi_hresult fsi_rawcd_track_indexes(fsi_rawcd *cd, int track_index, int32_t *offsets,
+                                            size_t max, size_t *count);
+
+/** CD-Text (language 0, ISO 8859-1 characters): the title and performer
+ *  of the album (track_index 0) or of a track; NULL leaves a field as it
+ *  is, "" clears it.  At most 160 bytes each (IMAPI_E_INVALID_PARAM);
+ *  characters outside ISO 8859-1 are IMAPI_E_INVALID_PARAM.  Written to
+ *  the cue sheet, the TOC file and the raw stream's lead-in R-W. */
+FSI_API fsi_hresult fsi_rawcd_set_cdtext(fsi_rawcd *cd, int track_index, const char *title,
+                                         const char *performer);
+/** The text set (UTF-8 as given), NULL if none. */
+FSI_API const char *fsi_rawcd_get_cdtext(const fsi_rawcd *cd, int track_index, bool performer);
+
+/** CreateResultImage: check the whole disc (at least one track:
+ *  E_IMAPI_RAW_IMAGE_NO_TRACKS) and make the object read-only.  The
+ *  outputs below need it (E_IMAPI_RAW_IMAGE_NO_TRACKS before it). */
+FSI_API fsi_hresult fsi_rawcd_create_result(fsi_rawcd *cd);
+
+/** Sectors of the raw stream: from FSI_CD_RAW_FIRST_LBA through the
+ *  lead-out (StartOfLeadout + FSI_CD_LEADOUT_SECTORS - FSI_CD_RAW_FIRST_LBA). */
+FSI_API int64_t fsi_rawcd_raw_sectors(const fsi_rawcd *cd);
+
+/** IMAPI's result stream: read up to `len` bytes at `offset` of the raw
+ *  stream (2448-byte sectors: 2352 bytes of main channel, 96 of P-W
+ *  subcode, one bit of each channel per byte, P the most significant) into
+ *  buf; returns the count (0 at the end) or -1 (fsi_rawcd_last_error
+ *  says why). */
+FSI_API int64_t fsi_rawcd_read_raw(fsi_rawcd *cd, uint64_t offset, void *buf, size_t len);
+
+/** Write the BIN of the cue sheet (2352-byte sectors: audio as given,
+ *  mode 1 with sync, header, EDC and ECC; from the special pregap's first
+ *  sector, else from LBA 0; a data track's postgap is in it, as the end
+ *  of that track (libcdio refuses POSTGAP in a cue sheet); pregaps of
+ *  silence are not: the cue sheet says PREGAP), or the raw stream, to
+ *  `fd` from its current position.  big_endian swaps the bytes of every
+ *  audio sample: the data file of a cdrdao TOC file (cdrdao reads raw
+ *  audio files as big-endian). */
+FSI_API fsi_hresult fsi_rawcd_write_bin(fsi_rawcd *cd, int fd, bool big_endian);
+FSI_API fsi_hresult fsi_rawcd_write_raw(fsi_rawcd *cd, int fd);
+
+/** The cue sheet, or the cdrdao TOC file, for a data file named `bin_name`
+ *  (as it is to be written in the file: usually its base name; for the
+ *  TOC file one written with big_endian), in a malloc'ed string the
+ *  caller frees. */
+FSI_API fsi_hresult fsi_rawcd_cue_sheet(fsi_rawcd *cd, const char *bin_name, char **text);
+FSI_API fsi_hresult fsi_rawcd_toc_file(fsi_rawcd *cd, const char *bin_name, char **text);
+
+/** Write the outputs named (NULL: not that one): the cue sheet at
+ *  `cue_path` with its BIN beside it (the cue's name with ".bin" for its
+ *  extension), the TOC file with its data file beside it (the TOC's name
+ *  with ".cdr": the BIN with big-endian audio) and the raw stream.  Each is written to
+ *  an unnamed temporary file in its directory (O_TMPFILE, else a hidden
+ *  name) and all are given their names at the end, so a failure while
+ *  writing leaves none of them (and the old files as they were); only a
+ *  failing rename itself, after the data is all written, can leave the
+ *  outputs named before it in place.
+ *  Failures to write are IMAPI_E_INVALID_PARAM naming the path with the
+ *  system error. */
+FSI_API fsi_hresult fsi_rawcd_write_files(fsi_rawcd *cd, const char *cue_path,
+                                          const char *toc_path, const char *raw_path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -20,6 +20,8 @@ FSI_BUILD_PKGS="build-essential autoconf automake libtool pkg-config libcmocka-d
 # The readers' tests also fill UDF volumes with udfclient
 # (tests/integration/read_udf.sh) and fuzz with clang's libFuzzer
 # (tests/integration/fuzz.sh).
+# Raw CD images (tests/integration/rawcd.sh) are read back with cdrdao,
+# bchunk and libcdio's cd-info, from WAV files sox makes.
 # El Torito (tests/integration/eltorito.sh) boots images in QEMU: SeaBIOS
 # and OVMF firmware, boot programs built with binutils and gnu-efi, a FAT
 # image made with dosfstools and mtools.
@@ -29,7 +31,8 @@ libcdio-dev libudfread-dev udftools 7zip p7zip-full libarchive-tools \
 python3-pycdlib valgrind procps bsdutils \
 qemu-system-x86 ovmf gnu-efi dosfstools mtools binutils time \
 udfclient clang libclang-rt-14-dev isolinux syslinux-common fdisk gdisk \
-debhelper lintian grub-pc-bin grub-efi-amd64-bin cpio"
+debhelper lintian grub-pc-bin grub-efi-amd64-bin cpio \
+cdrdao bchunk sox"
 
 : "${FSI_PROG:=$(basename "$0")}"
 

@@ -172,5 +172,33 @@ cat3 = cat + header(True, 0xEF, 70, b"MANY") + b"".join(entry(0x88, 0, 0, 0, 1, 
 open(out + "/eltorito-long.img", "wb").write(image(cat3, blocks=24))
 EOF
 fi
+# WAV files for fuzz_wav (small: the header is what is read): sox's, and
+# hand-made ones with a LIST chunk, WAVE_FORMAT_EXTENSIBLE and a
+# streaming writer's unknown length.
+if have sox; then
+    sox -q -n -r 44100 -c 2 -b 16 "$out/wav-sox.wav" synth 0.01 sine 440 && made=$((made + 1))
+    sox -q -n -r 22050 -c 1 -b 8 "$out/wav-sox-mono8.wav" synth 0.01 sine 440 && made=$((made + 1))
+fi
+if $PY - "$out" <<'EOF'
+import struct, sys
+out = sys.argv[1]
+def fmt(tag=1, ch=2, rate=44100, bits=16, ext=None):
+    body = struct.pack("<HHIIHH", tag, ch, rate, rate * ch * bits // 8, ch * bits // 8, bits)
+    if ext is not None:
+        body += struct.pack("<HHI", 22, bits, 3) + ext
+    return b"fmt " + struct.pack("<I", len(body)) + body
+def riff(*chunks, size=None):
+    b = b"WAVE" + b"".join(chunks)
+    return b"RIFF" + struct.pack("<I", len(b) if size is None else size) + b
+pcm = bytes(range(256)) * 4
+data = b"data" + struct.pack("<I", len(pcm)) + pcm
+pcm_guid = struct.pack("<H", 1) + bytes.fromhex("000000001000800000aa00389b71")
+open(out + "/wav-list.wav", "wb").write(riff(b"LIST" + struct.pack("<I", 3) + b"abc\0", fmt(), data))
+open(out + "/wav-ext.wav", "wb").write(riff(fmt(0xFFFE, ext=pcm_guid), data))
+open(out + "/wav-stream.wav", "wb").write(riff(fmt(), b"data\xff\xff\xff\xff" + pcm, size=0xFFFFFFFF))
+EOF
+then
+    made=$((made + 3))
+fi
 echo "make-seeds: $made seeds in $out"
 [ "$made" -gt 0 ]
