@@ -509,6 +509,20 @@ static void cue_text(FILE *f, const char *indent, const char *key, const char *t
     }
 }
 
+/* A text output of the made result, written to memory: f into *buf. */
+static fsi_hresult text_open(fsi_rawcd *cd, const char *bin_name, char **text, FILE **f,
+                             char **buf, size_t *size)
+{
+    if (!cd || !bin_name || !text)
+        return FSI_E_POINTER;
+    *text = NULL;
+    fsi_hresult hr = need_result(cd);
+    if (FSI_FAILED(hr))
+        return hr;
+    *f = open_memstream(buf, size);
+    return *f ? FSI_S_OK : rawcd_fail(cd, FSI_E_OUTOFMEMORY, 0, NULL, NULL, NULL);
+}
+
 static fsi_hresult text_result(fsi_rawcd *cd, FILE *f, char **buf, char **text)
 {
     if (fclose(f) != 0) {
@@ -521,17 +535,12 @@ static fsi_hresult text_result(fsi_rawcd *cd, FILE *f, char **buf, char **text)
 
 FSI_API fsi_hresult fsi_rawcd_cue_sheet(fsi_rawcd *cd, const char *bin_name, char **text)
 {
-    if (!cd || !bin_name || !text)
-        return FSI_E_POINTER;
-    *text = NULL;
-    fsi_hresult hr = need_result(cd);
-    if (FSI_FAILED(hr))
-        return hr;
     char *buf = NULL;
     size_t size = 0;
-    FILE *f = open_memstream(&buf, &size);
-    if (!f)
-        return rawcd_fail(cd, FSI_E_OUTOFMEMORY, 0, NULL, NULL, NULL);
+    FILE *f = NULL;
+    fsi_hresult hr = text_open(cd, bin_name, text, &f, &buf, &size);
+    if (FSI_FAILED(hr))
+        return hr;
     if (cd->mcn[0])
         fprintf(f, "CATALOG %s\n", cd->mcn);
     /* Only the fields set: cdrdao refuses an empty cue string. */
@@ -570,17 +579,12 @@ FSI_API fsi_hresult fsi_rawcd_cue_sheet(fsi_rawcd *cd, const char *bin_name, cha
 
 FSI_API fsi_hresult fsi_rawcd_toc_file(fsi_rawcd *cd, const char *bin_name, char **text)
 {
-    if (!cd || !bin_name || !text)
-        return FSI_E_POINTER;
-    *text = NULL;
-    fsi_hresult hr = need_result(cd);
-    if (FSI_FAILED(hr))
-        return hr;
     char *buf = NULL;
     size_t size = 0;
-    FILE *f = open_memstream(&buf, &size);
-    if (!f)
-        return rawcd_fail(cd, FSI_E_OUTOFMEMORY, 0, NULL, NULL, NULL);
+    FILE *f = NULL;
+    fsi_hresult hr = text_open(cd, bin_name, text, &f, &buf, &size);
+    if (FSI_FAILED(hr))
+        return hr;
     fputs("// cdrdao TOC file written by libfsi; audio in the data file is big-endian\n", f);
     fputs(cd->tracks[0]->type == FSI_CD_SECTOR_AUDIO ? "CD_DA\n" : "CD_ROM\n", f);
     if (cd->mcn[0])
