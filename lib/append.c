@@ -223,24 +223,23 @@ const struct writer_ops append_gpt_ops = {
 static fsi_hresult check_offset(fsi_image *img, fsi_disc *d, const uint8_t *head,
                                 const char *name)
 {
-    if (head[510] != 0x55 || head[511] != 0xAA)
+    uint64_t first[4], last[4];
+    if (!sysarea_mbr_read(head, first, last))
         return FSI_S_OK;
     for (int k = 0; k < 4; k++) {
-        const uint8_t *pe = head + 446 + 16 * k;
-        uint32_t first = (uint32_t)pe[8] | (uint32_t)pe[9] << 8 | (uint32_t)pe[10] << 16 |
-                         (uint32_t)pe[11] << 24;
-        if (!pe[4] || pe[4] == 0xEE || !first || first % 4 || first / 4 + 17 > fsi_disc_size(d) / FSI_BLOCK)
+        uint64_t b = first[k] / 4;
+        if (!last[k] || !first[k] || first[k] % 4 || b + 17 > fsi_disc_size(d) / FSI_BLOCK)
             continue;
         uint8_t vd[FSI_BLOCK];
-        fsi_hresult hr = fsi_disc_read(d, &(fsi_extent){((uint64_t)first / 4 + 16) * FSI_BLOCK,
-                                                         FSI_BLOCK}, 1, 0, vd, FSI_BLOCK, NULL);
+        fsi_hresult hr = fsi_disc_read(d, &(fsi_extent){(b + 16) * FSI_BLOCK, FSI_BLOCK}, 1, 0,
+                                       vd, FSI_BLOCK, NULL);
         if (FSI_FAILED(hr))
             return disc_failure(img, d, hr);
         if (vd[0] == 1 && !memcmp(vd + 1, "CD001", 5))
             return fsi_failf(img, IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, 0, NULL, NULL,
                              "'%s' has a partition offset (a second ISO9660 volume for its "
-                             "partition %d, from block %u): a new session would not show in "
-                             "that partition", name, k + 1, first / 4);
+                             "partition %d, from block %llu): a new session would not show in "
+                             "that partition", name, k + 1, (unsigned long long)b);
     }
     return FSI_S_OK;
 }

@@ -47,15 +47,19 @@ struct hyb {
 /* Settings                                                          */
 /* ---------------------------------------------------------------- */
 
-bool hybrid_wanted(const fsi_image *img)
+static bool has_appended(const fsi_image *img)
 {
-    if (img->isohybrid_mbr || img->efi_partition || img->system_area || img->parts_gpt ||
-        img->mbr_bootable || img->part_offset || img->apm || img->msdos_label)
-        return true;
     for (int i = 0; i < FSI_APPENDED_PARTITIONS; i++)
         if (img->parts[i].path)
             return true;
     return false;
+}
+
+bool hybrid_wanted(const fsi_image *img)
+{
+    return img->isohybrid_mbr || img->efi_partition || img->system_area || img->parts_gpt ||
+           img->mbr_bootable || img->part_offset || img->apm || img->msdos_label ||
+           has_appended(img);
 }
 
 void hybrid_free(fsi_image *img)
@@ -293,10 +297,7 @@ static fsi_hresult hyb_place(struct layout *lay, void *self, enum layout_phase p
      * the ISO9660 data.  Not with UDF, whose closing anchor must end the
      * image. */
     if (img->isohybrid_mbr && !img->grub2_mbr && !(lay->fs & FSI_FS_UDF)) {
-        bool parts = false;
-        for (unsigned i = 0; i < FSI_APPENDED_PARTITIONS; i++)
-            parts |= img->parts[i].path != NULL;
-        uint64_t end = lay->next + (!parts && h->gpt ? SYSAREA_GPT_BLOCKS : 0);
+        uint64_t end = lay->next + (!has_appended(img) && h->gpt ? SYSAREA_GPT_BLOCKS : 0);
         lay->next += (CYLINDER_BLOCKS - end % CYLINDER_BLOCKS) % CYLINDER_BLOCKS;
     }
     h->iso_end = lay->next;

@@ -19,6 +19,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The object's last failure: hr and its message from the inserts. */
+static fsi_hresult store(fsi_rawcd *cd, fsi_hresult hr, const char *const *ins, size_t nins,
+                         const char *extra, int err)
+{
+    char *msg = fsi_error_compose(hr, ins, nins, extra, err);
+    cd->last_code = hr;
+    if (msg) {
+        free(cd->last_msg);
+        cd->last_msg = msg;
+    }
+    return hr;
+}
+
 fsi_hresult rawcd_fail(fsi_rawcd *cd, fsi_hresult hr, int err, const char *i1, const char *i2,
                        const char *fmt, ...)
 {
@@ -30,14 +43,7 @@ fsi_hresult rawcd_fail(fsi_rawcd *cd, fsi_hresult hr, int err, const char *i1, c
         va_end(ap);
     }
     const char *ins[2] = { i1, i2 };
-    size_t nins = i1 ? (i2 ? 2 : 1) : 0;
-    char *msg = fsi_error_compose(hr, ins, nins, extra, err);
-    cd->last_code = hr;
-    if (msg) {
-        free(cd->last_msg);
-        cd->last_msg = msg;
-    }
-    return hr;
+    return store(cd, hr, ins, i1 ? (i2 ? 2 : 1) : 0, extra, err);
 }
 
 FSI_API fsi_hresult fsi_rawcd_new(fsi_rawcd **out)
@@ -283,14 +289,8 @@ fsi_hresult rawcd_src_read(fsi_rawcd *cd, struct cd_src *s, uint64_t off, void *
                 snprintf(a, sizeof a, "%llu", (unsigned long long)s->file_size);
                 snprintf(c, sizeof c, "%llu", (unsigned long long)st.st_size);
                 rawcd_src_close(s);
-                cd->last_code = IMAPI_E_DATA_STREAM_INCONSISTENCY;
                 const char *ins[3] = { s->path, a, c };
-                char *msg = fsi_error_compose(IMAPI_E_DATA_STREAM_INCONSISTENCY, ins, 3, NULL, 0);
-                if (msg) {
-                    free(cd->last_msg);
-                    cd->last_msg = msg;
-                }
-                return IMAPI_E_DATA_STREAM_INCONSISTENCY;
+                return store(cd, IMAPI_E_DATA_STREAM_INCONSISTENCY, ins, 3, NULL, 0);
             }
         }
         /* fall through */

@@ -274,17 +274,24 @@ static bool last_over_head(uint64_t first[], uint64_t last[], unsigned n, unsign
     return true;
 }
 
-static unsigned mbr_grow(uint8_t *head, uint64_t old_sectors, uint64_t new_sectors)
+bool sysarea_mbr_read(const uint8_t *head, uint64_t first[4], uint64_t last[4])
 {
     if (head[510] != 0x55 || head[511] != 0xAA)
-        return 0;
-    uint64_t first[4], last[4];
+        return false;
     for (unsigned k = 0; k < 4; k++) {
         const uint8_t *pe = head + 446 + 16 * k;
         uint64_t n = rd32(pe + 12);
         first[k] = rd32(pe + 8);
         last[k] = pe[4] && n && pe[4] != 0xEE ? first[k] + n - 1 : 0;
     }
+    return true;
+}
+
+static unsigned mbr_grow(uint8_t *head, uint64_t old_sectors, uint64_t new_sectors)
+{
+    uint64_t first[4], last[4];
+    if (!sysarea_mbr_read(head, first, last))
+        return 0;
     unsigned found = 0;
     for (unsigned k = 0; k < 4; k++) {
         uint8_t *pe = head + 446 + 16 * k;

@@ -59,6 +59,11 @@ void sysarea_head(const struct sysarea *s, uint8_t *buf, uint32_t nblocks);
  * entries and header. */
 void sysarea_tail(const struct sysarea *s, uint8_t *buf);
 
+/* The MBR's four entries in block 0 (head), in sectors: first[k] and
+ * last[k], last[k] 0 for an empty or protective (0xEE) one; false
+ * without an MBR signature. */
+bool sysarea_mbr_read(const uint8_t *head, uint64_t first[4], uint64_t last[4]);
+
 /* Growing an image by a session (append.c): what its blocks 0-15 hold
  * that must follow the image's new end.  old_sectors: the image's
  * 512-byte sectors before.  SYSAREA_GROW_MBR: an MBR whose ISO9660
